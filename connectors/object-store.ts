@@ -1,0 +1,55 @@
+/**
+ * The storage primitive everything else rests on.
+ *
+ * Concurrency contract (every implementation):
+ * - `putIfAbsent` is atomic across threads and processes that share the store: of any number of
+ *   concurrent calls for one key, exactly one returns `true`, and the stored bytes are that
+ *   caller's. A reader never sees a partially written object.
+ * - `put` replaces an object atomically (readers see the old or the new bytes, never a mix).
+ * - `list` is not a snapshot: objects created or deleted while it runs may or may not appear.
+ * - Keys are '/'-separated, relative to the store's root prefix, and validated: no empty,
+ *   '.' or '..' segments, no leading '/'. A key can never escape the root.
+ */
+
+export interface ObjectMeta {
+  key: string;
+  size: number;
+  /** Opaque version tag (unquoted). */
+  etag?: string;
+  lastModified: Date;
+}
+
+/** A byte range: `{ offset, length }` from the start, or `{ suffix }` = the last N bytes. */
+export type ByteRange = { offset: number; length: number } | { suffix: number };
+
+export type Body = Uint8Array | AsyncIterable<Uint8Array>;
+
+export interface PutOptions {
+  contentType?: string;
+}
+
+export interface ObjectStore {
+  /** A URI naming this store's root, e.g. `file:///data/wh`, `s3://bucket/prefix`, `memory://t`. */
+  readonly uri: string;
+  /** Reads the whole object, or a range of it. Throws `NOT_FOUND` when absent. */
+  get(key: string, range?: ByteRange): Promise<Uint8Array>;
+  /** Size, etag and modification time; `undefined` when the object does not exist. */
+  head(key: string): Promise<ObjectMeta | undefined>;
+  /** Creates or replaces an object. */
+  put(key: string, body: Body, options?: PutOptions): Promise<void>;
+  /**
+   * Creates the object only if no object has that key. `true`: this call created it.
+   * `false`: the key existed already or a concurrent writer won.
+   */
+  putIfAbsent(key: string, body: Uint8Array, options?: PutOptions): Promise<boolean>;
+  /** All objects whose key starts with `prefix` (a plain string prefix), in key order per page. */
+  list(prefix?: string): AsyncIterable<ObjectMeta>;
+  /** Deletes one object; deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  /** Deletes many objects, batched as the backend allows. */
+  deleteMany(keys: Iterable<string>): Promise<void>;
+  /** A URI for a key (used in table metadata, which stores absolute locations). */
+  uriFor(key: string): string;
+  /** Releases clients and handles. */
+  close(): Promise<void>;
+}

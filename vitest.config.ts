@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Test files run in forked processes: parquet-wasm keeps its WASM memory for the life of
+    // a process, and some suites spawn child processes of their own.
+    pool: 'forks',
+    reporters: ['default'],
+  },
+});
