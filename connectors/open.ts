@@ -1,25 +1,50 @@
 /**
  * `openObjectStore(uri)`: the one way code, tests and users get a store.
- * Layers, inside out: backend → fault injection (tests only) → retries → conditional-write probe.
+ * Layers, inside out: backend → fault injection (tests only) → retries → conditional-write guard.
+ * The guard sits outermost so that a store that ignores conditions is refused whatever sits
+ * below it (in tests: a fault rule that breaks `putIfAbsent`).
  */
 
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LakehouseError } from './errors.js';
+import { withFaults, type FaultRule } from './faults.js';
 import { LocalFsStore } from './local-fs.js';
 import { MemoryStore } from './memory.js';
 import type { ObjectStore } from './object-store.js';
+import { ConditionalWriteGuard } from './probe.js';
+import { DEFAULT_RETRY_POLICY, RetryingStore, type RetryHooks, type RetryPolicy } from './retry.js';
+import { S3Store, type S3StoreOptions } from './s3.js';
 
 export interface OpenObjectStoreOptions {
   /** Base directory for relative plain paths (default: the process's cwd). */
   cwd?: string;
+  /** Retry policy for transient failures (merged over the default). */
+  retry?: Partial<RetryPolicy>;
+  retryHooks?: RetryHooks;
+  /** S3 client settings; unset ones come from the standard environment variables. */
+  s3?: S3StoreOptions;
+  /** Fault-injection rules (tests): applied directly above the backend. */
+  faults?: FaultRule[];
+  /** Verify on first `putIfAbsent` that the store enforces conditional writes (default true). */
+  verifyConditionalWrites?: boolean;
 }
 
 export async function openObjectStore(uri: string, options: OpenObjectStoreOptions = {}): Promise<ObjectStore> {
-  return openBackend(uri, options);
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  let store: ObjectStore = openBackend(uri, options, policy);
+  if (options.faults) store = withFaults(store, options.faults);
+  store = new RetryingStore(store, policy, options.retryHooks);
+  if (options.verifyConditionalWrites !== false) store = new ConditionalWriteGuard(store);
+  return store;
 }
 
-function openBackend(uri: string, options: OpenObjectStoreOptions): ObjectStore {
+/** The scheme-less form of a location (`/data/wh`, `s3://b/p`, …) is accepted everywhere. */
+export function isS3Uri(uri: string): boolean {
+  return /^s3a?:\/\//i.test(uri);
+}
+
+function openBackend(uri: string, options: OpenObjectStoreOptions, policy: RetryPolicy): ObjectStore {
   if (typeof uri !== 'string' || uri.trim() === '') {
     throw new LakehouseError('INVALID_URI', 'empty object-store URI', {
       help: 'Use a directory path, file:///abs/path, s3://bucket/prefix or memory://name.',
@@ -39,6 +64,7 @@ function openBackend(uri: string, options: OpenObjectStoreOptions): ObjectStore 
     if (!name) throw new LakehouseError('INVALID_URI', `"${uri}" names no memory store`, { help: 'Use memory://some-name.' });
     return new MemoryStore(name);
   }
+  if (scheme === 's3' || scheme === 's3a') return new S3Store(uri, options.s3, policy);
   throw new LakehouseError('INVALID_URI', `unsupported object-store scheme "${scheme}://" in "${uri}"`, {
     help: 'Supported: a directory path, file:///abs/path, s3://bucket/prefix (also s3a://), memory://name.',
   });

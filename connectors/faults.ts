@@ -1,0 +1,161 @@
+/**
+ * A fault-injecting ObjectStore wrapper for crash, retry and conflict tests.
+ *
+ * Rules match operations (and optionally keys) and then fail, delay, "crash" or break
+ * conditional writes. `when: 'after'` performs the operation first and then fails — the case
+ * of a write that was applied but whose answer was lost. A crash makes every later operation
+ * fail too, as if the process had died at that point: nothing after it reaches the store.
+ */
+
+import { LakehouseError } from './errors.js';
+import type { Body, ByteRange, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
+
+export type FaultOp = 'get' | 'head' | 'put' | 'putIfAbsent' | 'list' | 'delete' | 'deleteMany';
+
+export interface FaultRule {
+  op: FaultOp | FaultOp[] | '*';
+  /** Which keys: exact key, regular expression, or predicate. Default: every key. */
+  key?: string | RegExp | ((key: string) => boolean);
+  /** Fire only on the nth matching call (1-based). Default: every matching call. */
+  nth?: number;
+  /** Fire at most this many times. Default: once when `nth` is set, else unlimited. */
+  times?: number;
+  /**
+   * fail: a transient error (retry layers retry it). error: a permanent error (or `error`).
+   * delay: wait `delayMs`, then proceed. crash: fail now and every operation after.
+   * ignore-precondition: putIfAbsent overwrites and reports success, like a store that ignores
+   * `If-None-Match`.
+   */
+  action: 'fail' | 'error' | 'delay' | 'crash' | 'ignore-precondition';
+  when?: 'before' | 'after';
+  delayMs?: number;
+  error?: unknown;
+}
+
+export interface FaultCall {
+  op: FaultOp;
+  key: string;
+  fault?: FaultRule['action'];
+}
+
+export class FaultyStore implements ObjectStore {
+  readonly calls: FaultCall[] = [];
+  crashed = false;
+  private readonly seen = new Map<FaultRule, number>();
+  private readonly fired = new Map<FaultRule, number>();
+
+  constructor(readonly inner: ObjectStore, readonly rules: FaultRule[]) {}
+
+  get uri(): string {
+    return this.inner.uri;
+  }
+
+  /** Brings a crashed store back (a "restarted process" sees the same storage). */
+  revive(): void {
+    this.crashed = false;
+  }
+
+  private match(op: FaultOp, key: string): FaultRule | undefined {
+    for (const r of this.rules) {
+      const ops = r.op === '*' ? undefined : Array.isArray(r.op) ? r.op : [r.op];
+      if (ops && !ops.includes(op)) continue;
+      if (r.key !== undefined) {
+        const ok = typeof r.key === 'string' ? r.key === key : r.key instanceof RegExp ? r.key.test(key) : r.key(key);
+        if (!ok) continue;
+      }
+      const n = (this.seen.get(r) ?? 0) + 1;
+      this.seen.set(r, n);
+      if (r.nth !== undefined && n !== r.nth) continue;
+      const limit = r.times ?? (r.nth !== undefined ? 1 : Infinity);
+      const f = this.fired.get(r) ?? 0;
+      if (f >= limit) continue;
+      this.fired.set(r, f + 1);
+      return r;
+    }
+    return undefined;
+  }
+
+  private async run<T>(op: FaultOp, key: string, perform: (rule?: FaultRule) => Promise<T>): Promise<T> {
+    if (this.crashed) throw crashError(op, key, true);
+    const rule = this.match(op, key);
+    this.calls.push({ op, key, fault: rule?.action });
+    if (!rule) return perform();
+    if (rule.action === 'delay') {
+      await new Promise((r) => setTimeout(r, rule.delayMs ?? 0));
+      return perform();
+    }
+    if (rule.action === 'ignore-precondition') return perform(rule);
+    if (rule.when === 'after') await perform();
+    if (rule.action === 'crash') {
+      this.crashed = true;
+      throw crashError(op, key, false);
+    }
+    if (rule.action === 'error') {
+      throw rule.error ?? new LakehouseError('INJECTED_FAULT', `injected permanent failure of ${op} "${key}"`, { details: { op, key, transient: false } });
+    }
+    throw new LakehouseError('INJECTED_FAULT', `injected transient failure of ${op} "${key}"`, { details: { op, key, transient: true } });
+  }
+
+  get(key: string, range?: ByteRange): Promise<Uint8Array> {
+    return this.run('get', key, () => this.inner.get(key, range));
+  }
+
+  head(key: string): Promise<ObjectMeta | undefined> {
+    return this.run('head', key, () => this.inner.head(key));
+  }
+
+  put(key: string, body: Body, options?: PutOptions): Promise<void> {
+    return this.run('put', key, () => this.inner.put(key, body, options));
+  }
+
+  putIfAbsent(key: string, body: Uint8Array, options?: PutOptions): Promise<boolean> {
+    return this.run('putIfAbsent', key, async (rule) => {
+      if (rule?.action === 'ignore-precondition') {
+        await this.inner.put(key, body, options);
+        return true;
+      }
+      return this.inner.putIfAbsent(key, body, options);
+    });
+  }
+
+  async *list(prefix = ''): AsyncIterable<ObjectMeta> {
+    const items: ObjectMeta[] = [];
+    await this.run('list', prefix, async () => {
+      for await (const m of this.inner.list(prefix)) items.push(m);
+    });
+    yield* items;
+  }
+
+  delete(key: string): Promise<void> {
+    return this.run('delete', key, () => this.inner.delete(key));
+  }
+
+  deleteMany(keys: Iterable<string>): Promise<void> {
+    const all = [...keys];
+    return this.run('deleteMany', all[0] ?? '', () => this.inner.deleteMany(all));
+  }
+
+  uriFor(key: string): string {
+    return this.inner.uriFor(key);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+export function withFaults(store: ObjectStore, rules: FaultRule[]): FaultyStore {
+  return new FaultyStore(store, rules);
+}
+
+export function isInjectedCrash(err: unknown): boolean {
+  return err instanceof LakehouseError && err.code === 'INJECTED_FAULT' && err.details['crash'] === true;
+}
+
+function crashError(op: FaultOp, key: string, after: boolean): LakehouseError {
+  return new LakehouseError(
+    'INJECTED_FAULT',
+    after ? `store is down after a simulated crash (${op} "${key}")` : `simulated crash at ${op} "${key}"`,
+    { details: { op, key, crash: true, transient: false } },
+  );
+}

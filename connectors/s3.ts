@@ -1,0 +1,328 @@
+/**
+ * S3-compatible object store (AWS S3, MinIO, Ceph RGW, R2) over `@aws-sdk/client-s3`.
+ *
+ * Concurrency contract:
+ * - `putIfAbsent` is one PutObject with `If-None-Match: *` (never a multipart upload: measured,
+ *   CompleteMultipartUpload ignores the condition on RGW). 412/409 mean another writer won.
+ *   Ceph RGW sometimes answers a losing conditional PUT with 500; then (and after a lost
+ *   response) the key is re-read: absent → transient error (the retry layer tries again),
+ *   present with our bytes → we won, present with other bytes → we lost.
+ * - The SDK's own retries are off (maxAttempts 1): `RetryingStore` owns the policy, so it is
+ *   one configurable, tested policy for every backend. Multipart uploads retry their parts.
+ * - Listing pages are fetched one at a time, each page retried on transient errors.
+ */
+
+import { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { LakehouseError } from './errors.js';
+import { resolveRange, validateKey, validatePrefix } from './keys.js';
+import type { Body, ByteRange, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
+import { DEFAULT_RETRY_POLICY, isTransient, retry, type RetryPolicy } from './retry.js';
+
+export interface S3StoreOptions {
+  region?: string;
+  endpoint?: string;
+  forcePathStyle?: boolean;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  /** Bodies at least this large are sent as multipart uploads (default 16 MiB). */
+  multipartThreshold?: number;
+  /** Multipart part size (default 8 MiB; S3's minimum is 5 MiB). */
+  partSize?: number;
+  /** Per-request timeout in ms (default 60 s). */
+  requestTimeoutMs?: number;
+  /** Extra client configuration, applied last. */
+  clientConfig?: Partial<S3ClientConfig>;
+}
+
+/** Resolves options from the standard environment variables, explicit options first. */
+export function s3ConfigFromEnv(opts: S3StoreOptions = {}, env: NodeJS.ProcessEnv = process.env): S3ClientConfig {
+  const endpoint = opts.endpoint ?? env['AWS_ENDPOINT_URL_S3'] ?? env['AWS_ENDPOINT_URL'] ?? env['S3_ENDPOINT'];
+  const pathStyleEnv = env['S3_FORCE_PATH_STYLE'];
+  const forcePathStyle = opts.forcePathStyle ?? (pathStyleEnv !== undefined ? /^(1|true|yes)$/i.test(pathStyleEnv) : endpoint !== undefined);
+  const cfg: S3ClientConfig = {
+    region: opts.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
+    forcePathStyle,
+    maxAttempts: 1,
+    // RGW and older MinIO reject the SDK's default trailing checksums on streamed bodies (411).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: { requestTimeout: opts.requestTimeoutMs ?? 60_000, connectionTimeout: 5_000 },
+  };
+  if (endpoint) cfg.endpoint = endpoint;
+  if (opts.accessKeyId && opts.secretAccessKey) {
+    cfg.credentials = { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey, sessionToken: opts.sessionToken };
+  }
+  return { ...cfg, ...opts.clientConfig };
+}
+
+export class S3Store implements ObjectStore {
+  readonly uri: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  private readonly client: S3Client;
+  private readonly multipartThreshold: number;
+  private readonly partSize: number;
+  private readonly pagePolicy: RetryPolicy;
+
+  constructor(uri: string, opts: S3StoreOptions = {}, pagePolicy: RetryPolicy = DEFAULT_RETRY_POLICY) {
+    const m = /^s3a?:\/\/([^/]+)\/?(.*)$/i.exec(uri);
+    if (!m || !m[1]) {
+      throw new LakehouseError('INVALID_URI', `"${uri}" is not an S3 URI`, { help: 'Use s3://bucket or s3://bucket/prefix.' });
+    }
+    this.bucket = m[1];
+    this.prefix = (m[2] ?? '').replace(/\/+$/, '');
+    if (this.prefix) validateKey(this.prefix);
+    this.uri = `s3://${this.bucket}${this.prefix ? `/${this.prefix}` : ''}`;
+    this.client = new S3Client(s3ConfigFromEnv(opts));
+    this.multipartThreshold = opts.multipartThreshold ?? 16 * 1024 * 1024;
+    this.partSize = Math.max(5 * 1024 * 1024, opts.partSize ?? 8 * 1024 * 1024);
+    this.pagePolicy = pagePolicy;
+  }
+
+  private full(key: string): string {
+    validateKey(key);
+    return this.prefix ? `${this.prefix}/${key}` : key;
+  }
+
+  private rel(fullKey: string): string {
+    return this.prefix ? fullKey.slice(this.prefix.length + 1) : fullKey;
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Uint8Array> {
+    const Key = this.full(key);
+    let header: string | undefined;
+    if (range) {
+      const empty = 'suffix' in range ? range.suffix === 0 : range.length === 0;
+      if (empty) {
+        // S3 has no syntax for an empty range; answer it without a body, but keep NOT_FOUND.
+        resolveRange(0, range);
+        if (!(await this.head(key))) throw this.mapError(notFoundLike(), 'get', key);
+        return new Uint8Array(0);
+      }
+      header = 'suffix' in range ? `bytes=-${range.suffix}` : `bytes=${range.offset}-${range.offset + range.length - 1}`;
+      resolveRange(Number.MAX_SAFE_INTEGER, range);
+    }
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key, Range: header }));
+      return res.Body ? await res.Body.transformToByteArray() : new Uint8Array(0);
+    } catch (err) {
+      if (statusOf(err) === 416) {
+        // The range starts past the end: S3 refuses, our contract (like a file read) is empty.
+        if (!(await this.head(key))) throw this.mapError(err, 'get', key);
+        return new Uint8Array(0);
+      }
+      throw this.mapError(err, 'get', key);
+    }
+  }
+
+  async head(key: string): Promise<ObjectMeta | undefined> {
+    try {
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.full(key) }));
+      return {
+        key,
+        size: res.ContentLength ?? 0,
+        etag: res.ETag?.replace(/"/g, ''),
+        lastModified: res.LastModified ?? new Date(0),
+      };
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404 && !isNoSuchBucket(err)) return undefined;
+      throw this.mapError(err, 'head', key);
+    }
+  }
+
+  async put(key: string, body: Body, options: PutOptions = {}): Promise<void> {
+    const Key = this.full(key);
+    try {
+      if (body instanceof Uint8Array && body.byteLength < this.multipartThreshold) {
+        await this.client.send(
+          new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.byteLength, ContentType: options.contentType }),
+        );
+        return;
+      }
+      const upload = new Upload({
+        client: this.client,
+        params: {
+          Bucket: this.bucket,
+          Key,
+          Body: body instanceof Uint8Array ? body : Readable.from(body),
+          ContentType: options.contentType,
+        },
+        partSize: this.partSize,
+        queueSize: 4,
+        leavePartsOnError: false,
+      });
+      await upload.done();
+    } catch (err) {
+      throw this.mapError(err, 'put', key);
+    }
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array, options: PutOptions = {}): Promise<boolean> {
+    const Key = this.full(key);
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key,
+          Body: body,
+          ContentLength: body.byteLength,
+          ContentType: options.contentType,
+          IfNoneMatch: '*',
+        }),
+      );
+      return true;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 412 || status === 409) return false;
+      if (status === 500 || status === undefined) {
+        // RGW's losing conditional PUT, or a lost response: decide from what is stored.
+        const stored = await this.get(key).catch((e: unknown) => {
+          if (e instanceof LakehouseError && e.code === 'NOT_FOUND') return undefined;
+          throw e;
+        });
+        if (stored === undefined) throw this.mapError(err, 'putIfAbsent', key, true);
+        return equalBytes(stored, body);
+      }
+      throw this.mapError(err, 'putIfAbsent', key);
+    }
+  }
+
+  async *list(prefix = ''): AsyncIterable<ObjectMeta> {
+    validatePrefix(prefix);
+    const Prefix = this.prefix ? `${this.prefix}/${prefix}` : prefix;
+    let token: string | undefined;
+    do {
+      const page = await retry(async () => {
+        try {
+          return await this.client.send(
+            new ListObjectsV2Command({ Bucket: this.bucket, Prefix: Prefix || undefined, ContinuationToken: token, MaxKeys: 1000 }),
+          );
+        } catch (err) {
+          throw this.mapError(err, 'list', prefix || '/');
+        }
+      }, this.pagePolicy);
+      for (const o of page.Contents ?? []) {
+        if (!o.Key) continue;
+        yield { key: this.rel(o.Key), size: o.Size ?? 0, etag: o.ETag?.replace(/"/g, ''), lastModified: o.LastModified ?? new Date(0) };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.full(key) }));
+    } catch (err) {
+      if (statusOf(err) === 404 && !isNoSuchBucket(err)) return;
+      throw this.mapError(err, 'delete', key);
+    }
+  }
+
+  async deleteMany(keys: Iterable<string>): Promise<void> {
+    const all = [...keys].map((k) => this.full(k));
+    for (let i = 0; i < all.length; i += 1000) {
+      const batch = all.slice(i, i + 1000);
+      let res;
+      try {
+        res = await this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        );
+      } catch (err) {
+        throw this.mapError(err, 'deleteMany', this.rel(batch[0] ?? ''));
+      }
+      const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+      if (failed.length > 0) {
+        const first = failed[0]!;
+        const transient = first.Code === 'InternalError' || first.Code === 'SlowDown' || first.Code === 'ServiceUnavailable';
+        throw new LakehouseError(
+          transient ? 'STORE_UNAVAILABLE' : first.Code === 'AccessDenied' ? 'ACCESS_DENIED' : 'INVALID_ARGUMENT',
+          `${failed.length} of ${batch.length} deletes failed in ${this.uri}; first: "${first.Key}": ${first.Code} ${first.Message ?? ''}`,
+          { help: 'Retry the operation; deletes are idempotent.', details: { store: this.uri, failed: failed.map((e) => e.Key) } },
+        );
+      }
+    }
+  }
+
+  uriFor(key: string): string {
+    return `s3://${this.bucket}/${this.full(key)}`;
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+
+  private mapError(err: unknown, op: string, key: string, forceTransient = false): LakehouseError {
+    if (err instanceof LakehouseError) return err;
+    const status = statusOf(err);
+    const name = (err as { name?: string })?.name ?? '';
+    const where = `${op} "${key}" in ${this.uri}`;
+    const details = { key, store: this.uri, op, status, s3Code: name };
+    if (isNoSuchBucket(err)) {
+      return new LakehouseError('BUCKET_NOT_FOUND', `bucket "${this.bucket}" does not exist (${where})`, {
+        cause: err,
+        help: `Create the bucket first (e.g. \`aws s3 mb s3://${this.bucket}\`) or fix the warehouse URI.`,
+        details,
+      });
+    }
+    if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
+      return new LakehouseError('NOT_FOUND', `object "${key}" not found in ${this.uri}`, {
+        cause: err,
+        help: 'Check the key and the store URI; the object may have been deleted (e.g. by snapshot expiry).',
+        details,
+      });
+    }
+    if (status === 401 || status === 403 || /AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken/.test(name)) {
+      return new LakehouseError('ACCESS_DENIED', `access denied: ${where} (${name || status})`, {
+        cause: err,
+        help: 'Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the credential chain) and the bucket policy.',
+        details,
+      });
+    }
+    if (forceTransient || isTransient(err)) {
+      return new LakehouseError('STORE_UNAVAILABLE', `S3 store unavailable: ${where}: ${(err as Error)?.message || name || status}`, {
+        cause: err,
+        help: 'Check that the endpoint (AWS_ENDPOINT_URL / S3_ENDPOINT) is reachable; transient failures are retried with backoff.',
+        details,
+      });
+    }
+    if (status === 412) {
+      return new LakehouseError('PRECONDITION_FAILED', `precondition failed: ${where}`, { cause: err, details });
+    }
+    return new LakehouseError('INVALID_ARGUMENT', `S3 rejected ${where}: ${name || status} ${(err as Error)?.message ?? ''}`, {
+      cause: err,
+      help: 'The request was refused as invalid; check the key and the store configuration.',
+      details,
+    });
+  }
+}
+
+function statusOf(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+function isNoSuchBucket(err: unknown): boolean {
+  return (err as { name?: string })?.name === 'NoSuchBucket';
+}
+
+function notFoundLike(): Error {
+  return Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } });
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
