@@ -1,6 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
@@ -8,6 +10,5 @@ export default defineConfig({
     // Test files run in forked processes: parquet-wasm keeps its WASM memory for the life of
     // a process, and some suites spawn child processes of their own.
     pool: 'forks',
-    reporters: ['default'],
   },
 });

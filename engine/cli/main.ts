@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/**
+ * The `lake` command line. Thin by design: it parses arguments, calls the public entries and
+ * prints. Exit codes: 0 success, 1 failure (the error's code on stderr), 2 usage error.
+ */
+
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { isLakehouseError } from '../../connectors/index.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('lake')
+    .description('Lakehouse engine: Apache Iceberg tables of Parquet files on local disk or S3.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .showHelpAfterError('(run `lake --help` for usage)')
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    `
+Warehouse: every command takes --warehouse URI (default: $LAKE_WAREHOUSE, else ./warehouse).
+  A URI is a directory path, file:///abs/path or s3://bucket/prefix (S3 settings come from
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL, S3_FORCE_PATH_STYLE).
+
+Examples:
+  lake --version
+  lake --help`,
+  );
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
+      return 2;
+    }
+    if (isLakehouseError(err)) {
+      process.stderr.write(`error [${err.code}]: ${err.message}\n`);
+    } else {
+      process.stderr.write(`error: ${(err as Error)?.stack ?? err}\n`);
+    }
+    return 1;
+  }
+}
+
+// `lake … | head` closes stdout early; that is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+main().then((code) => {
+  process.exitCode = code;
+});

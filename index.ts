@@ -1,2 +1,0 @@
-/** Public entry of `lakehouse-engine`: everything a user needs, re-exported by layer. */
-export * from './connectors/index.js';
