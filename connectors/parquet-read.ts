@@ -1,0 +1,258 @@
+/**
+ * Parquet reader: footer and statistics via our own footer decoder (parquet-footer.ts), data via
+ * parquet-wasm over ranged store reads, copied out of WASM memory with arrow-js-ffi.
+ *
+ * Memory: exactly one row group (of the projected columns) is decoded per WASM call, and its
+ * WASM table is freed before the batches are yielded, so WASM memory is bounded by the largest
+ * projected row group (parquet-wasm's linear memory grows but never shrinks).
+ * Concurrency: a `readParquet` iterable may be iterated once; several iterators may run
+ * concurrently in one thread (each has its own ParquetFile). Store reads are plain ranged `get`s.
+ * Cancellation: `signal` is checked before every store read and every row group.
+ */
+
+import * as arrow from 'apache-arrow';
+import { parseTable } from 'arrow-js-ffi';
+import * as pw from 'parquet-wasm';
+import { LakehouseError, isLakehouseError } from './errors.js';
+import type { Schema } from './iceberg-types.js';
+import type { ObjectStore } from './object-store.js';
+import { corrupt, readParquetFooter, type ParquetFileMetadata, type ParquetFooter, type RowGroupStats } from './parquet-footer.js';
+
+export interface ParquetReadOptions {
+  /** Columns to read, by name (file order is kept unless `fieldIds`/`columns` give another). */
+  columns?: string[];
+  /** Columns to read by Iceberg field id; preferred over `columns` when the file has field ids. */
+  fieldIds?: number[];
+  /** Explicit row-group selection (indices into the file's row groups). */
+  rowGroups?: number[];
+  /** Predicate on row-group statistics; `false` skips the row group. */
+  rowGroupFilter?: (rg: RowGroupStats) => boolean;
+  /** Rows per yielded batch (default 65 536). */
+  batchSize?: number;
+  signal?: AbortSignal;
+  /** The object's size when known (e.g. `file_size_in_bytes` from a manifest): saves a HEAD. */
+  fileSize?: number;
+  /**
+   * Iceberg schema the file was written with; used to resolve `fieldIds` in files without
+   * field ids (e.g. imported by name mapping).
+   */
+  schema?: Schema;
+}
+
+export const DEFAULT_BATCH_SIZE = 65_536;
+
+/** Reads footer metadata: row count, row groups with statistics, schema with field ids. */
+export async function readParquetMetadata(store: ObjectStore, key: string, options: { fileSize?: number } = {}): Promise<ParquetFileMetadata> {
+  return (await readParquetFooter(store, key, options.fileSize)).metadata;
+}
+
+/** Streams the selected row groups and columns of a Parquet object as Arrow record batches. */
+export function readParquet(store: ObjectStore, key: string, options: ParquetReadOptions = {}): AsyncIterable<arrow.RecordBatch> {
+  return { [Symbol.asyncIterator]: () => readBatches(store, key, options)[Symbol.asyncIterator]() };
+}
+
+async function* readBatches(store: ObjectStore, key: string, options: ParquetReadOptions): AsyncGenerator<arrow.RecordBatch> {
+  checkAbort(options.signal);
+  const footer = await readParquetFooter(store, key, options.fileSize);
+  const md = footer.metadata;
+  const names = resolveProjection(md, options);
+  const groups = selectRowGroups(md, options);
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new LakehouseError('INVALID_ARGUMENT', `batchSize must be a positive integer, got ${batchSize}`);
+  }
+  if (groups.length === 0) return;
+  if (names.length === 0) {
+    // Nothing to decode: the row counts come from the footer (e.g. for count(*)).
+    for (const g of groups) for (let r = 0; r < g.numRows; r += batchSize) yield emptyBatch(Math.min(batchSize, g.numRows - r));
+    return;
+  }
+  const source = new StoreBlob(store, key, footer, options.signal);
+  let pf: pw.ParquetFile;
+  try {
+    pf = await pw.ParquetFile.fromFile(source as unknown as Blob);
+  } catch (err) {
+    throw source.translate(err, 'the footer could not be parsed by the Parquet decoder');
+  }
+  try {
+    for (const g of groups) {
+      checkAbort(options.signal);
+      let table: arrow.Table;
+      try {
+        const wt = await pf.read({ columns: names, rowGroups: [g.index], batchSize });
+        table = copyOut(wt);
+      } catch (err) {
+        throw source.translate(err, `row group ${g.index} could not be decoded`);
+      }
+      if (table.numRows !== g.numRows) {
+        throw corrupt(store, key, `row group ${g.index} decoded to ${table.numRows} rows, the footer says ${g.numRows}`);
+      }
+      const schema = orderedSchema(table.schema, names);
+      for (const batch of table.batches) yield reorder(batch, schema);
+    }
+  } finally {
+    pf.free();
+  }
+}
+
+/** Copies a WASM table into JS memory and frees the WASM side. */
+function copyOut(wt: pw.Table): arrow.Table {
+  const ffi = wt.intoFFI();
+  try {
+    return parseTable(pw.wasmMemory().buffer, ffi.arrayAddrs(), ffi.schemaAddr(), true);
+  } finally {
+    ffi.free();
+  }
+}
+
+function resolveProjection(md: ParquetFileMetadata, options: ParquetReadOptions): string[] {
+  let names: string[];
+  if (options.fieldIds) {
+    names = options.fieldIds.map((id) => {
+      const col = md.hasFieldIds ? md.columns.find((c) => c.fieldId === id) : undefined;
+      if (col) return col.name;
+      if (!md.hasFieldIds && options.schema) {
+        const f = options.schema.fields.find((x) => x.id === id);
+        if (f && md.columns.some((c) => c.name === f.name)) return f.name;
+      }
+      return undefined;
+    }).filter((n): n is string => n !== undefined);
+    if (!md.hasFieldIds && !options.schema) {
+      throw new LakehouseError('INVALID_ARGUMENT', `Parquet file ${md.uri} has no field ids, so columns cannot be selected by field id`, {
+        help: 'Pass `schema` (the Iceberg schema to map ids to names) or select columns by name with `columns`.',
+        details: { key: md.key },
+      });
+    }
+  } else if (options.columns) {
+    for (const n of options.columns) {
+      if (!md.columns.some((c) => c.name === n)) {
+        throw new LakehouseError('SCHEMA_MISMATCH', `Parquet file ${md.uri} has no column "${n}"`, {
+          help: `Its columns are: ${md.columns.map((c) => c.name).join(', ')}.`,
+          details: { key: md.key, column: n },
+        });
+      }
+    }
+    names = [...options.columns];
+  } else {
+    names = md.columns.map((c) => c.name);
+  }
+  for (const n of names) {
+    const col = md.columns.find((c) => c.name === n)!;
+    if (col.nested) {
+      throw new LakehouseError('UNSUPPORTED', `column "${n}" of Parquet file ${md.uri} is nested (struct, list or map), which is not supported yet`, {
+        help: 'Project it away (select other columns) or flatten it before importing.',
+        details: { key: md.key, column: n },
+      });
+    }
+  }
+  return [...new Set(names)];
+}
+
+function selectRowGroups(md: ParquetFileMetadata, options: ParquetReadOptions): RowGroupStats[] {
+  let groups = md.rowGroups;
+  if (options.rowGroups) {
+    groups = options.rowGroups.map((i) => {
+      const g = md.rowGroups[i];
+      if (!g) {
+        throw new LakehouseError('INVALID_ARGUMENT', `row group ${i} does not exist in ${md.uri} (it has ${md.rowGroups.length})`, { details: { key: md.key } });
+      }
+      return g;
+    });
+  }
+  if (options.rowGroupFilter) groups = groups.filter((g) => options.rowGroupFilter!(g));
+  return groups.filter((g) => g.numRows > 0);
+}
+
+function emptyBatch(rows: number): arrow.RecordBatch {
+  const data = arrow.makeData({ type: new arrow.Struct([]), length: rows, nullCount: 0, children: [] });
+  return new arrow.RecordBatch(new arrow.Schema([]), data);
+}
+
+function orderedSchema(schema: arrow.Schema, names: string[]): arrow.Schema {
+  const byName = new Map(schema.fields.map((f) => [f.name, f]));
+  return new arrow.Schema(names.map((n) => byName.get(n)!), schema.metadata);
+}
+
+function reorder(batch: arrow.RecordBatch, schema: arrow.Schema): arrow.RecordBatch {
+  const same = batch.schema.fields.length === schema.fields.length && batch.schema.fields.every((f, i) => f.name === schema.fields[i]!.name);
+  if (same) return batch;
+  const children = schema.fields.map((f) => batch.getChild(f.name)!.data[0]!);
+  const data = arrow.makeData({ type: new arrow.Struct(schema.fields), length: batch.numRows, nullCount: 0, children });
+  return new arrow.RecordBatch(schema, data);
+}
+
+function checkAbort(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new LakehouseError('CANCELLED', 'Parquet read cancelled', { cause: signal.reason });
+  }
+}
+
+/**
+ * A Blob look-alike over ranged store reads, as `ParquetFile.fromFile` wants. Reads that fall
+ * inside the footer tail we already hold are served from memory (no second footer fetch).
+ * Store errors are remembered so that they surface as themselves, not as decoder failures.
+ */
+class StoreBlob {
+  readonly type = '';
+  private storeError: unknown;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly key: string,
+    private readonly footer: ParquetFooter,
+    private readonly signal: AbortSignal | undefined,
+    private readonly start = 0,
+    private readonly end = footer.metadata.fileSize,
+    private readonly root?: StoreBlob,
+  ) {}
+
+  get size(): number {
+    return this.end - this.start;
+  }
+
+  slice(a = 0, b = this.size): StoreBlob {
+    const lo = this.start + clamp(a, this.size);
+    const hi = this.start + clamp(b, this.size);
+    return new StoreBlob(this.store, this.key, this.footer, this.signal, lo, Math.max(lo, hi), this.root ?? this);
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const { tail, tailOffset } = this.footer;
+    if (this.start >= tailOffset) {
+      return copyBuffer(tail.subarray(this.start - tailOffset, this.end - tailOffset));
+    }
+    try {
+      checkAbort(this.signal);
+      const bytes = await this.store.get(this.key, { offset: this.start, length: this.size });
+      if (bytes.byteLength !== this.size) {
+        throw corrupt(this.store, this.key, `expected ${this.size} bytes at offset ${this.start}, got ${bytes.byteLength}`);
+      }
+      return copyBuffer(bytes);
+    } catch (err) {
+      (this.root ?? this).storeError = err;
+      throw err;
+    }
+  }
+
+  /** Maps a failure inside parquet-wasm to the store error behind it or to CORRUPT_FILE. */
+  translate(err: unknown, what: string): LakehouseError {
+    const root = this.root ?? this;
+    if (isLakehouseError(root.storeError)) return root.storeError;
+    if (root.storeError !== undefined) {
+      return new LakehouseError('STORE_UNAVAILABLE', `reading ${this.store.uriFor(this.key)} failed: ${String(root.storeError)}`, { cause: root.storeError });
+    }
+    if (isLakehouseError(err)) return err;
+    const detail = err instanceof Error ? err.message : String(err);
+    return corrupt(this.store, this.key, `${what}: ${detail}`, err);
+  }
+}
+
+function clamp(v: number, size: number): number {
+  if (v < 0) return Math.max(0, size + v);
+  return Math.min(v, size);
+}
+
+function copyBuffer(b: Uint8Array): ArrayBuffer {
+  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) return b.buffer;
+  return b.slice().buffer as ArrayBuffer;
+}

@@ -1,0 +1,326 @@
+/**
+ * Two-phase hash aggregation. Each task runs a `HashAggregator` over its batches and emits a
+ * *partial* chunk (group keys + state columns, plus one (keys, value) chunk per DISTINCT
+ * aggregate); the coordinator feeds the partials of all tasks into one aggregator with
+ * `mergePartial` and emits final values.
+ *
+ * Memory bound (spill-free by design): a task holds O(G_t) groups, the coordinator O(G) groups,
+ * where G is the number of distinct group keys in the query result — each group costs about
+ * 8 bytes per key column and 16 bytes per aggregate — plus, for a DISTINCT aggregate, one entry
+ * per distinct (group, value) pair. Inputs stream through; only groups are retained.
+ *
+ * Sums are accumulated in float64 (integer sums are exact while |sum| < 2^53).
+ */
+
+import type { AggCall, DataType } from '../plan/types.js';
+import { GroupTable } from './hash-table.js';
+import type { Chunk, Vec } from './vec.js';
+
+/** Types of the partial state columns of one aggregate, appended after the key columns. */
+export function partialStateTypes(a: AggCall): DataType[] {
+  if (a.distinct) return [];
+  switch (a.fn) {
+    case 'count_star': case 'count': return ['float64'];
+    case 'sum': case 'avg': return ['float64', 'float64'];
+    default: return [a.arg!.type === 'null' ? 'float64' : a.arg!.type];
+  }
+}
+
+export function partialTypes(keyTypes: DataType[], aggs: AggCall[]): DataType[] {
+  return [...keyTypes, ...aggs.flatMap(partialStateTypes)];
+}
+
+interface NumState { kind: 'num'; a: Float64Array; b: Float64Array; has: Uint8Array }
+interface StrState { kind: 'str'; vals: Array<string | null> }
+type State = NumState | StrState;
+
+export class HashAggregator {
+  readonly table: GroupTable;
+  private readonly states: Array<State | null>;
+  private readonly distinct: Array<GroupTable | null>;
+  private cap = 0;
+
+  constructor(readonly keyTypes: DataType[], readonly aggs: AggCall[]) {
+    this.table = new GroupTable(keyTypes);
+    this.states = aggs.map((a) => (a.distinct ? null : a.fn !== 'count' && a.fn !== 'count_star' && a.arg?.type === 'string' ? { kind: 'str', vals: [] } : { kind: 'num', a: new Float64Array(0), b: new Float64Array(0), has: new Uint8Array(0) }));
+    this.distinct = aggs.map((a) => (a.distinct ? new GroupTable(['int64', a.arg!.type]) : null));
+  }
+
+  private groupIds(keys: Vec[], n: number): Int32Array {
+    if (this.keyTypes.length === 0) {
+      if (this.table.size === 0) this.table.size = 1;
+      return new Int32Array(n);
+    }
+    return this.table.insert(keys, n);
+  }
+
+  private ensure(size: number): void {
+    if (size <= this.cap) return;
+    let cap = Math.max(64, this.cap);
+    while (cap < size) cap *= 2;
+    for (const s of this.states) {
+      if (!s) continue;
+      if (s.kind === 'str') continue;
+      const a = new Float64Array(cap); a.set(s.a); s.a = a;
+      const b = new Float64Array(cap); b.set(s.b); s.b = b;
+      const h = new Uint8Array(cap); h.set(s.has); s.has = h;
+    }
+    this.cap = cap;
+  }
+
+  /** Raw input: `args[j]` is the evaluated argument of aggregate j (null for count(*)). */
+  addChunk(keys: Vec[], args: Array<Vec | null>, n: number): void {
+    const g = this.groupIds(keys, n);
+    this.ensure(this.table.size);
+    this.aggs.forEach((a, j) => {
+      const arg = args[j] ?? null;
+      if (a.distinct) {
+        const gv: Vec = { t: 'num', type: 'int64', values: Float64Array.from(g), valid: null };
+        const vv = arg!;
+        // NULL values do not count towards DISTINCT aggregates.
+        const rows = this.distinct[j]!;
+        if (vv.valid) {
+          const idx: number[] = [];
+          for (let i = 0; i < n; i++) if (vv.valid[i]) idx.push(i);
+          const sel = Int32Array.from(idx);
+          rows.insert([takeNum(gv, sel), takeAny(vv, sel)], sel.length);
+        } else {
+          rows.insert([gv, vv], n);
+        }
+        return;
+      }
+      const st = this.states[j]!;
+      if (a.fn === 'count_star') {
+        const s = st as NumState;
+        for (let i = 0; i < n; i++) s.a[g[i]!]!++;
+        return;
+      }
+      const v = arg!;
+      const valid = v.valid;
+      if (st.kind === 'str') {
+        const sv = v as Extract<Vec, { t: 'str' }>;
+        const isMin = a.fn === 'min';
+        const vals = st.vals;
+        while (vals.length < this.table.size) vals.push(null);
+        for (let i = 0; i < n; i++) {
+          if (valid && !valid[i]) continue;
+          const s = sv.dict[sv.codes[i]!]!;
+          const cur = vals[g[i]!];
+          if (cur === null || cur === undefined || (isMin ? s < cur : s > cur)) vals[g[i]!] = s;
+        }
+        return;
+      }
+      const s = st as NumState;
+      const x = v.t === 'num' || v.t === 'bool' ? v.values : new Float64Array(n);
+      switch (a.fn) {
+        case 'count':
+          if (valid) for (let i = 0; i < n; i++) s.a[g[i]!]! += valid[i]!;
+          else for (let i = 0; i < n; i++) s.a[g[i]!]!++;
+          break;
+        case 'sum': case 'avg':
+          if (valid) {
+            for (let i = 0; i < n; i++) if (valid[i]) { const gi = g[i]!; s.a[gi]! += x[i]!; s.b[gi]!++; }
+          } else {
+            for (let i = 0; i < n; i++) { const gi = g[i]!; s.a[gi]! += x[i]!; s.b[gi]!++; }
+          }
+          break;
+        case 'min': case 'max': {
+          const isMin = a.fn === 'min';
+          for (let i = 0; i < n; i++) {
+            if (valid && !valid[i]) continue;
+            const gi = g[i]!;
+            const y = x[i]!;
+            if (!s.has[gi] || (isMin ? y < s.a[gi]! : y > s.a[gi]!)) { s.a[gi] = y; s.has[gi] = 1; }
+          }
+          break;
+        }
+      }
+    });
+  }
+
+  /** The partial result: keys + state columns, and one (keys…, value) chunk per DISTINCT aggregate. */
+  partial(): { main: Chunk; distinct: Chunk[] } {
+    const size = this.table.size;
+    this.ensure(size);
+    const keyVecs = this.keyTypes.length ? this.table.keyVecs() : [];
+    const cols: Vec[] = [...keyVecs];
+    this.aggs.forEach((a, j) => {
+      if (a.distinct) return;
+      const st = this.states[j]!;
+      if (st.kind === 'str') {
+        cols.push(strVec(st.vals, size));
+        return;
+      }
+      if (a.fn === 'count' || a.fn === 'count_star') cols.push({ t: 'num', type: 'float64', values: st.a.slice(0, size), valid: null });
+      else if (a.fn === 'sum' || a.fn === 'avg') {
+        cols.push({ t: 'num', type: 'float64', values: st.a.slice(0, size), valid: null });
+        cols.push({ t: 'num', type: 'float64', values: st.b.slice(0, size), valid: null });
+      } else {
+        const t = partialStateTypes(a)[0]!;
+        const valid = st.has.slice(0, size);
+        if (t === 'boolean') cols.push({ t: 'bool', values: Uint8Array.from(st.a.subarray(0, size)), valid });
+        else cols.push({ t: 'num', type: t, values: st.a.slice(0, size), valid });
+      }
+    });
+    const distinct = this.aggs.flatMap((a, j) => {
+      if (!a.distinct) return [];
+      const pairs = this.distinct[j]!;
+      const [gids, vals] = pairs.keyVecs() as [Extract<Vec, { t: 'num' }>, Vec];
+      const sel = Int32Array.from(gids.values);
+      const keys = keyVecs.map((k) => takeAny(k, sel));
+      return [{ length: pairs.size, cols: [...keys, vals] }];
+    });
+    return { main: { length: size, cols }, distinct };
+  }
+
+  /** Coordinator side: merges one partial (as produced by `partial()`). */
+  mergePartial(main: Chunk, distinct: Chunk[]): void {
+    const nk = this.keyTypes.length;
+    const n = main.length;
+    const g = this.groupIds(main.cols.slice(0, nk), n);
+    this.ensure(this.table.size);
+    let col = nk;
+    this.aggs.forEach((a, j) => {
+      if (a.distinct) return;
+      const st = this.states[j]!;
+      if (st.kind === 'str') {
+        const v = main.cols[col++] as Extract<Vec, { t: 'str' }>;
+        const vals = st.vals;
+        while (vals.length < this.table.size) vals.push(null);
+        const isMin = a.fn === 'min';
+        for (let i = 0; i < n; i++) {
+          if (v.valid && !v.valid[i]) continue;
+          const s = v.dict[v.codes[i]!]!;
+          const cur = vals[g[i]!];
+          if (cur === null || cur === undefined || (isMin ? s < cur : s > cur)) vals[g[i]!] = s;
+        }
+        return;
+      }
+      if (a.fn === 'count' || a.fn === 'count_star') {
+        const c = (main.cols[col++] as Extract<Vec, { t: 'num' }>).values;
+        for (let i = 0; i < n; i++) st.a[g[i]!]! += c[i]!;
+      } else if (a.fn === 'sum' || a.fn === 'avg') {
+        const s = (main.cols[col++] as Extract<Vec, { t: 'num' }>).values;
+        const c = (main.cols[col++] as Extract<Vec, { t: 'num' }>).values;
+        for (let i = 0; i < n; i++) { st.a[g[i]!]! += s[i]!; st.b[g[i]!]! += c[i]!; }
+      } else {
+        const v = main.cols[col++]!;
+        const x = (v as Extract<Vec, { t: 'num' | 'bool' }>).values;
+        const isMin = a.fn === 'min';
+        for (let i = 0; i < n; i++) {
+          if (v.valid && !v.valid[i]) continue;
+          const gi = g[i]!;
+          const y = x[i]!;
+          if (!st.has[gi] || (isMin ? y < st.a[gi]! : y > st.a[gi]!)) { st.a[gi] = y; st.has[gi] = 1; }
+        }
+      }
+    });
+    let d = 0;
+    this.aggs.forEach((a, j) => {
+      if (!a.distinct) return;
+      const dc = distinct[d++]!;
+      const dg = this.groupIds(dc.cols.slice(0, nk), dc.length);
+      const gv: Vec = { t: 'num', type: 'int64', values: Float64Array.from(dg), valid: null };
+      this.distinct[j]!.insert([gv, dc.cols[nk]!], dc.length);
+    });
+    this.ensure(this.table.size);
+  }
+
+  /** Final values: key columns followed by one column per aggregate. */
+  finish(): Chunk {
+    if (this.keyTypes.length === 0 && this.table.size === 0) this.table.size = 1;
+    const size = this.table.size;
+    this.ensure(size);
+    const cols: Vec[] = this.keyTypes.length ? this.table.keyVecs() : [];
+    this.aggs.forEach((a, j) => {
+      if (a.distinct) {
+        cols.push(this.finishDistinct(a, this.distinct[j]!, size));
+        return;
+      }
+      const st = this.states[j]!;
+      if (st.kind === 'str') { cols.push(strVec(st.vals, size)); return; }
+      switch (a.fn) {
+        case 'count': case 'count_star':
+          cols.push({ t: 'num', type: 'int64', values: st.a.slice(0, size), valid: null });
+          break;
+        case 'sum': {
+          const valid = new Uint8Array(size);
+          for (let i = 0; i < size; i++) valid[i] = st.b[i]! > 0 ? 1 : 0;
+          cols.push({ t: 'num', type: a.type, values: st.a.slice(0, size), valid });
+          break;
+        }
+        case 'avg': {
+          const valid = new Uint8Array(size);
+          const out = new Float64Array(size);
+          for (let i = 0; i < size; i++) { valid[i] = st.b[i]! > 0 ? 1 : 0; out[i] = st.a[i]! / st.b[i]!; }
+          cols.push({ t: 'num', type: 'float64', values: out, valid });
+          break;
+        }
+        default:
+          if (a.type === 'boolean') cols.push({ t: 'bool', values: Uint8Array.from(st.a.subarray(0, size)), valid: st.has.slice(0, size) });
+          else cols.push({ t: 'num', type: a.type, values: st.a.slice(0, size), valid: st.has.slice(0, size) });
+      }
+    });
+    return { length: size, cols };
+  }
+
+  private finishDistinct(a: AggCall, pairs: GroupTable, size: number): Vec {
+    const [gids, vals] = pairs.keyVecs() as [Extract<Vec, { t: 'num' }>, Vec];
+    const acc = new HashAggregator(['int64'], [{ ...a, distinct: false, fn: a.fn === 'count' ? 'count' : a.fn }]);
+    acc.addChunk([gids], [vals], pairs.size);
+    const fin = acc.finish();
+    const gcol = fin.cols[0] as Extract<Vec, { t: 'num' }>;
+    const vcol = fin.cols[1]!;
+    // Scatter back to group order; groups without any value get count 0 / NULL.
+    const idx = new Int32Array(size).fill(-1);
+    for (let i = 0; i < fin.length; i++) idx[gcol.values[i]!] = i;
+    const out = takeAny(vcol, idx);
+    if (a.fn === 'count') {
+      const v = out as Extract<Vec, { t: 'num' }>;
+      for (let i = 0; i < size; i++) if (idx[i]! < 0) v.values[i] = 0;
+      return { ...v, valid: null };
+    }
+    return out;
+  }
+}
+
+function strVec(vals: Array<string | null>, size: number): Vec {
+  const dict: string[] = [];
+  const ids = new Map<string, number>();
+  const codes = new Int32Array(size);
+  const valid = new Uint8Array(size);
+  for (let i = 0; i < size; i++) {
+    const s = vals[i];
+    if (s === null || s === undefined) continue;
+    let id = ids.get(s);
+    if (id === undefined) { id = dict.length; dict.push(s); ids.set(s, id); }
+    codes[i] = id;
+    valid[i] = 1;
+  }
+  return { t: 'str', codes, dict: dict.length ? dict : [''], valid };
+}
+
+function takeNum(v: Extract<Vec, { t: 'num' }>, sel: Int32Array): Vec {
+  const out = new Float64Array(sel.length);
+  for (let i = 0; i < sel.length; i++) out[i] = v.values[sel[i]!]!;
+  return { t: 'num', type: v.type, values: out, valid: null };
+}
+
+function takeAny(v: Vec, sel: Int32Array): Vec {
+  const n = sel.length;
+  const valid = new Uint8Array(n);
+  for (let i = 0; i < n; i++) { const j = sel[i]!; valid[i] = j < 0 ? 0 : v.valid ? v.valid[j]! : 1; }
+  if (v.t === 'str') {
+    const codes = new Int32Array(n);
+    for (let i = 0; i < n; i++) { const j = sel[i]!; codes[i] = j < 0 ? 0 : v.codes[j]!; }
+    return { t: 'str', codes, dict: v.dict, valid };
+  }
+  if (v.t === 'bool') {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) { const j = sel[i]!; out[i] = j < 0 ? 0 : v.values[j]!; }
+    return { t: 'bool', values: out, valid };
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) { const j = sel[i]!; out[i] = j < 0 ? 0 : v.values[j]!; }
+  return { t: 'num', type: v.type, values: out, valid };
+}

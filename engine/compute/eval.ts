@@ -1,0 +1,622 @@
+/**
+ * Expression compiler: a bound `Expr` is compiled once per task into a tree of closures, each of
+ * which runs one specialised loop (kernels-gen.ts) over a whole batch — column at a time, the
+ * way vectorised engines do. Per batch, each node allocates its output array once; nothing is
+ * allocated per row except where a function must build new strings (concat over two columns,
+ * CAST of numbers to strings); string predicates and string → string functions run once per
+ * distinct value of the dictionary.
+ *
+ * SQL semantics: NULL propagates through operators and functions; AND/OR/NOT use three-valued
+ * logic; comparisons with NULL are NULL; `x IN (…, NULL)` is NULL when x matches nothing.
+ * Division or modulo by zero yields NULL (Spark's non-ANSI mode; DuckDB ≥ 1.1 returns ±inf for
+ * `/` instead — we chose NULL so that a bad row cannot turn an aggregate into infinity).
+ * CAST from a fractional number to an integer rounds half away from zero (as DuckDB does);
+ * CAST of a malformed string fails the query with INVALID_ARGUMENT.
+ */
+
+import { LakehouseError } from '../../connectors/errors.js';
+import { formatDate, formatTimestamp, parseDateLiteral, parseTimestampLiteral, type DataType, type Expr, type Scalar } from '../plan/types.js';
+import { arithKernel, cmpKernel, compareScalars, divKernel, strCmpKernel, type Shape } from './kernels-gen.js';
+import { andValid, type Chunk, type Valid, type Vec } from './vec.js';
+import { dateTrunc, dayOf, monthOf, shiftMonths, yearOf } from './dates.js';
+
+export type Const = { t: 'const'; v: Scalar; type: DataType };
+export type Val = Vec | Const;
+export type Evaluator = (c: Chunk) => Val;
+
+const US_PER_DAY = 86_400_000_000;
+
+export function compileExpr(e: Expr): Evaluator {
+  switch (e.k) {
+    case 'col':
+      return (c) => c.cols[e.i]!;
+    case 'lit': {
+      const k: Const = { t: 'const', v: e.v, type: e.type };
+      return () => k;
+    }
+    case 'cast': {
+      const inner = compileExpr(e.e);
+      return (c) => castVal(inner(c), e.type, c.length);
+    }
+    case 'in': {
+      const inner = compileExpr(e.e);
+      return (c) => inList(inner(c), e.list, e.neg, c.length);
+    }
+    case 'like': {
+      const inner = compileExpr(e.e);
+      const re = likeToRegExp(e.pattern);
+      return (c) => mapStrToBool(inner(c), (s) => re.test(s) !== e.neg, c.length);
+    }
+    case 'case':
+      return compileCase(e);
+    case 'call':
+      return compileCall(e);
+  }
+}
+
+/** Evaluates and materialises a constant result as a full vector. */
+export function evalVec(ev: Evaluator, c: Chunk): Vec {
+  return toVec(ev(c), c.length);
+}
+
+export function toVec(v: Val, n: number): Vec {
+  if (v.t !== 'const') return v;
+  const valid = v.v === null ? new Uint8Array(n) : null;
+  if (v.type === 'string') return { t: 'str', codes: new Int32Array(n), dict: [v.v === null ? '' : String(v.v)], valid };
+  if (v.type === 'boolean') return { t: 'bool', values: new Uint8Array(n).fill(v.v ? 1 : 0), valid };
+  return { t: 'num', type: v.type, values: new Float64Array(n).fill(typeof v.v === 'number' ? v.v : 0), valid };
+}
+
+export function likeToRegExp(pattern: string): RegExp {
+  let src = '';
+  for (const ch of pattern) {
+    if (ch === '%') src += '[\\s\\S]*';
+    else if (ch === '_') src += '[\\s\\S]';
+    else src += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${src}$`, 'u');
+}
+
+function isNullConst(v: Val): boolean {
+  return v.t === 'const' && v.v === null;
+}
+
+function numOperand(v: Val): [unknown, Shape] {
+  if (v.t === 'const') return [typeof v.v === 'boolean' ? (v.v ? 1 : 0) : v.v, 'c'];
+  if (v.t === 'num' || v.t === 'bool') return [v.values, 'v'];
+  throw new Error('internal: string operand in a numeric kernel');
+}
+
+function compileCall(e: Extract<Expr, { k: 'call' }>): Evaluator {
+  const args = e.args.map(compileExpr);
+  const type = e.type;
+  switch (e.fn) {
+    case 'add': case 'sub': case 'mul': case 'div': case 'mod': {
+      const [fa, fb] = args as [Evaluator, Evaluator];
+      const op = e.fn;
+      return (c) => {
+        const a = fa(c);
+        const b = fb(c);
+        const n = c.length;
+        if (isNullConst(a) || isNullConst(b)) return { t: 'const', v: null, type };
+        if (a.t === 'const' && b.t === 'const') return { t: 'const', v: scalarArith(op, a.v as number, b.v as number), type };
+        const [av, sa] = numOperand(a);
+        const [bv, sb] = numOperand(b);
+        const out = new Float64Array(n);
+        let valid = andValid(n, a.t === 'const' ? null : a.valid, b.t === 'const' ? null : b.valid);
+        if (op === 'div' || op === 'mod') {
+          const v2 = valid ? valid.slice() : new Uint8Array(n).fill(1);
+          divKernel(op, sa, sb)(n, av, bv, out, v2);
+          valid = v2;
+        } else {
+          arithKernel(op, sa, sb)(n, av, bv, out);
+        }
+        if (type === 'int32' || type === 'int64') truncInPlace(out, op);
+        return { t: 'num', type, values: out, valid };
+      };
+    }
+    case 'neg': {
+      const f = args[0]!;
+      return (c) => {
+        const a = f(c);
+        if (a.t === 'const') return { t: 'const', v: a.v === null ? null : -(a.v as number), type };
+        const av = (a as Extract<Vec, { t: 'num' }>).values;
+        const out = new Float64Array(c.length);
+        for (let i = 0; i < c.length; i++) out[i] = -av[i]!;
+        return { t: 'num', type, values: out, valid: a.valid };
+      };
+    }
+    case 'eq': case 'ne': case 'lt': case 'le': case 'gt': case 'ge':
+      return compileCompare(e.fn, args[0]!, args[1]!);
+    case 'and': case 'or':
+      return compileLogic(e.fn, args[0]!, args[1]!);
+    case 'not': {
+      const f = args[0]!;
+      return (c) => {
+        const a = f(c);
+        if (a.t === 'const') return { t: 'const', v: a.v === null ? null : !a.v, type: 'boolean' };
+        const av = (a as Extract<Vec, { t: 'bool' }>).values;
+        const out = new Uint8Array(c.length);
+        for (let i = 0; i < c.length; i++) out[i] = av[i]! ^ 1;
+        return { t: 'bool', values: out, valid: a.valid };
+      };
+    }
+    case 'is_null': case 'is_not_null': {
+      const f = args[0]!;
+      const want = e.fn === 'is_null' ? 0 : 1;
+      return (c) => {
+        const a = f(c);
+        if (a.t === 'const') return { t: 'const', v: (a.v === null) === (want === 0), type: 'boolean' };
+        const out = new Uint8Array(c.length);
+        if (a.valid) for (let i = 0; i < c.length; i++) out[i] = a.valid[i] === want ? 1 : 0;
+        else out.fill(want);
+        return { t: 'bool', values: out, valid: null };
+      };
+    }
+    case 'coalesce':
+      return (c) => coalesce(args.map((f) => f(c)), type, c.length);
+    case 'lower': return strMap(args[0]!, (s) => s.toLowerCase());
+    case 'upper': return strMap(args[0]!, (s) => s.toUpperCase());
+    case 'trim': return strMap(args[0]!, (s) => s.replace(/^ +| +$/g, ''));
+    case 'length': {
+      const f = args[0]!;
+      return (c) => mapStrToNum(f(c), (s) => [...s].length, 'int64', c.length);
+    }
+    case 'substr':
+      return compileSubstr(args);
+    case 'concat': case 'strcat':
+      return compileConcat(args, e.fn === 'concat');
+    case 'year': case 'month': case 'day': {
+      const f = args[0]!;
+      const part = e.fn === 'year' ? yearOf : e.fn === 'month' ? monthOf : dayOf;
+      const isTs = e.args[0]!.type === 'timestamp';
+      return (c) => mapNum(f(c), type, c.length, (x) => part(isTs ? Math.floor(x / US_PER_DAY) : x));
+    }
+    case 'date_trunc': {
+      const unitExpr = e.args[0]!;
+      if (unitExpr.k !== 'lit' || typeof unitExpr.v !== 'string') throw new LakehouseError('UNSUPPORTED', 'not supported yet: date_trunc with a non-constant unit');
+      const unit = unitExpr.v.toLowerCase();
+      const f = args[1]!;
+      const fromDate = e.args[1]!.type === 'date';
+      return (c) => mapNum(f(c), 'timestamp', c.length, (x) => dateTrunc(unit, fromDate ? x * US_PER_DAY : x));
+    }
+    case 'add_months': {
+      const f = args[0]!;
+      const monthsExpr = e.args[1]!;
+      if (monthsExpr.k !== 'lit' || typeof monthsExpr.v !== 'number') throw new LakehouseError('UNSUPPORTED', 'not supported yet: a non-constant month interval');
+      const months = monthsExpr.v;
+      const isTs = type === 'timestamp';
+      return (c) => mapNum(f(c), type, c.length, (x) => {
+        if (!isTs) return shiftMonths(x, months);
+        const d = Math.floor(x / US_PER_DAY);
+        return shiftMonths(d, months) * US_PER_DAY + (x - d * US_PER_DAY);
+      });
+    }
+    default:
+      throw new LakehouseError('UNSUPPORTED', `not supported yet: function ${String(e.fn)}`);
+  }
+}
+
+function scalarArith(op: string, a: number, b: number): number | null {
+  switch (op) {
+    case 'add': return a + b;
+    case 'sub': return a - b;
+    case 'mul': return a * b;
+    case 'div': return b === 0 ? null : a / b;
+    default: return b === 0 ? null : a % b;
+  }
+}
+
+function truncInPlace(out: Float64Array, op: string): void {
+  if (op !== 'div' && op !== 'mod') return;
+  for (let i = 0; i < out.length; i++) out[i] = Math.trunc(out[i]!);
+}
+
+function compileCompare(op: string, fa: Evaluator, fb: Evaluator): Evaluator {
+  return (c) => {
+    const n = c.length;
+    let a = fa(c);
+    let b = fb(c);
+    if (isNullConst(a) || isNullConst(b)) return { t: 'const', v: null, type: 'boolean' };
+    if (a.t === 'const' && b.t === 'const') return { t: 'const', v: compareScalars(op, a.v as number, b.v as number), type: 'boolean' };
+    let cmp = op;
+    if (a.t === 'const') {
+      // Normalise to vector ⋈ constant.
+      [a, b] = [b, a];
+      cmp = ({ lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' } as Record<string, string>)[op] ?? op;
+    }
+    const out = new Uint8Array(n);
+    if (a.t === 'str') {
+      if (b.t === 'const') {
+        const k = b.v as string;
+        const lut = new Uint8Array(a.dict.length);
+        for (let d = 0; d < lut.length; d++) lut[d] = compareScalars(cmp, a.dict[d]!, k) ? 1 : 0;
+        const codes = a.codes;
+        for (let i = 0; i < n; i++) out[i] = lut[codes[i]!]!;
+        return { t: 'bool', values: out, valid: a.valid };
+      }
+      const bs = b as Extract<Vec, { t: 'str' }>;
+      strCmpKernel(cmp)(n, a.codes, a.dict, bs.codes, bs.dict, out);
+      return { t: 'bool', values: out, valid: andValid(n, a.valid, bs.valid) };
+    }
+    const [av] = numOperand(a);
+    const [bv, sb] = numOperand(b);
+    cmpKernel(cmp, 'v', sb)(n, av, bv, out);
+    return { t: 'bool', values: out, valid: andValid(n, (a as Vec).valid, b.t === 'const' ? null : b.valid) };
+  };
+}
+
+function compileLogic(op: 'and' | 'or', fa: Evaluator, fb: Evaluator): Evaluator {
+  // AND: FALSE dominates NULL; OR: TRUE dominates NULL.
+  const dom = op === 'and' ? 0 : 1;
+  return (c) => {
+    const n = c.length;
+    const a = fa(c);
+    if (a.t === 'const' && a.v === (dom === 1)) return a;
+    const b = fb(c);
+    if (b.t === 'const' && b.v === (dom === 1)) return b;
+    if (a.t === 'const' && b.t === 'const') return { t: 'const', v: a.v === null || b.v === null ? null : dom === 0, type: 'boolean' };
+    if (a.t === 'const') return a.v === null ? nullUnless(b as Extract<Vec, { t: 'bool' }>, dom, n) : b;
+    if (b.t === 'const') return b.v === null ? nullUnless(a as Extract<Vec, { t: 'bool' }>, dom, n) : a;
+    const av = (a as Extract<Vec, { t: 'bool' }>).values;
+    const bv = (b as Extract<Vec, { t: 'bool' }>).values;
+    const out = new Uint8Array(n);
+    if (!a.valid && !b.valid) {
+      if (dom === 0) for (let i = 0; i < n; i++) out[i] = av[i]! & bv[i]!;
+      else for (let i = 0; i < n; i++) out[i] = av[i]! | bv[i]!;
+      return { t: 'bool', values: out, valid: null };
+    }
+    const va = a.valid;
+    const vb = b.valid;
+    const valid = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const xa = va ? va[i]! : 1;
+      const xb = vb ? vb[i]! : 1;
+      const x = av[i]!;
+      const y = bv[i]!;
+      if (dom === 0) {
+        const f = (xa & (x ^ 1)) | (xb & (y ^ 1));
+        valid[i] = f | (xa & xb);
+        out[i] = f ? 0 : 1;
+      } else {
+        const t = (xa & x) | (xb & y);
+        valid[i] = t | (xa & xb);
+        out[i] = t;
+      }
+    }
+    return { t: 'bool', values: out, valid };
+  };
+}
+
+/** `x AND NULL` / `x OR NULL`: the dominant value survives, everything else becomes NULL. */
+function nullUnless(v: Extract<Vec, { t: 'bool' }>, dom: number, n: number): Vec {
+  const valid = new Uint8Array(n);
+  for (let i = 0; i < n; i++) valid[i] = (v.valid ? v.valid[i]! : 1) & (v.values[i] === dom ? 1 : 0);
+  return { t: 'bool', values: v.values, valid };
+}
+
+function coalesce(vals: Val[], type: DataType, n: number): Val {
+  if (vals[0]?.t === 'const' && vals[0].v !== null) return vals[0];
+  const vecs = vals.filter((v) => !isNullConst(v));
+  if (vecs.length === 0) return { t: 'const', v: null, type };
+  const full = vecs.map((v) => toVec(v, n));
+  return pickRows(full, type, n, (i, k) => full[k]!.valid === null || full[k]!.valid![i] === 1);
+}
+
+/** Builds a vector whose row i comes from the first source k with `use(i, k)`; NULL if none. */
+function pickRows(srcs: Vec[], type: DataType, n: number, use: (i: number, k: number) => boolean): Vec {
+  const valid = new Uint8Array(n);
+  if (type === 'string') {
+    const dict: string[] = [];
+    const ids = new Map<string, number>();
+    const remaps = srcs.map((s) => {
+      const sv = s as Extract<Vec, { t: 'str' }>;
+      return Int32Array.from(sv.dict, (str) => {
+        let id = ids.get(str);
+        if (id === undefined) { id = dict.length; dict.push(str); ids.set(str, id); }
+        return id;
+      });
+    });
+    const codes = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < srcs.length; k++) {
+        if (use(i, k)) {
+          const s = srcs[k] as Extract<Vec, { t: 'str' }>;
+          codes[i] = remaps[k]![s.codes[i]!]!;
+          valid[i] = s.valid ? s.valid[i]! : 1;
+          break;
+        }
+      }
+    }
+    return { t: 'str', codes, dict: dict.length ? dict : [''], valid };
+  }
+  const out = type === 'boolean' ? new Uint8Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < srcs.length; k++) {
+      if (use(i, k)) {
+        const s = srcs[k] as Extract<Vec, { t: 'num' | 'bool' }>;
+        out[i] = s.values[i]!;
+        valid[i] = s.valid ? s.valid[i]! : 1;
+        break;
+      }
+    }
+  }
+  return type === 'boolean'
+    ? { t: 'bool', values: out as Uint8Array, valid }
+    : { t: 'num', type, values: out as Float64Array, valid };
+}
+
+function compileCase(e: Extract<Expr, { k: 'case' }>): Evaluator {
+  const conds = e.whens.map(([w]) => compileExpr(w));
+  const thens = e.whens.map(([, t]) => compileExpr(t));
+  const els = e.else ? compileExpr(e.else) : null;
+  const type = e.type;
+  return (c) => {
+    const n = c.length;
+    const cv = conds.map((f) => toVec(f(c), n) as Extract<Vec, { t: 'bool' }>);
+    const srcs = thens.map((f) => toVec(f(c), n));
+    const k = srcs.length;
+    if (els) srcs.push(toVec(els(c), n));
+    else srcs.push(toVec({ t: 'const', v: null, type }, n));
+    return pickRows(srcs, type, n, (i, j) => {
+      if (j === k) return true;
+      const cond = cv[j]!;
+      return cond.values[i] === 1 && (cond.valid === null || cond.valid[i] === 1);
+    });
+  };
+}
+
+function strMap(f: Evaluator, fn: (s: string) => string): Evaluator {
+  return (c) => {
+    const a = f(c);
+    if (a.t === 'const') return { t: 'const', v: a.v === null ? null : fn(a.v as string), type: 'string' };
+    const s = a as Extract<Vec, { t: 'str' }>;
+    return { t: 'str', codes: s.codes, dict: s.dict.map(fn), valid: s.valid };
+  };
+}
+
+function mapStrToNum(a: Val, fn: (s: string) => number, type: DataType, n: number): Val {
+  if (a.t === 'const') return { t: 'const', v: a.v === null ? null : fn(a.v as string), type };
+  const s = a as Extract<Vec, { t: 'str' }>;
+  const lut = Float64Array.from(s.dict, fn);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = lut[s.codes[i]!]!;
+  return { t: 'num', type, values: out, valid: s.valid };
+}
+
+function mapStrToBool(a: Val, fn: (s: string) => boolean, n: number): Val {
+  if (a.t === 'const') return { t: 'const', v: a.v === null ? null : fn(a.v as string), type: 'boolean' };
+  const s = a as Extract<Vec, { t: 'str' }>;
+  const lut = Uint8Array.from(s.dict, (x) => (fn(x) ? 1 : 0));
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = lut[s.codes[i]!]!;
+  return { t: 'bool', values: out, valid: s.valid };
+}
+
+function mapNum(a: Val, type: DataType, n: number, fn: (x: number) => number): Val {
+  if (a.t === 'const') return { t: 'const', v: a.v === null ? null : fn(a.v as number), type };
+  const v = a as Extract<Vec, { t: 'num' }>;
+  const out = new Float64Array(n);
+  const src = v.values;
+  for (let i = 0; i < n; i++) out[i] = fn(src[i]!);
+  return { t: 'num', type, values: out, valid: v.valid };
+}
+
+function inList(a: Val, list: Scalar[], neg: boolean, n: number): Val {
+  const hasNull = list.some((x) => x === null);
+  const items = list.filter((x) => x !== null) as Array<number | string | boolean>;
+  const test = (x: number | string | boolean): boolean | null => {
+    const hit = items.some((y) => y === x || (typeof x === 'boolean' && y === (x ? 1 : 0)));
+    if (hit) return !neg;
+    return hasNull ? null : neg;
+  };
+  if (a.t === 'const') return { t: 'const', v: a.v === null ? null : test(a.v), type: 'boolean' };
+  const out = new Uint8Array(n);
+  let lutValid: Uint8Array | null = null;
+  if (a.t === 'str') {
+    const lut = new Int8Array(a.dict.length);
+    for (let d = 0; d < lut.length; d++) {
+      const r = test(a.dict[d]!);
+      lut[d] = r === null ? -1 : r ? 1 : 0;
+    }
+    lutValid = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = lut[a.codes[i]!]!;
+      out[i] = r === 1 ? 1 : 0;
+      lutValid[i] = r < 0 ? 0 : a.valid ? a.valid[i]! : 1;
+    }
+    return { t: 'bool', values: out, valid: lutValid };
+  }
+  const set = new Set(items.map((x) => (typeof x === 'boolean' ? (x ? 1 : 0) : x)));
+  const vals = a.values;
+  const hit = neg ? 0 : 1;
+  const miss = neg ? 1 : 0;
+  for (let i = 0; i < n; i++) out[i] = set.has(vals[i]!) ? hit : miss;
+  if (!hasNull) return { t: 'bool', values: out, valid: a.valid };
+  const valid = new Uint8Array(n);
+  for (let i = 0; i < n; i++) valid[i] = (a.valid ? a.valid[i]! : 1) & (set.has(vals[i]!) ? 1 : 0);
+  return { t: 'bool', values: out, valid };
+}
+
+function compileSubstr(args: Evaluator[]): Evaluator {
+  const [fs, fstart, flen] = args as [Evaluator, Evaluator, Evaluator | undefined];
+  const sub = (s: string, start: number, len: number | undefined): string => {
+    // Postgres/DuckDB semantics: 1-based; positions before 1 still consume the length.
+    const chars = [...s];
+    let from = start - 1;
+    let to = len === undefined ? chars.length : from + len;
+    if (from < 0) from = 0;
+    if (to > chars.length) to = chars.length;
+    return to > from ? chars.slice(from, to).join('') : '';
+  };
+  return (c) => {
+    const n = c.length;
+    const s = fs(c);
+    const st = fstart(c);
+    const ln = flen ? flen(c) : undefined;
+    if (isNullConst(s) || isNullConst(st) || (ln && isNullConst(ln))) return { t: 'const', v: null, type: 'string' };
+    if (st.t === 'const' && (!ln || ln.t === 'const')) {
+      const a = st.v as number;
+      const b = ln ? (ln as Const).v as number : undefined;
+      return strMap(() => s, (x) => sub(x, a, b))(c);
+    }
+    const sv = toVec(s, n) as Extract<Vec, { t: 'str' }>;
+    const stv = toVec(st, n) as Extract<Vec, { t: 'num' }>;
+    const lnv = ln ? (toVec(ln, n) as Extract<Vec, { t: 'num' }>) : undefined;
+    const valid = andValid(n, andValid(n, sv.valid, stv.valid), lnv ? lnv.valid : null);
+    return buildStrings(n, valid, (i) => sub(sv.dict[sv.codes[i]!]!, stv.values[i]!, lnv ? lnv.values[i]! : undefined));
+  };
+}
+
+function buildStrings(n: number, valid: Valid, at: (i: number) => string): Vec {
+  const dict: string[] = [];
+  const ids = new Map<string, number>();
+  const codes = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (valid && !valid[i]) continue;
+    const s = at(i);
+    let id = ids.get(s);
+    if (id === undefined) { id = dict.length; dict.push(s); ids.set(s, id); }
+    codes[i] = id;
+  }
+  return { t: 'str', codes, dict: dict.length ? dict : [''], valid };
+}
+
+function compileConcat(args: Evaluator[], skipNulls: boolean): Evaluator {
+  return (c) => {
+    const n = c.length;
+    const vals = args.map((f) => f(c));
+    if (!skipNulls && vals.some(isNullConst)) return { t: 'const', v: null, type: 'string' };
+    const live = skipNulls ? vals.filter((v) => !isNullConst(v)) : vals;
+    const vecs = live.filter((v) => v.t !== 'const') as Array<Extract<Vec, { t: 'str' }>>;
+    if (vecs.length === 0) return { t: 'const', v: live.map((v) => (v as Const).v).join(''), type: 'string' };
+    if (vecs.length === 1 && !(skipNulls && vecs[0]!.valid)) {
+      // One column among constants: a per-distinct-value mapping.
+      const only = vecs[0]!;
+      return {
+        t: 'str',
+        codes: only.codes,
+        dict: only.dict.map((s) => live.map((v) => (v === only ? s : String((v as Const).v))).join('')),
+        valid: only.valid,
+      };
+    }
+    let valid: Valid = null;
+    if (!skipNulls) for (const v of vecs) valid = andValid(n, valid, v.valid);
+    return buildStrings(n, valid, (i) => {
+      let out = '';
+      for (const v of live) {
+        if (v.t === 'const') out += String(v.v);
+        else {
+          const sv = v as Extract<Vec, { t: 'str' }>;
+          if (sv.valid === null || sv.valid[i]) out += sv.dict[sv.codes[i]!]!;
+        }
+      }
+      return out;
+    });
+  };
+}
+
+function formatNumber(x: number, type: DataType): string {
+  if (type === 'date') return formatDate(x);
+  if (type === 'timestamp') return formatTimestamp(x);
+  if (type === 'float64') {
+    if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${x}.0`;
+    if (Number.isNaN(x)) return 'nan';
+    if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  }
+  return String(x);
+}
+
+function roundHalfAway(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}
+
+function parseStringAs(s: string, to: DataType): number | boolean {
+  const t = s.trim();
+  switch (to) {
+    case 'int32': case 'int64': {
+      if (!/^[+-]?\d+$/.test(t)) throw badCast(s, to);
+      return Number(t);
+    }
+    case 'float64': {
+      const x = Number(t);
+      if (t === '' || Number.isNaN(x) && !/^nan$/i.test(t)) throw badCast(s, to);
+      return x;
+    }
+    case 'date': return parseDateLiteral(t);
+    case 'timestamp': return parseTimestampLiteral(t);
+    case 'boolean': {
+      const l = t.toLowerCase();
+      if (['true', 't', '1', 'yes'].includes(l)) return true;
+      if (['false', 'f', '0', 'no'].includes(l)) return false;
+      throw badCast(s, to);
+    }
+    default: throw badCast(s, to);
+  }
+}
+
+function badCast(s: string, to: DataType): LakehouseError {
+  return new LakehouseError('INVALID_ARGUMENT', `cannot cast '${s}' to ${to}`, { help: 'Fix the value or filter the row out before the CAST.' });
+}
+
+export function castScalar(v: Scalar, from: DataType, to: DataType): Scalar {
+  if (v === null || from === to) return v;
+  const probe = castVal({ t: 'const', v, type: from }, to, 1);
+  return (probe as Const).v;
+}
+
+function castNum(x: number, from: DataType, to: DataType): number {
+  if (to === 'int32' || to === 'int64') {
+    if (from === 'date' || from === 'timestamp') throw new LakehouseError('PLAN_ERROR', `cannot cast ${from} to ${to}`);
+    return roundHalfAway(x);
+  }
+  if (to === 'date') return from === 'timestamp' ? Math.floor(x / US_PER_DAY) : x;
+  if (to === 'timestamp') return from === 'date' ? x * US_PER_DAY : x;
+  return x;
+}
+
+function castVal(a: Val, to: DataType, n: number): Val {
+  const from = a.t === 'const' ? a.type : a.t === 'num' ? a.type : a.t === 'bool' ? 'boolean' : 'string';
+  if (from === to || (from === 'null' && a.t === 'const')) return a.t === 'const' ? { ...a, type: to } : a;
+  if (a.t === 'const') {
+    if (a.v === null) return { t: 'const', v: null, type: to };
+    const vec = castVal(toVec(a, 1), to, 1);
+    const one = vec as Vec;
+    const v: Scalar = one.t === 'str' ? one.dict[one.codes[0]!]! : one.t === 'bool' ? one.values[0] === 1 : (one as Extract<Vec, { t: 'num' }>).values[0]!;
+    return { t: 'const', v, type: to };
+  }
+  if (to === 'string') {
+    if (a.t === 'bool') return { t: 'str', codes: Int32Array.from(a.values), dict: ['false', 'true'], valid: a.valid };
+    const v = a as Extract<Vec, { t: 'num' }>;
+    return buildStrings(n, v.valid, (i) => formatNumber(v.values[i]!, from));
+  }
+  if (a.t === 'str') {
+    // Only values actually present (and valid) must parse; unused dictionary entries need not.
+    const parsed = a.dict;
+    const used = new Uint8Array(a.dict.length);
+    for (let i = 0; i < n; i++) if (a.valid === null || a.valid[i]) used[a.codes[i]!] = 1;
+    const lut = new Float64Array(parsed.length);
+    for (let d = 0; d < parsed.length; d++) if (used[d]) lut[d] = Number(parseStringAs(parsed[d]!, to));
+    if (to === 'boolean') {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) out[i] = lut[a.codes[i]!]!;
+      return { t: 'bool', values: out, valid: a.valid };
+    }
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = lut[a.codes[i]!]!;
+    return { t: 'num', type: to, values: out, valid: a.valid };
+  }
+  if (a.t === 'bool') {
+    if (to === 'date' || to === 'timestamp') throw new LakehouseError('PLAN_ERROR', `cannot cast boolean to ${to}`);
+    return { t: 'num', type: to, values: Float64Array.from(a.values), valid: a.valid };
+  }
+  const v = a as Extract<Vec, { t: 'num' }>;
+  if (to === 'boolean') {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = v.values[i] !== 0 ? 1 : 0;
+    return { t: 'bool', values: out, valid: v.valid };
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = castNum(v.values[i]!, from, to);
+  return { t: 'num', type: to, values: out, valid: v.valid };
+}

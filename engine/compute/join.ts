@@ -1,0 +1,69 @@
+/**
+ * Hash join kernel (inner and left outer). The build side is hashed once into a `GroupTable`
+ * whose group ids index a CSR list of build rows; probe batches then look keys up by number
+ * (string keys are interned once per distinct value) and gather both sides. NULL keys never
+ * match. Output columns: probe side, then build side. Synchronous; the build is read-only after
+ * construction, so one build can serve many probe batches in sequence.
+ */
+
+import type { DataType } from '../plan/types.js';
+import { GroupTable } from './hash-table.js';
+import { take, type Chunk, type Vec } from './vec.js';
+
+export class HashJoinBuild {
+  private readonly table: GroupTable;
+  private readonly starts: Int32Array;
+  private readonly rows: Int32Array;
+
+  constructor(readonly build: Chunk, keys: Vec[], keyTypes: DataType[]) {
+    this.table = new GroupTable(keyTypes, build.length);
+    const n = build.length;
+    const g = this.table.insert(keys, n);
+    const groups = this.table.size;
+    const counts = new Int32Array(groups + 1);
+    // Rows with a NULL key can never match: leave them out of the lists.
+    const live = new Uint8Array(n).fill(1);
+    for (const k of keys) if (k.valid) for (let i = 0; i < n; i++) live[i]! &= k.valid[i]!;
+    for (let i = 0; i < n; i++) if (live[i]) counts[g[i]! + 1]!++;
+    for (let i = 0; i < groups; i++) counts[i + 1]! += counts[i]!;
+    this.starts = counts;
+    const fill = counts.slice(0, groups);
+    this.rows = new Int32Array(counts[groups]!);
+    for (let i = 0; i < n; i++) if (live[i]) this.rows[fill[g[i]!]!++] = i;
+  }
+
+  get rowCount(): number {
+    return this.build.length;
+  }
+
+  probe(probe: Chunk, keys: Vec[], kind: 'inner' | 'left'): Chunk {
+    const n = probe.length;
+    const g = this.table.lookup(keys, n);
+    let cap = Math.max(16, n);
+    let pi = new Int32Array(cap);
+    let bi = new Int32Array(cap);
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i]!;
+      const a = gi < 0 ? 0 : this.starts[gi]!;
+      const b = gi < 0 ? 0 : this.starts[gi + 1]!;
+      const need = b > a ? b - a : kind === 'left' ? 1 : 0;
+      if (m + need > cap) {
+        while (m + need > cap) cap *= 2;
+        const p2 = new Int32Array(cap); p2.set(pi); pi = p2;
+        const b2 = new Int32Array(cap); b2.set(bi); bi = b2;
+      }
+      if (b > a) {
+        for (let r = a; r < b; r++) { pi[m] = i; bi[m] = this.rows[r]!; m++; }
+      } else if (kind === 'left') {
+        pi[m] = i; bi[m] = -1; m++;
+      }
+    }
+    const pidx = pi.subarray(0, m);
+    const bidx = bi.subarray(0, m);
+    return {
+      length: m,
+      cols: [...probe.cols.map((v) => take(v, pidx)), ...this.build.cols.map((v) => take(v, bidx))],
+    };
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Column vectors inside the kernels. Synchronous, single-threaded; no shared state.
+ *
+ * - `num`: every numeric-like type as a Float64Array (int32/int64/float64, dates as days since
+ *   the epoch, timestamps as microseconds since the epoch, UTC).
+ * - `bool`: one byte per row (0/1).
+ * - `str`: dictionary form — `codes[i]` indexes `dict`. Plain Utf8 input is dictionary-encoded on
+ *   load (hashing the UTF-8 bytes, decoding each distinct value once), so string predicates and
+ *   functions run once per distinct value and group-by/join compare integer codes.
+ * Validity is a byte per row (1 = valid) or `null` when every row is valid. The value stored
+ * under a null is unspecified (kernels compute it anyway; branch-free loops are faster).
+ */
+
+import type { DataType } from '../plan/types.js';
+
+export type Valid = Uint8Array | null;
+
+export type Vec =
+  | { t: 'num'; type: DataType; values: Float64Array; valid: Valid }
+  | { t: 'bool'; values: Uint8Array; valid: Valid }
+  | { t: 'str'; codes: Int32Array; dict: string[]; valid: Valid };
+
+export interface Chunk {
+  length: number;
+  cols: Vec[];
+}
+
+export function vecType(v: Vec): DataType {
+  return v.t === 'num' ? v.type : v.t === 'bool' ? 'boolean' : 'string';
+}
+
+export function allNull(type: DataType, n: number): Vec {
+  const valid = new Uint8Array(n);
+  if (type === 'boolean') return { t: 'bool', values: new Uint8Array(n), valid };
+  if (type === 'string') return { t: 'str', codes: new Int32Array(n), dict: [''], valid };
+  return { t: 'num', type, values: new Float64Array(n), valid };
+}
+
+/** Validity of a binary operation: valid where both inputs are valid. */
+export function andValid(n: number, a: Valid, b: Valid): Valid {
+  if (!a) return b;
+  if (!b) return a;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = a[i]! & b[i]!;
+  return out;
+}
+
+export function isValid(v: Vec, i: number): boolean {
+  return v.valid === null || v.valid[i] === 1;
+}
+
+/** Gathers rows `idx` (−1 = null row, used by outer joins). */
+export function take(v: Vec, idx: Int32Array, n: number = idx.length): Vec {
+  let valid: Valid = null;
+  let hasMinus = false;
+  for (let i = 0; i < n; i++) if (idx[i]! < 0) { hasMinus = true; break; }
+  if (v.valid || hasMinus) {
+    valid = new Uint8Array(n);
+    const src = v.valid;
+    for (let i = 0; i < n; i++) {
+      const j = idx[i]!;
+      valid[i] = j < 0 ? 0 : src ? src[j]! : 1;
+    }
+  }
+  if (v.t === 'num') {
+    const out = new Float64Array(n);
+    const s = v.values;
+    for (let i = 0; i < n; i++) { const j = idx[i]!; out[i] = j < 0 ? 0 : s[j]!; }
+    return { t: 'num', type: v.type, values: out, valid };
+  }
+  if (v.t === 'bool') {
+    const out = new Uint8Array(n);
+    const s = v.values;
+    for (let i = 0; i < n; i++) { const j = idx[i]!; out[i] = j < 0 ? 0 : s[j]!; }
+    return { t: 'bool', values: out, valid };
+  }
+  const out = new Int32Array(n);
+  const s = v.codes;
+  for (let i = 0; i < n; i++) { const j = idx[i]!; out[i] = j < 0 ? 0 : s[j]!; }
+  return { t: 'str', codes: out, dict: v.dict.length ? v.dict : [''], valid };
+}
+
+/** Row indexes where a boolean vector is TRUE (NULL counts as false, SQL WHERE semantics). */
+export function selection(pred: Vec, n: number): Int32Array | null {
+  if (pred.t !== 'bool') throw new Error('selection over a non-boolean vector');
+  const vals = pred.values;
+  const valid = pred.valid;
+  let count = 0;
+  if (valid) for (let i = 0; i < n; i++) count += vals[i]! & valid[i]!;
+  else for (let i = 0; i < n; i++) count += vals[i]!;
+  if (count === n) return null;
+  const idx = new Int32Array(count);
+  let k = 0;
+  if (valid) {
+    for (let i = 0; i < n; i++) if (vals[i]! & valid[i]!) idx[k++] = i;
+  } else {
+    for (let i = 0; i < n; i++) if (vals[i]) idx[k++] = i;
+  }
+  return idx;
+}
+
+export function filterChunk(c: Chunk, pred: Vec): Chunk {
+  const idx = selection(pred, c.length);
+  if (idx === null) return c;
+  return { length: idx.length, cols: c.cols.map((v) => take(v, idx)) };
+}
+
+export function sliceChunk(c: Chunk, start: number, end: number): Chunk {
+  const idx = new Int32Array(Math.max(0, end - start));
+  for (let i = 0; i < idx.length; i++) idx[i] = start + i;
+  return { length: idx.length, cols: c.cols.map((v) => take(v, idx)) };
+}
+
+/** Concatenates chunks with the same column layout (string dictionaries are merged). */
+export function concatChunks(chunks: Chunk[], types: DataType[]): Chunk {
+  const total = chunks.reduce((s, c) => s + c.length, 0);
+  const cols: Vec[] = types.map((type, ci) => {
+    const parts = chunks.map((c) => c.cols[ci]!);
+    if (parts.length === 1) return parts[0]!;
+    const anyNull = parts.some((p) => p.valid !== null);
+    const valid = anyNull ? new Uint8Array(total) : null;
+    let off = 0;
+    if (valid) {
+      for (let p = 0; p < parts.length; p++) {
+        const v = parts[p]!;
+        const len = chunks[p]!.length;
+        if (v.valid) valid.set(v.valid.subarray(0, len), off);
+        else valid.fill(1, off, off + len);
+        off += len;
+      }
+      off = 0;
+    }
+    if (type === 'string') {
+      const dict: string[] = [];
+      const ids = new Map<string, number>();
+      const codes = new Int32Array(total);
+      for (let p = 0; p < parts.length; p++) {
+        const v = parts[p]! as Extract<Vec, { t: 'str' }>;
+        const remap = new Int32Array(v.dict.length);
+        for (let d = 0; d < v.dict.length; d++) {
+          const s = v.dict[d]!;
+          let id = ids.get(s);
+          if (id === undefined) { id = dict.length; dict.push(s); ids.set(s, id); }
+          remap[d] = id;
+        }
+        const len = chunks[p]!.length;
+        for (let i = 0; i < len; i++) codes[off + i] = remap[v.codes[i]!]!;
+        off += len;
+      }
+      return { t: 'str', codes, dict: dict.length ? dict : [''], valid };
+    }
+    if (type === 'boolean') {
+      const values = new Uint8Array(total);
+      for (let p = 0; p < parts.length; p++) {
+        const v = parts[p]! as Extract<Vec, { t: 'bool' }>;
+        values.set(v.values.subarray(0, chunks[p]!.length), off);
+        off += chunks[p]!.length;
+      }
+      return { t: 'bool', values, valid };
+    }
+    const values = new Float64Array(total);
+    for (let p = 0; p < parts.length; p++) {
+      const v = parts[p]! as Extract<Vec, { t: 'num' }>;
+      values.set(v.values.subarray(0, chunks[p]!.length), off);
+      off += chunks[p]!.length;
+    }
+    return { t: 'num', type, values, valid };
+  });
+  return { length: total, cols };
+}

@@ -1,0 +1,237 @@
+/**
+ * The engine's logical type system and the bound expression tree.
+ *
+ * Everything here is plain data (no classes, no functions) so that bound expressions and plan
+ * fragments can be sent to worker threads as-is (msgpackr) and compiled there.
+ *
+ * Value model inside the kernels (see compute/vec.ts): every numeric-like type (int32, int64,
+ * float64, date as days, timestamp as microseconds) is computed as a float64; int64 values must
+ * lie within ±2^53 (checked when a column is loaded — larger values fail with UNSUPPORTED rather
+ * than being silently rounded). Strings are dictionary vectors (codes + distinct strings).
+ */
+
+import { LakehouseError } from '../../connectors/errors.js';
+
+export type DataType = 'boolean' | 'int32' | 'int64' | 'float64' | 'string' | 'date' | 'timestamp' | 'null';
+
+export interface Field {
+  name: string;
+  type: DataType;
+  nullable: boolean;
+  /** Iceberg field id of a table column, when the source knows it. */
+  fieldId?: number;
+}
+
+export type Schema = Field[];
+
+export function isNumeric(t: DataType): boolean {
+  return t === 'int32' || t === 'int64' || t === 'float64';
+}
+
+export function isIntegral(t: DataType): boolean {
+  return t === 'int32' || t === 'int64';
+}
+
+/** Scalar literal values as the kernels see them: dates are days, timestamps microseconds. */
+export type Scalar = number | string | boolean | null;
+
+export type ScalarFn =
+  // arithmetic
+  | 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'neg'
+  // comparison
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'
+  // logic
+  | 'and' | 'or' | 'not' | 'is_null' | 'is_not_null'
+  // misc
+  | 'coalesce' | 'strcat'
+  // strings
+  | 'lower' | 'upper' | 'substr' | 'length' | 'concat' | 'trim'
+  // dates
+  | 'year' | 'month' | 'day' | 'date_trunc' | 'add_months';
+
+export type Expr =
+  | { k: 'col'; i: number; type: DataType }
+  | { k: 'lit'; v: Scalar; type: DataType }
+  | { k: 'call'; fn: ScalarFn; args: Expr[]; type: DataType }
+  | { k: 'case'; whens: Array<[Expr, Expr]>; else: Expr | null; type: DataType }
+  | { k: 'cast'; e: Expr; type: DataType }
+  | { k: 'in'; e: Expr; list: Scalar[]; neg: boolean; type: 'boolean' }
+  | { k: 'like'; e: Expr; pattern: string; neg: boolean; type: 'boolean' };
+
+export type AggFn = 'count_star' | 'count' | 'sum' | 'avg' | 'min' | 'max';
+
+export interface AggCall {
+  fn: AggFn;
+  arg: Expr | null;
+  distinct: boolean;
+  type: DataType;
+}
+
+export function aggResultType(fn: AggFn, argType: DataType | undefined): DataType {
+  switch (fn) {
+    case 'count_star':
+    case 'count':
+      return 'int64';
+    case 'avg':
+      return 'float64';
+    case 'sum':
+      return argType === 'float64' ? 'float64' : 'int64';
+    default:
+      return argType ?? 'null';
+  }
+}
+
+/** Column indexes an expression reads. */
+export function exprColumns(e: Expr, out: Set<number> = new Set()): Set<number> {
+  switch (e.k) {
+    case 'col':
+      out.add(e.i);
+      break;
+    case 'lit':
+      break;
+    case 'call':
+      for (const a of e.args) exprColumns(a, out);
+      break;
+    case 'case':
+      for (const [w, t] of e.whens) {
+        exprColumns(w, out);
+        exprColumns(t, out);
+      }
+      if (e.else) exprColumns(e.else, out);
+      break;
+    case 'cast':
+    case 'in':
+    case 'like':
+      exprColumns(e.e, out);
+      break;
+  }
+  return out;
+}
+
+/** Rewrites column references through `map` (old index → new index). */
+export function remapColumns(e: Expr, map: (i: number) => number): Expr {
+  switch (e.k) {
+    case 'col':
+      return { ...e, i: map(e.i) };
+    case 'lit':
+      return e;
+    case 'call':
+      return { ...e, args: e.args.map((a) => remapColumns(a, map)) };
+    case 'case':
+      return {
+        ...e,
+        whens: e.whens.map(([w, t]) => [remapColumns(w, map), remapColumns(t, map)] as [Expr, Expr]),
+        else: e.else ? remapColumns(e.else, map) : null,
+      };
+    case 'cast':
+    case 'in':
+    case 'like':
+      return { ...e, e: remapColumns(e.e, map) };
+  }
+}
+
+/** Replaces column references with other expressions (used to push filters through projections). */
+export function substituteColumns(e: Expr, sub: (i: number) => Expr): Expr {
+  switch (e.k) {
+    case 'col':
+      return sub(e.i);
+    case 'lit':
+      return e;
+    case 'call':
+      return { ...e, args: e.args.map((a) => substituteColumns(a, sub)) };
+    case 'case':
+      return {
+        ...e,
+        whens: e.whens.map(([w, t]) => [substituteColumns(w, sub), substituteColumns(t, sub)] as [Expr, Expr]),
+        else: e.else ? substituteColumns(e.else, sub) : null,
+      };
+    case 'cast':
+    case 'in':
+    case 'like':
+      return { ...e, e: substituteColumns(e.e, sub) };
+  }
+}
+
+export function exprEquals(a: Expr, b: Expr): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Splits a predicate into its top-level AND conjuncts. */
+export function conjuncts(e: Expr): Expr[] {
+  if (e.k === 'call' && e.fn === 'and') return e.args.flatMap(conjuncts);
+  return [e];
+}
+
+export function andAll(parts: Expr[]): Expr | null {
+  if (parts.length === 0) return null;
+  return parts.reduce((acc, p) => ({ k: 'call', fn: 'and', args: [acc, p], type: 'boolean' }));
+}
+
+/** Days since 1970-01-01 for an ISO date `YYYY-MM-DD`. */
+export function parseDateLiteral(s: string): number {
+  const m = /^\s*(-?\d{1,6})-(\d{1,2})-(\d{1,2})\s*$/.exec(s);
+  if (!m) throw new LakehouseError('PLAN_ERROR', `"${s}" is not a valid date (expected YYYY-MM-DD)`);
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const days = daysFromCivil(y, mo, d);
+  const back = civilFromDays(days);
+  if (back[1] !== mo || back[2] !== d) throw new LakehouseError('PLAN_ERROR', `"${s}" is not a valid date`);
+  return days;
+}
+
+/** Microseconds since the epoch (UTC) for `YYYY-MM-DD[ T]HH:MM:SS[.ffffff][Z|±HH:MM]`. */
+export function parseTimestampLiteral(s: string): number {
+  const m = /^\s*(-?\d{1,6}-\d{1,2}-\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$/i.exec(s);
+  if (!m) throw new LakehouseError('PLAN_ERROR', `"${s}" is not a valid timestamp (expected YYYY-MM-DD HH:MM:SS[.ffffff])`);
+  const days = parseDateLiteral(m[1]!);
+  const frac = m[5] ? Number((m[5] + '000000').slice(0, 6)) : 0;
+  let micros = days * 86_400_000_000 + (Number(m[2] ?? 0) * 3600 + Number(m[3] ?? 0) * 60 + Number(m[4] ?? 0)) * 1_000_000 + frac;
+  if (m[6] && m[6].toUpperCase() !== 'Z') {
+    const sign = m[6][0] === '-' ? -1 : 1;
+    const digits = m[6].slice(1).replace(':', '');
+    micros -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000_000;
+  }
+  return micros;
+}
+
+/** Howard Hinnant's days_from_civil: proleptic Gregorian calendar, no allocation. */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+export function civilFromDays(z: number): [number, number, number] {
+  z += 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const y = yoe + era * 400;
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp + (mp < 10 ? 3 : -9);
+  return [y + (m <= 2 ? 1 : 0), m, d];
+}
+
+export function formatDate(days: number): string {
+  const [y, m, d] = civilFromDays(days);
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+export function formatTimestamp(micros: number): string {
+  const days = Math.floor(micros / 86_400_000_000);
+  let rest = micros - days * 86_400_000_000;
+  const h = Math.floor(rest / 3_600_000_000);
+  rest -= h * 3_600_000_000;
+  const mi = Math.floor(rest / 60_000_000);
+  rest -= mi * 60_000_000;
+  const s = Math.floor(rest / 1_000_000);
+  const us = rest - s * 1_000_000;
+  const base = `${formatDate(days)} ${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+  return us ? `${base}.${String(us).padStart(6, '0')}` : base;
+}

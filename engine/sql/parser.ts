@@ -1,0 +1,398 @@
+/**
+ * SQL text → unbound query tree (plan/unbound.ts).
+ *
+ * Parser choice: `@guanmingchiu/sqlparser-ts` 0.62 (Apache DataFusion's sqlparser-rs compiled to
+ * WASM), dialect `databricks`, over `node-sql-parser` 5.4. Measured on our subset (19 statements:
+ * projections/aliases, joins, GROUP BY/HAVING, ORDER BY … NULLS FIRST, CTEs, UNION ALL, IN/BETWEEN/
+ * LIKE/IS NULL, CASE, CAST, date/timestamp/interval literals, TPC-H Q1, time travel, INSERT/CTAS/
+ * INSERT OVERWRITE):
+ *   - sqlparser-ts (databricks) parsed 17/19 — including Spark/Iceberg time travel
+ *     `t VERSION AS OF <id>` / `t TIMESTAMP AS OF '<ts>'` and `INSERT OVERWRITE`; it rejects only
+ *     `FOR VERSION AS OF` and transform expressions in `PARTITIONED BY (month(d), …)`.
+ *   - node-sql-parser parsed at most 14/19 (PostgreSQL/Hive/Snowflake modes): no time travel, no
+ *     INSERT OVERWRITE, no NULLS FIRST in the MySQL-family modes.
+ *   - TPC-H Q1 parse time: 136 µs vs 559 µs; package size 3.6 MB vs 89 MB.
+ *   - Both report positions: sqlparser-ts puts a span on every identifier in the AST (we use it to
+ *     point at unknown columns/tables) and "Line: l, Column: c" in syntax errors.
+ * The WASM module is initialised once per process (`await initSqlParser()`), before the first parse.
+ *
+ * Anything outside the supported subset fails with `UNSUPPORTED` "not supported yet: …".
+ */
+
+import { init, parse } from '@guanmingchiu/sqlparser-ts';
+import { LakehouseError } from '../../connectors/errors.js';
+import type { DataType } from '../plan/types.js';
+import type { BinOp, Pos, UBody, UExpr, UFrom, UOrder, UQuery, USelect, USelectItem } from '../plan/unbound.js';
+
+let ready: Promise<void> | undefined;
+
+export function initSqlParser(): Promise<void> {
+  ready ??= init().then(() => undefined);
+  return ready;
+}
+
+/* The AST is the JSON serialisation of sqlparser-rs's enums; we walk it structurally. */
+type J = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export type Statement =
+  | { kind: 'query'; query: UQuery }
+  | { kind: 'insert'; table: string[]; overwrite: boolean; query: UQuery };
+
+/** Parses one statement. `initSqlParser()` must have resolved before. */
+export function parseSql(sql: string): Statement {
+  let ast: J[];
+  try {
+    ast = parse(sql, 'databricks') as J[];
+  } catch (err) {
+    const msg = String((err as Error).message ?? err).replace(/^sql parser error:\s*/, '');
+    const m = /at Line: (\d+), Column: (\d+)/.exec(msg);
+    const where = m ? `\n${caret(sql, { line: Number(m[1]), column: Number(m[2]) })}` : '';
+    throw new LakehouseError('SQL_PARSE_ERROR', `SQL syntax error: ${msg}${where}`, {
+      cause: err,
+      help: 'Check the statement near the position shown; the engine speaks a Spark/Databricks-flavoured SQL subset.',
+      details: m ? { line: Number(m[1]), column: Number(m[2]) } : {},
+    });
+  }
+  if (ast.length !== 1) {
+    throw new LakehouseError('SQL_PARSE_ERROR', `expected exactly one SQL statement, got ${ast.length}`, {
+      help: 'Run statements one at a time.',
+    });
+  }
+  const stmt = ast[0];
+  if (stmt.Query) return { kind: 'query', query: convertQuery(stmt.Query) };
+  if (stmt.Insert) {
+    const ins = stmt.Insert;
+    const name = ins.table?.TableName ?? ins.table_name ?? ins.table;
+    return { kind: 'insert', table: objectName(name), overwrite: !!ins.overwrite, query: convertQuery(ins.source) };
+  }
+  throw unsupported(`${Object.keys(stmt)[0]} statements`);
+}
+
+/** Renders the offending line with a caret under the column. */
+export function caret(sql: string, pos: Pos): string {
+  const line = sql.split('\n')[pos.line - 1] ?? '';
+  return `  ${line}\n  ${' '.repeat(Math.max(0, pos.column - 1))}^`;
+}
+
+function unsupported(what: string): LakehouseError {
+  return new LakehouseError('UNSUPPORTED', `not supported yet: ${what}`, {
+    help: 'See the engine documentation for the supported SQL subset.',
+  });
+}
+
+function objectName(parts: J): string[] {
+  if (!Array.isArray(parts)) throw unsupported('this kind of table reference');
+  return parts.map((p: J) => (p.Identifier ? p.Identifier.value : p.value));
+}
+
+function spanPos(x: J): Pos | undefined {
+  const s = x?.span?.start;
+  return s && s.line > 0 ? { line: s.line, column: s.column } : undefined;
+}
+
+function convertQuery(q: J): UQuery {
+  const ctes = (q.with?.cte_tables ?? []).map((c: J) => {
+    if (c.alias.columns?.length) throw unsupported('column lists on CTEs');
+    return { name: c.alias.name.value as string, query: convertQuery(c.query) };
+  });
+  if (q.with?.recursive) throw unsupported('WITH RECURSIVE');
+  const orderBy: UOrder[] = [];
+  const kind = q.order_by?.kind;
+  if (kind) {
+    if (!kind.Expressions) throw unsupported('ORDER BY ALL');
+    for (const o of kind.Expressions) {
+      const item: UOrder = { e: convertExpr(o.expr), desc: o.options?.asc === false };
+      if (o.options?.nulls_first !== undefined && o.options?.nulls_first !== null) item.nullsFirst = o.options.nulls_first;
+      orderBy.push(item);
+    }
+  }
+  let limit: number | null = null;
+  let offset = 0;
+  const lc = q.limit_clause;
+  if (lc) {
+    const lo = lc.LimitOffset;
+    if (!lo) throw unsupported('this LIMIT form');
+    if (lo.limit) limit = intValue(lo.limit, 'LIMIT');
+    if (lo.offset) offset = intValue(lo.offset.value, 'OFFSET');
+  }
+  if (q.fetch) throw unsupported('FETCH');
+  return { ctes, body: convertBody(q.body), orderBy, limit, offset };
+}
+
+function intValue(e: J, what: string): number {
+  const n = e?.Value?.value?.Number;
+  if (!n || !/^\d+$/.test(n[0])) throw unsupported(`${what} with a non-constant or non-integer value`);
+  return Number(n[0]);
+}
+
+function convertBody(b: J): UBody {
+  if (b.Select) return convertSelect(b.Select);
+  if (b.Query) return { k: 'nested', query: convertQuery(b.Query) };
+  if (b.SetOperation) {
+    const s = b.SetOperation;
+    if (s.op !== 'Union') throw unsupported(`${String(s.op).toUpperCase()}`);
+    if (s.set_quantifier !== 'All') throw unsupported('UNION without ALL (use UNION ALL, or SELECT DISTINCT over it)');
+    return { k: 'union', left: convertBody(s.left), right: convertBody(s.right) };
+  }
+  if (b.Values) throw unsupported('VALUES lists');
+  throw unsupported(`query body ${Object.keys(b)[0]}`);
+}
+
+function convertSelect(s: J): USelect {
+  if (s.distinct && s.distinct !== 'Distinct') throw unsupported('DISTINCT ON');
+  if (s.top) throw unsupported('TOP');
+  if (s.into) throw unsupported('SELECT INTO');
+  if (s.qualify) throw unsupported('QUALIFY');
+  if (s.named_window?.length) throw unsupported('WINDOW');
+  if (s.cluster_by?.length || s.distribute_by?.length || s.sort_by?.length) throw unsupported('CLUSTER/DISTRIBUTE/SORT BY');
+  const items: USelectItem[] = s.projection.map((p: J): USelectItem => {
+    if (p.UnnamedExpr) return { k: 'expr', e: convertExpr(p.UnnamedExpr) };
+    if (p.ExprWithAlias) return { k: 'expr', e: convertExpr(p.ExprWithAlias.expr), alias: p.ExprWithAlias.alias.value };
+    if (p.Wildcard) return { k: 'star' };
+    if (p.QualifiedWildcard) {
+      const on = p.QualifiedWildcard[0]?.ObjectName;
+      if (!on) throw unsupported('this wildcard form');
+      const parts = objectName(on);
+      return { k: 'star', qualifier: parts[parts.length - 1]! };
+    }
+    throw unsupported(`select item ${Object.keys(p)[0]}`);
+  });
+  let from: UFrom | null = null;
+  for (const twj of s.from ?? []) {
+    let rel = convertFactor(twj.relation);
+    for (const j of twj.joins ?? []) rel = convertJoin(rel, j);
+    from = from ? { k: 'join', kind: 'cross', left: from, right: rel, on: null } : rel;
+  }
+  const gb = s.group_by;
+  let groupBy: UExpr[] = [];
+  if (gb) {
+    if (gb.All !== undefined) throw unsupported('GROUP BY ALL');
+    const [exprs, modifiers] = gb.Expressions ?? [[], []];
+    if (modifiers?.length) throw unsupported('GROUP BY modifiers (ROLLUP/CUBE/GROUPING SETS)');
+    groupBy = exprs.map(convertExpr);
+  }
+  return {
+    k: 'select',
+    distinct: s.distinct === 'Distinct',
+    items,
+    from,
+    where: s.selection ? convertExpr(s.selection) : null,
+    groupBy,
+    having: s.having ? convertExpr(s.having) : null,
+  };
+}
+
+function convertFactor(f: J): UFrom {
+  if (f.Table) {
+    const t = f.Table;
+    if (t.args) throw unsupported('table functions');
+    const name = objectName(t.name);
+    const out: UFrom = { k: 'table', name };
+    const pos = spanPos(t.name[0]?.Identifier ?? t.name[0]);
+    if (pos) out.pos = pos;
+    if (t.alias) {
+      if (t.alias.columns?.length) throw unsupported('column aliases on tables');
+      out.alias = t.alias.name.value;
+    }
+    if (t.version) {
+      if (t.version.VersionAsOf) {
+        const v = t.version.VersionAsOf?.Value?.value;
+        const id = v?.Number?.[0] ?? v?.SingleQuotedString;
+        if (id === undefined || !/^\d+$/.test(String(id))) throw unsupported('VERSION AS OF with a non-integer snapshot id');
+        out.travel = { kind: 'version', snapshotId: String(id) };
+      } else if (t.version.TimestampAsOf) {
+        const v = t.version.TimestampAsOf?.Value?.value?.SingleQuotedString;
+        if (v === undefined) throw unsupported("TIMESTAMP AS OF with a non-literal value (use a string like '2024-01-01 00:00:00')");
+        out.travel = { kind: 'timestamp', at: v };
+      } else {
+        throw unsupported(`time travel form ${Object.keys(t.version)[0]}`);
+      }
+    }
+    return out;
+  }
+  if (f.Derived) {
+    const d = f.Derived;
+    if (d.lateral) throw unsupported('LATERAL');
+    if (!d.alias) throw new LakehouseError('PLAN_ERROR', 'a subquery in FROM needs an alias', { help: 'Write (SELECT …) AS name.' });
+    return { k: 'sub', query: convertQuery(d.subquery), alias: d.alias.name.value };
+  }
+  if (f.NestedJoin) {
+    let rel = convertFactor(f.NestedJoin.table_with_joins.relation);
+    for (const j of f.NestedJoin.table_with_joins.joins ?? []) rel = convertJoin(rel, j);
+    return rel;
+  }
+  throw unsupported(`FROM item ${Object.keys(f)[0]}`);
+}
+
+function convertJoin(left: UFrom, j: J): UFrom {
+  const right = convertFactor(j.relation);
+  const op = j.join_operator;
+  const key = Object.keys(op)[0]!;
+  if (key === 'CrossJoin') return { k: 'join', kind: 'cross', left, right, on: null };
+  const kind = key === 'Join' || key === 'Inner' ? 'inner' : key === 'Left' || key === 'LeftOuter' ? 'left' : null;
+  if (!kind) throw unsupported(`${key.replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()} JOIN`);
+  const c = op[key];
+  if (!c?.On) throw unsupported('joins without ON (USING / NATURAL)');
+  return { k: 'join', kind, left, right, on: convertExpr(c.On) };
+}
+
+const BIN_OPS: Record<string, BinOp> = {
+  Plus: '+', Minus: '-', Multiply: '*', Divide: '/', Modulo: '%', Eq: '=', NotEq: '<>', Lt: '<', LtEq: '<=',
+  Gt: '>', GtEq: '>=', And: 'and', Or: 'or', StringConcat: '||',
+};
+
+export function convertExpr(e: J): UExpr {
+  if (e.Identifier) {
+    const out: UExpr = { k: 'ident', parts: [e.Identifier.value] };
+    const pos = spanPos(e.Identifier);
+    if (pos) out.pos = pos;
+    return out;
+  }
+  if (e.CompoundIdentifier) {
+    const out: UExpr = { k: 'ident', parts: e.CompoundIdentifier.map((p: J) => p.value) };
+    const pos = spanPos(e.CompoundIdentifier[0]);
+    if (pos) out.pos = pos;
+    return out;
+  }
+  if (e.Value) return convertValue(e.Value.value);
+  if (e.Nested) return convertExpr(e.Nested);
+  if (e.BinaryOp) {
+    const op = BIN_OPS[e.BinaryOp.op];
+    if (!op) throw unsupported(`operator ${JSON.stringify(e.BinaryOp.op)}`);
+    return { k: 'bin', op, l: convertExpr(e.BinaryOp.left), r: convertExpr(e.BinaryOp.right) };
+  }
+  if (e.UnaryOp) {
+    const inner = convertExpr(e.UnaryOp.expr);
+    if (e.UnaryOp.op === 'Not') return { k: 'not', e: inner };
+    if (e.UnaryOp.op === 'Minus') {
+      if (inner.k === 'num') return { k: 'num', text: inner.text.startsWith('-') ? inner.text.slice(1) : `-${inner.text}` };
+      return { k: 'neg', e: inner };
+    }
+    if (e.UnaryOp.op === 'Plus') return inner;
+    throw unsupported(`unary operator ${e.UnaryOp.op}`);
+  }
+  if (e.IsNull) return { k: 'isnull', e: convertExpr(e.IsNull), neg: false };
+  if (e.IsNotNull) return { k: 'isnull', e: convertExpr(e.IsNotNull), neg: true };
+  if (e.Between) {
+    const b = e.Between;
+    return { k: 'between', e: convertExpr(b.expr), lo: convertExpr(b.low), hi: convertExpr(b.high), neg: !!b.negated };
+  }
+  if (e.InList) return { k: 'in', e: convertExpr(e.InList.expr), list: e.InList.list.map(convertExpr), neg: !!e.InList.negated };
+  if (e.InSubquery) throw unsupported('IN (subquery)');
+  if (e.Like) {
+    if (e.Like.escape_char) throw unsupported('LIKE … ESCAPE');
+    if (e.Like.any) throw unsupported('LIKE ANY');
+    return { k: 'like', e: convertExpr(e.Like.expr), pattern: convertExpr(e.Like.pattern), neg: !!e.Like.negated };
+  }
+  if (e.ILike) throw unsupported('ILIKE');
+  if (e.Case) {
+    const c = e.Case;
+    return {
+      k: 'case',
+      operand: c.operand ? convertExpr(c.operand) : null,
+      whens: c.conditions.map((w: J) => [convertExpr(w.condition), convertExpr(w.result)] as [UExpr, UExpr]),
+      else: c.else_result ? convertExpr(c.else_result) : null,
+    };
+  }
+  if (e.Cast) {
+    if (e.Cast.kind !== 'Cast' && e.Cast.kind !== 'DoubleColon') throw unsupported(`${e.Cast.kind}`);
+    return { k: 'cast', e: convertExpr(e.Cast.expr), to: convertType(e.Cast.data_type) };
+  }
+  if (e.TypedString) {
+    const t = e.TypedString;
+    const text = t.value?.value?.SingleQuotedString ?? t.value?.SingleQuotedString;
+    const dt = typeof t.data_type === 'string' ? t.data_type : Object.keys(t.data_type)[0];
+    if (text === undefined) throw unsupported('this typed literal');
+    const pos = spanPos(t.value);
+    if (dt === 'Date') return { k: 'typed', type: 'date', text, ...(pos ? { pos } : {}) };
+    if (dt === 'Timestamp' || dt === 'TimestampNtz' || dt === 'Datetime') return { k: 'typed', type: 'timestamp', text, ...(pos ? { pos } : {}) };
+    throw unsupported(`${dt} literals`);
+  }
+  if (e.Interval) return convertInterval(e.Interval);
+  if (e.Function) return convertFunction(e.Function);
+  if (e.Substring) {
+    const s = e.Substring;
+    const args = [convertExpr(s.expr)];
+    if (s.substring_from) args.push(convertExpr(s.substring_from));
+    if (s.substring_for) args.push(convertExpr(s.substring_for));
+    return { k: 'fn', name: 'substr', args, distinct: false, star: false };
+  }
+  if (e.Trim) {
+    if (e.Trim.trim_where || e.Trim.trim_what || e.Trim.trim_characters) throw unsupported('TRIM with LEADING/TRAILING/characters');
+    return { k: 'fn', name: 'trim', args: [convertExpr(e.Trim.expr)], distinct: false, star: false };
+  }
+  if (e.Extract) throw unsupported('EXTRACT (use year(), month(), day())');
+  if (e.Subquery) throw unsupported('scalar subqueries');
+  if (e.Exists) throw unsupported('EXISTS');
+  throw unsupported(`expression ${Object.keys(e)[0]}`);
+}
+
+function convertValue(v: J): UExpr {
+  if (v === 'Null') return { k: 'lit', v: null, type: 'null' };
+  if (v.Number) return { k: 'num', text: v.Number[0] };
+  if (v.SingleQuotedString !== undefined) return { k: 'lit', v: v.SingleQuotedString, type: 'string' };
+  if (v.Boolean !== undefined) return { k: 'lit', v: v.Boolean, type: 'boolean' };
+  throw unsupported(`literal ${JSON.stringify(v).slice(0, 40)}`);
+}
+
+function convertInterval(iv: J): UExpr {
+  const raw = iv.value?.Value?.value;
+  const text = raw?.SingleQuotedString ?? raw?.Number?.[0];
+  const field = String(iv.leading_field ?? '').toLowerCase();
+  if (text === undefined || iv.last_field) throw unsupported('this INTERVAL form (use INTERVAL \'n\' DAY|MONTH|YEAR|HOUR|MINUTE|SECOND)');
+  const m = /^\s*(-?\d+)\s*([a-z]*)\s*$/i.exec(String(text));
+  const unit = (field || m?.[2]?.toLowerCase() || '').replace(/s$/, '');
+  if (!m || !['year', 'month', 'day', 'hour', 'minute', 'second'].includes(unit)) {
+    throw unsupported(`INTERVAL '${text}'${field ? ' ' + field.toUpperCase() : ''}`);
+  }
+  return { k: 'interval', value: Number(m[1]), unit: unit as 'day' };
+}
+
+function convertFunction(f: J): UExpr {
+  const name = objectName(f.name).join('.').toLowerCase();
+  if (f.over) throw unsupported('window functions (OVER)');
+  if (f.filter) throw unsupported('aggregate FILTER clauses');
+  const args: UExpr[] = [];
+  let star = false;
+  let distinct = false;
+  const list = f.args?.List;
+  if (list) {
+    distinct = list.duplicate_treatment === 'Distinct';
+    if (list.clauses?.length) throw unsupported(`clauses inside ${name}(…)`);
+    for (const a of list.args) {
+      const inner = a.Unnamed;
+      if (!inner) throw unsupported('named function arguments');
+      if (inner === 'Wildcard') star = true;
+      else if (inner.Expr) args.push(convertExpr(inner.Expr));
+      else throw unsupported(`function argument ${JSON.stringify(inner).slice(0, 40)}`);
+    }
+  } else if (f.args !== 'None' && f.args !== undefined) {
+    throw unsupported(`${name} with a subquery argument`);
+  }
+  const out: UExpr = { k: 'fn', name, args, distinct, star };
+  const pos = spanPos(f.name[0]?.Identifier);
+  if (pos) out.pos = pos;
+  return out;
+}
+
+function convertType(t: J): DataType {
+  const key = typeof t === 'string' ? t : Object.keys(t)[0];
+  switch (key) {
+    case 'Int': case 'Integer': case 'Int4': case 'SmallInt': case 'TinyInt': case 'Int2':
+      return 'int32';
+    case 'BigInt': case 'Int8': case 'Int64': case 'Long':
+      return 'int64';
+    case 'Double': case 'Float': case 'Float64': case 'Real': case 'DoublePrecision': case 'Float8': case 'Float4': case 'Decimal': case 'Numeric':
+      return 'float64';
+    case 'String': case 'Varchar': case 'Text': case 'Char': case 'CharacterVarying': case 'Nvarchar':
+      return 'string';
+    case 'Boolean': case 'Bool':
+      return 'boolean';
+    case 'Date':
+      return 'date';
+    case 'Timestamp': case 'TimestampNtz': case 'Datetime':
+      return 'timestamp';
+    default:
+      throw unsupported(`CAST to ${key}`);
+  }
+}
