@@ -19,3 +19,8 @@ export type { ParquetWriteOptions, WrittenDataFile, ParquetCompression } from '.
 export { dataFileStats, compareValues, DEFAULT_TRUNCATE_LENGTH } from './parquet-stats.js';
 export type { DataFileStats } from './parquet-stats.js';
 export { ColumnBuilder, recordBatchFromRows, batchFromBuilders, icebergValueAt, uuidAt } from './arrow-builders.js';
+export { readCsv, inferCsvSchema } from './csv.js';
+export type { CsvOptions } from './csv.js';
+export { readNdjson, inferNdjsonSchema } from './ndjson.js';
+export type { NdjsonOptions } from './ndjson.js';
+export type { BadRecord, ImportOptions } from './import-common.js';

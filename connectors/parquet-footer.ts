@@ -273,6 +273,14 @@ function interpret(store: ObjectStore, key: string, raw: Thrift, fileSize: numbe
       if (off < 4 || len < 0 || off + len > dataEnd) {
         throw corrupt(store, key, `column chunk ${leaf} of row group ${index} (bytes ${off}..${off + len}) lies outside the data region 4..${dataEnd}`);
       }
+      // Page indexes (column/offset index) are read by the decoder too.
+      for (const [o, l, what] of [[ch.field_6, ch.field_7, 'column index'], [ch.field_4, ch.field_5, 'offset index']] as const) {
+        const io = num(o);
+        const il = num(l);
+        if (io !== undefined && il !== undefined && (io < 4 || il < 0 || io + il > dataEnd)) {
+          throw corrupt(store, key, `the ${what} of column chunk ${leaf} in row group ${index} (bytes ${io}..${io + il}) lies outside the data region 4..${dataEnd}`);
+        }
+      }
       start = Math.min(start, off);
       return { md, off, len };
     });

@@ -12,16 +12,21 @@
 
 import * as arrow from 'apache-arrow';
 import { parseTable } from 'arrow-js-ffi';
-import * as pw from 'parquet-wasm';
+import type * as pw from 'parquet-wasm';
 import { LakehouseError, isLakehouseError } from './errors.js';
 import type { Schema } from './iceberg-types.js';
 import type { ObjectStore } from './object-store.js';
+import { acquireParquetWasm, isWasmTrap, type ParquetWasm, type WasmHandle } from './parquet-wasm.js';
 import { corrupt, readParquetFooter, type ParquetFileMetadata, type ParquetFooter, type RowGroupStats } from './parquet-footer.js';
 
 export interface ParquetReadOptions {
   /** Columns to read, by name (file order is kept unless `fieldIds`/`columns` give another). */
   columns?: string[];
-  /** Columns to read by Iceberg field id; preferred over `columns` when the file has field ids. */
+  /**
+   * Columns to read by Iceberg field id; preferred over `columns` when the file has field ids.
+   * Ids the file does not have (columns added after it was written) are left out of the
+   * batches; filling them (nulls or initial defaults) is the caller's job.
+   */
   fieldIds?: number[];
   /** Explicit row-group selection (indices into the file's row groups). */
   rowGroups?: number[];
@@ -67,20 +72,21 @@ async function* readBatches(store: ObjectStore, key: string, options: ParquetRea
     for (const g of groups) for (let r = 0; r < g.numRows; r += batchSize) yield emptyBatch(Math.min(batchSize, g.numRows - r));
     return;
   }
-  const source = new StoreBlob(store, key, footer, options.signal);
-  let pf: pw.ParquetFile;
+  const wasm = acquireParquetWasm();
+  const source = new StoreBlob(store, key, footer, options.signal, wasm);
+  let pf: pw.ParquetFile | undefined;
   try {
-    pf = await pw.ParquetFile.fromFile(source as unknown as Blob);
-  } catch (err) {
-    throw source.translate(err, 'the footer could not be parsed by the Parquet decoder');
-  }
-  try {
+    try {
+      pf = await Promise.race([wasm.wasm.ParquetFile.fromFile(source as unknown as Blob), wasm.trapped]);
+    } catch (err) {
+      throw source.translate(err, 'the footer could not be parsed by the Parquet decoder');
+    }
     for (const g of groups) {
       checkAbort(options.signal);
       let table: arrow.Table;
       try {
-        const wt = await pf.read({ columns: names, rowGroups: [g.index], batchSize });
-        table = copyOut(wt);
+        const wt = await Promise.race([pf.read({ columns: names, rowGroups: [g.index], batchSize }), wasm.trapped]);
+        table = copyOut(wasm.wasm, wt);
       } catch (err) {
         throw source.translate(err, `row group ${g.index} could not be decoded`);
       }
@@ -91,15 +97,20 @@ async function* readBatches(store: ObjectStore, key: string, options: ParquetRea
       for (const batch of table.batches) yield reorder(batch, schema);
     }
   } finally {
-    pf.free();
+    try {
+      pf?.free();
+    } catch {
+      // freeing on an instance that trapped can trap again; the instance is retired anyway
+    }
+    wasm.release();
   }
 }
 
 /** Copies a WASM table into JS memory and frees the WASM side. */
-function copyOut(wt: pw.Table): arrow.Table {
+function copyOut(wasm: ParquetWasm, wt: pw.Table): arrow.Table {
   const ffi = wt.intoFFI();
   try {
-    return parseTable(pw.wasmMemory().buffer, ffi.arrayAddrs(), ffi.schemaAddr(), true);
+    return parseTable(wasm.wasmMemory().buffer, ffi.arrayAddrs(), ffi.schemaAddr(), true);
   } finally {
     ffi.free();
   }
@@ -201,6 +212,7 @@ class StoreBlob {
     private readonly key: string,
     private readonly footer: ParquetFooter,
     private readonly signal: AbortSignal | undefined,
+    private readonly wasm: WasmHandle,
     private readonly start = 0,
     private readonly end = footer.metadata.fileSize,
     private readonly root?: StoreBlob,
@@ -213,10 +225,36 @@ class StoreBlob {
   slice(a = 0, b = this.size): StoreBlob {
     const lo = this.start + clamp(a, this.size);
     const hi = this.start + clamp(b, this.size);
-    return new StoreBlob(this.store, this.key, this.footer, this.signal, lo, Math.max(lo, hi), this.root ?? this);
+    return new StoreBlob(this.store, this.key, this.footer, this.signal, this.wasm, lo, Math.max(lo, hi), this.root ?? this);
   }
 
-  async arrayBuffer(): Promise<ArrayBuffer> {
+  /**
+   * Returns a thenable rather than a promise: parquet-wasm resumes its Rust future inside our
+   * callbacks, so a trap there is caught here and reported instead of escaping as an uncaught
+   * error.
+   */
+  arrayBuffer(): PromiseLike<ArrayBuffer> {
+    const p = this.fetch();
+    const wasm = this.wasm;
+    const guard = <T>(f: () => T): T | undefined => {
+      try {
+        return f();
+      } catch (err) {
+        wasm.trap(err);
+        return undefined;
+      }
+    };
+    return {
+      then<A = ArrayBuffer, B = never>(ok?: ((v: ArrayBuffer) => A | PromiseLike<A>) | null, bad?: ((e: unknown) => B | PromiseLike<B>) | null): PromiseLike<A | B> {
+        return p.then(
+          (v) => guard(() => (ok ? ok(v) : (v as unknown as A))) as A,
+          (e) => guard(() => (bad ? bad(e) : Promise.reject(e))) as B,
+        );
+      },
+    };
+  }
+
+  private async fetch(): Promise<ArrayBuffer> {
     const { tail, tailOffset } = this.footer;
     if (this.start >= tailOffset) {
       return copyBuffer(tail.subarray(this.start - tailOffset, this.end - tailOffset));
@@ -242,6 +280,10 @@ class StoreBlob {
       return new LakehouseError('STORE_UNAVAILABLE', `reading ${this.store.uriFor(this.key)} failed: ${String(root.storeError)}`, { cause: root.storeError });
     }
     if (isLakehouseError(err)) return err;
+    if (isWasmTrap(err)) {
+      this.wasm.trap(err);
+      return corrupt(this.store, this.key, `${what}: the decoder failed on invalid data (${(err as Error).message})`, err);
+    }
     const detail = err instanceof Error ? err.message : String(err);
     return corrupt(this.store, this.key, `${what}: ${detail}`, err);
   }

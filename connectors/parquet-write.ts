@@ -16,7 +16,8 @@
  */
 
 import * as arrow from 'apache-arrow';
-import * as pw from 'parquet-wasm';
+import type * as pw from 'parquet-wasm';
+import { acquireParquetWasm, isWasmTrap, type WasmHandle } from './parquet-wasm.js';
 import { arrowTypesCompatible, fieldIdOf, icebergSchemaToArrow } from './arrow-types.js';
 import { LakehouseError, isLakehouseError } from './errors.js';
 import type { Schema } from './iceberg-types.js';
@@ -50,12 +51,13 @@ export interface ParquetWriteOptions {
 export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
 export const DEFAULT_ROW_GROUP_SIZE = 131_072;
 
+/** parquet-wasm's `Compression` enum values. */
 const CODECS: Record<ParquetCompression, pw.Compression> = {
-  zstd: pw.Compression.ZSTD,
-  snappy: pw.Compression.SNAPPY,
-  gzip: pw.Compression.GZIP,
-  lz4: pw.Compression.LZ4_RAW,
-  uncompressed: pw.Compression.UNCOMPRESSED,
+  uncompressed: 0,
+  snappy: 1,
+  gzip: 2,
+  zstd: 5,
+  lz4: 6, // LZ4_RAW
 };
 
 /** Writes batches into one or more files named by keyFor(0), keyFor(1), …; returns each file with its stats. */
@@ -83,6 +85,8 @@ export async function writeParquetFiles(
       pending = undefined;
       if (!first) break;
       current = keyFor(fileIndex);
+      const handle = acquireParquetWasm();
+      const w = handle.wasm;
       const fileSchema = first.schema;
       let queued: arrow.RecordBatch | undefined = first;
       let bytesOut = 0;
@@ -117,24 +121,24 @@ export async function writeParquetFiles(
               const n = countNaN(batch.getChildAt(c.i)!);
               nanCounts.set(c.id, (nanCounts.get(c.id) ?? 0) + n);
             }
-            const wt = pw.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table([batch]), 'stream'));
+            const wt = w.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table([batch]), 'stream'));
             for (const rb of wt.recordBatches()) controller.enqueue(rb);
             wt.free();
           } catch (err) {
-            failure = err;
-            controller.error(err);
+            failure = isWasmTrap(err) ? encoderCrashed(handle, store, current!, err) : err;
+            controller.error(failure);
           }
         },
       }, { highWaterMark: 0 });
-      const props = new pw.WriterPropertiesBuilder()
+      const props = new w.WriterPropertiesBuilder()
         .setCompression(codec)
         .setMaxRowGroupSize(rowGroupSize)
         .setDictionaryEnabled(true)
-        .setWriterVersion(options.dataPageVersion === 2 ? pw.WriterVersion.V2 : pw.WriterVersion.V1)
+        .setWriterVersion(options.dataPageVersion === 2 ? w.WriterVersion.V2 : w.WriterVersion.V1)
         .setKeyValueMetadata(new Map([['iceberg.schema', schemaJson]]))
         .build();
       const tail: Uint8Array[] = [];
-      const output = await pw.transformParquetStream(input, props);
+      const output = await w.transformParquetStream(input, props);
       // Read the writer's output eagerly (bounded by `queue`) so `bytesOut` is current when
       // the next input pull decides whether the file is full, however slow the store is.
       const queue = new ChunkQueue(OUTPUT_BUFFER_BYTES);
@@ -151,13 +155,15 @@ export async function writeParquetFiles(
         }
       })().catch((err: unknown) => queue.fail(err));
       try {
-        await store.put(current, queue.drain(), { contentType: 'application/vnd.apache.parquet' });
+        // Racing `trapped`: a trap inside the encoder's async work would otherwise never settle.
+        await Promise.race([store.put(current, queue.drain(), { contentType: 'application/vnd.apache.parquet' }), handle.trapped]);
       } catch (err) {
         queue.abandon();
         await reader.cancel().catch(() => undefined);
-        throw failure ?? wrapWriteError(store, current, err);
+        throw failure ?? (isWasmTrap(err) ? encoderCrashed(handle, store, current, err) : wrapWriteError(store, current, err));
       } finally {
-        await pump;
+        handle.release();
+        await Promise.race([pump, handle.trapped.catch(() => undefined)]);
       }
       if (failure) throw failure;
       const md = await footerOf(store, current, tail, bytesOut);
@@ -258,6 +264,14 @@ class ChunkQueue {
       await this.wait();
     }
   }
+}
+
+function encoderCrashed(handle: WasmHandle, store: ObjectStore, key: string, err: unknown): LakehouseError {
+  handle.trap(err);
+  return new LakehouseError('TASK_FAILED', `the Parquet encoder failed while writing ${store.uriFor(key)}: ${(err as Error).message}`, {
+    cause: err,
+    help: 'This is a bug in the writer or its WASM module; please report it with the data that triggered it.',
+  });
 }
 
 function wrapWriteError(store: ObjectStore, key: string, err: unknown): unknown {
