@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isLakehouseError } from '../../connectors/index.js';
+import { UsageError } from './common.js';
+import { expireCommand, removeOrphansCommand, rollbackCommand, tableCommand } from './table-commands.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -19,10 +21,16 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run `lake --help` for usage)')
     .exitOverride();
+  program.addCommand(tableCommand());
+  program.addCommand(rollbackCommand());
+  program.addCommand(expireCommand());
+  program.addCommand(removeOrphansCommand());
   program.addHelpText(
     'after',
     `
 Warehouse: every command takes --warehouse URI (default: $LAKE_WAREHOUSE, else ./warehouse).
+Output: --json prints stable camelCase JSON; 64-bit ids are numbers when exact, else strings.
+Exit codes: 0 success, 1 failure (error code on stderr), 2 usage error.
   A URI is a directory path, file:///abs/path or s3://bucket/prefix (S3 settings come from
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL, S3_FORCE_PATH_STYLE).
 
@@ -30,7 +38,13 @@ Examples:
   lake --version
   lake --help`,
   );
+  applyRecursively(program, (c) => c.exitOverride().showHelpAfterError('(run `lake <command> --help` for usage)'));
   return program;
+}
+
+function applyRecursively(cmd: Command, fn: (c: Command) => void): void {
+  fn(cmd);
+  for (const c of cmd.commands) applyRecursively(c, fn);
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
@@ -41,6 +55,10 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n(run \`lake --help\` for usage)\n`);
       return 2;
     }
     if (isLakehouseError(err)) {
