@@ -10,7 +10,7 @@
  * - append: always rebases.
  * - replace / delete / overwrite: every file it removes must still be live in the new base.
  * - overwrite: also fails if a snapshot committed since its start (other than an append)
- *   added or removed files in a partition it writes or removes from.
+ *   added or removed files in a partition it writes.
  * - replace: also fails if a concurrent commit added delete files to a partition it rewrites.
  */
 

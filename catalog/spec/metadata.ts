@@ -238,8 +238,8 @@ export function serializeTableMetadata(md: TableMetadata): string {
     'current-snapshot-id': md['current-snapshot-id'] ?? -1,
     refs: md.refs,
     snapshots: md.snapshots,
-    statistics: md.statistics ?? [],
-    'partition-statistics': md['partition-statistics'] ?? [],
+    statistics: md.statistics,
+    'partition-statistics': md['partition-statistics'],
     'snapshot-log': md['snapshot-log'],
     'metadata-log': md['metadata-log'],
   };

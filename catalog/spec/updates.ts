@@ -161,7 +161,11 @@ export function applyUpdates(base: TableMetadata, updates: Update[], opts: Apply
         md.refs[u['ref-name']] = { ...(prev ?? {}), 'snapshot-id': id, type: u.type };
         if (u['ref-name'] === 'main') {
           md['current-snapshot-id'] = id;
-          md['snapshot-log'].push({ 'timestamp-ms': ts, 'snapshot-id': id });
+          // A snapshot added by this commit is logged at its own timestamp (as Java does), so
+          // time travel to a snapshot's timestamp-ms finds it; a ref move is logged at commit time.
+          const added = updates.find((x) => x.action === 'add-snapshot' && x.snapshot['snapshot-id'] === id);
+          const at = added && added.action === 'add-snapshot' ? added.snapshot['timestamp-ms'] : ts;
+          md['snapshot-log'].push({ 'timestamp-ms': at, 'snapshot-id': id });
         }
         break;
       }
