@@ -39,6 +39,8 @@ export class HashAggregator {
   private readonly states: Array<State | null>;
   private readonly distinct: Array<GroupTable | null>;
   private cap = 0;
+  /** Groups that received at least one (unmasked) row; others were created by masked rows only. */
+  private live = new Uint8Array(0);
 
   constructor(readonly keyTypes: DataType[], readonly aggs: AggCall[]) {
     this.table = new GroupTable(keyTypes);
@@ -65,13 +67,41 @@ export class HashAggregator {
       const b = new Float64Array(cap); b.set(s.b); s.b = b;
       const h = new Uint8Array(cap); h.set(s.has); s.has = h;
     }
+    const live = new Uint8Array(cap);
+    live.set(this.live);
+    this.live = live;
     this.cap = cap;
   }
 
-  /** Raw input: `args[j]` is the evaluated argument of aggregate j (null for count(*)). */
-  addChunk(keys: Vec[], args: Array<Vec | null>, n: number): void {
+  /**
+   * Raw input: `args[j]` is the evaluated argument of aggregate j (null for count(*)).
+   * `mask` (optional) selects the rows to aggregate (1 = take): a WHERE fused into the
+   * aggregation, cheaper than gathering the surviving rows when most rows survive.
+   */
+  addChunk(keys: Vec[], args: Array<Vec | null>, n: number, mask?: Uint8Array): void {
     const g = this.groupIds(keys, n);
-    this.ensure(this.table.size);
+    // Rows outside the mask go to a scratch group one past the last group; its state is
+    // reset after this chunk, before any new group can take that id.
+    const sink = this.table.size;
+    this.ensure(sink + 1);
+    const live = this.live;
+    if (mask) {
+      for (let i = 0; i < n; i++) {
+        if (mask[i]) live[g[i]!] = 1;
+        else g[i] = sink;
+      }
+    } else {
+      for (let i = 0; i < n; i++) live[g[i]!] = 1;
+    }
+    // Rows per group, shared by every count(*) and null-free sum/avg of this chunk.
+    let rowsPerGroup: Float64Array | null = null;
+    const groupRows = (): Float64Array => {
+      if (!rowsPerGroup) {
+        rowsPerGroup = new Float64Array(this.cap);
+        for (let i = 0; i < n; i++) rowsPerGroup[g[i]!]!++;
+      }
+      return rowsPerGroup;
+    };
     this.aggs.forEach((a, j) => {
       const arg = args[j] ?? null;
       if (a.distinct) {
@@ -79,9 +109,9 @@ export class HashAggregator {
         const vv = arg!;
         // NULL values do not count towards DISTINCT aggregates.
         const rows = this.distinct[j]!;
-        if (vv.valid) {
+        if (vv.valid || mask) {
           const idx: number[] = [];
-          for (let i = 0; i < n; i++) if (vv.valid[i]) idx.push(i);
+          for (let i = 0; i < n; i++) if ((!vv.valid || vv.valid[i]) && (!mask || mask[i])) idx.push(i);
           const sel = Int32Array.from(idx);
           rows.insert([takeNum(gv, sel), takeAny(vv, sel)], sel.length);
         } else {
@@ -92,7 +122,9 @@ export class HashAggregator {
       const st = this.states[j]!;
       if (a.fn === 'count_star') {
         const s = st as NumState;
-        for (let i = 0; i < n; i++) s.a[g[i]!]!++;
+        const r = groupRows();
+        const size = this.table.size;
+        for (let k = 0; k < size; k++) s.a[k]! += r[k]!;
         return;
       }
       const v = arg!;
@@ -114,14 +146,18 @@ export class HashAggregator {
       const x = v.t === 'num' || v.t === 'bool' ? v.values : new Float64Array(n);
       switch (a.fn) {
         case 'count':
-          if (valid) for (let i = 0; i < n; i++) s.a[g[i]!]! += valid[i]!;
-          else for (let i = 0; i < n; i++) s.a[g[i]!]!++;
+          if (valid) addValid(s.a, g, valid, n);
+          else addOnes(s.a, g, n);
           break;
         case 'sum': case 'avg':
           if (valid) {
-            for (let i = 0; i < n; i++) if (valid[i]) { const gi = g[i]!; s.a[gi]! += x[i]!; s.b[gi]!++; }
+            sumValid(s.a, s.b, g, x as Float64Array, valid, n);
           } else {
-            for (let i = 0; i < n; i++) { const gi = g[i]!; s.a[gi]! += x[i]!; s.b[gi]!++; }
+            if (x instanceof Float64Array) sumF64(s.a, g, x, n);
+            else sumAny(s.a, g, x, n);
+            const r = groupRows();
+            const size = this.table.size;
+            for (let k = 0; k < size; k++) s.b[k]! += r[k]!;
           }
           break;
         case 'min': case 'max': {
@@ -136,6 +172,15 @@ export class HashAggregator {
         }
       }
     });
+    if (mask) {
+      for (const st of this.states) {
+        if (!st) continue;
+        if (st.kind === 'str') { if (st.vals.length > sink) st.vals[sink] = null; continue; }
+        st.a[sink] = 0;
+        st.b[sink] = 0;
+        st.has[sink] = 0;
+      }
+    }
   }
 
   /** The partial result: keys + state columns, and one (keys…, value) chunk per DISTINCT aggregate. */
@@ -170,7 +215,17 @@ export class HashAggregator {
       const keys = keyVecs.map((k) => takeAny(k, sel));
       return [{ length: pairs.size, cols: [...keys, vals] }];
     });
-    return { main: { length: size, cols }, distinct };
+    return { main: this.liveOnly({ length: size, cols }), distinct };
+  }
+
+  /** Drops groups that only masked-out rows created (keyed aggregation only). */
+  private liveOnly(c: Chunk): Chunk {
+    if (this.keyTypes.length === 0) return c;
+    const idx: number[] = [];
+    for (let k = 0; k < c.length; k++) if (this.live[k]) idx.push(k);
+    if (idx.length === c.length) return c;
+    const sel = Int32Array.from(idx);
+    return { length: sel.length, cols: c.cols.map((v) => takeAny(v, sel)) };
   }
 
   /** Coordinator side: merges one partial (as produced by `partial()`). */
@@ -179,6 +234,7 @@ export class HashAggregator {
     const n = main.length;
     const g = this.groupIds(main.cols.slice(0, nk), n);
     this.ensure(this.table.size);
+    for (let i = 0; i < n; i++) this.live[g[i]!] = 1;
     let col = nk;
     this.aggs.forEach((a, j) => {
       if (a.distinct) return;
@@ -261,7 +317,7 @@ export class HashAggregator {
           else cols.push({ t: 'num', type: a.type, values: st.a.slice(0, size), valid: st.has.slice(0, size) });
       }
     });
-    return { length: size, cols };
+    return this.liveOnly({ length: size, cols });
   }
 
   private finishDistinct(a: AggCall, pairs: GroupTable, size: number): Vec {
@@ -282,6 +338,33 @@ export class HashAggregator {
     }
     return out;
   }
+}
+
+// Update loops as small monomorphic functions: V8 optimises each for its one array shape.
+function sumF64(acc: Float64Array, g: Int32Array, x: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) acc[g[i]!]! += x[i]!;
+}
+
+function sumAny(acc: Float64Array, g: Int32Array, x: ArrayLike<number>, n: number): void {
+  for (let i = 0; i < n; i++) acc[g[i]!]! += x[i]!;
+}
+
+function sumValid(acc: Float64Array, cnt: Float64Array, g: Int32Array, x: ArrayLike<number>, valid: Uint8Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    if (valid[i]) {
+      const gi = g[i]!;
+      acc[gi]! += x[i]!;
+      cnt[gi]!++;
+    }
+  }
+}
+
+function addValid(acc: Float64Array, g: Int32Array, valid: Uint8Array, n: number): void {
+  for (let i = 0; i < n; i++) acc[g[i]!]! += valid[i]!;
+}
+
+function addOnes(acc: Float64Array, g: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) acc[g[i]!]!++;
 }
 
 function strVec(vals: Array<string | null>, size: number): Vec {

@@ -127,6 +127,26 @@ function utf8ToStr(d: arrow.Data): { codes: Int32Array; dict: string[] } {
   const bytes = d.values as Uint8Array;
   const codes = new Int32Array(n);
   const dict: string[] = [];
+  // Fast path: every value is at most one byte (flags, status codes) → a 257-entry table.
+  const base = d.offset;
+  const offs = offsets.subarray(base, base + n + 1);
+  let short = offs[n]! - offs[0]! <= n;
+  if (short) for (let i = 0; i < n; i++) if (offs[i + 1]! - offs[i]! > 1) { short = false; break; }
+  if (short) {
+    const lut = new Int32Array(257).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const a = offs[i]!;
+      const key = offs[i + 1]! === a ? 256 : bytes[a]!;
+      let id = lut[key]!;
+      if (id < 0) {
+        id = dict.length;
+        lut[key] = id;
+        dict.push(key === 256 ? '' : utf8.decode(bytes.subarray(a, a + 1)));
+      }
+      codes[i] = id;
+    }
+    return { codes, dict: dict.length ? dict : [''] };
+  }
   const starts: number[] = [];
   const ends: number[] = [];
   let cap = 1024;

@@ -10,7 +10,8 @@
  * logic; comparisons with NULL are NULL; `x IN (…, NULL)` is NULL when x matches nothing.
  * Division or modulo by zero yields NULL (Spark's non-ANSI mode; DuckDB ≥ 1.1 returns ±inf for
  * `/` instead — we chose NULL so that a bad row cannot turn an aggregate into infinity).
- * CAST from a fractional number to an integer rounds half away from zero (as DuckDB does);
+ * CAST from a fractional number to an integer rounds half to even (as DuckDB and PostgreSQL do
+ * for doubles);
  * CAST of a malformed string fails the query with INVALID_ARGUMENT.
  */
 
@@ -128,8 +129,10 @@ function compileCall(e: Extract<Expr, { k: 'call' }>): Evaluator {
     }
     case 'eq': case 'ne': case 'lt': case 'le': case 'gt': case 'ge':
       return compileCompare(e.fn, args[0]!, args[1]!);
-    case 'and': case 'or':
-      return compileLogic(e.fn, args[0]!, args[1]!);
+    case 'and': case 'or': {
+      const generic = compileLogic(e.fn, args[0]!, args[1]!);
+      return e.fn === 'and' ? fusedConjunction(e, generic) ?? generic : generic;
+    }
     case 'not': {
       const f = args[0]!;
       return (c) => {
@@ -195,6 +198,48 @@ function compileCall(e: Extract<Expr, { k: 'call' }>): Evaluator {
     default:
       throw new LakehouseError('UNSUPPORTED', `not supported yet: function ${String(e.fn)}`);
   }
+}
+
+const CMP_SYM: Record<string, string> = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' };
+const fusedCache = new Map<string, (n: number, cols: Float64Array[], out: Uint8Array) => void>();
+
+/**
+ * A conjunction of `numeric column ⋈ constant` terms (the typical WHERE) compiled into one
+ * short-circuiting loop: one pass, no intermediate vectors. Used only when none of the columns
+ * has NULLs in the batch; otherwise the generic three-valued evaluation runs.
+ */
+function fusedConjunction(e: Expr, generic: Evaluator): Evaluator | null {
+  const terms: Array<{ col: number; sym: string; v: number }> = [];
+  const flatten = (x: Expr): boolean => {
+    if (x.k === 'call' && x.fn === 'and') return x.args.every(flatten);
+    if (x.k !== 'call' || !CMP_SYM[x.fn]) return false;
+    let [a, b] = x.args as [Expr, Expr];
+    let fn = x.fn;
+    if (a.k === 'lit' && b.k === 'col') {
+      [a, b] = [b, a];
+      fn = ({ lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' } as Record<string, typeof fn>)[fn] ?? fn;
+    }
+    if (a.k !== 'col' || b.k !== 'lit' || typeof b.v !== 'number' || a.type === 'string' || a.type === 'boolean') return false;
+    terms.push({ col: a.i, sym: CMP_SYM[fn]!, v: b.v });
+    return true;
+  };
+  if (!flatten(e) || terms.length < 2) return null;
+  const cols = [...new Set(terms.map((t) => t.col))];
+  const cond = terms.map((t) => `c${cols.indexOf(t.col)}[i] ${t.sym} ${t.v}`).join(' && ');
+  let kernel = fusedCache.get(cond);
+  if (!kernel) {
+    const decl = cols.map((_, k) => `const c${k} = cols[${k}];`).join(' ');
+    kernel = new Function('n', 'cols', 'out', `${decl} for (let i = 0; i < n; i++) out[i] = ${cond} ? 1 : 0;`) as (n: number, cols: Float64Array[], out: Uint8Array) => void;
+    fusedCache.set(cond, kernel);
+  }
+  const k = kernel;
+  return (c) => {
+    const vecs = cols.map((i) => c.cols[i]!);
+    if (vecs.some((v) => v.t !== 'num' || v.valid !== null)) return generic(c);
+    const out = new Uint8Array(c.length);
+    k(c.length, vecs.map((v) => (v as Extract<Vec, { t: 'num' }>).values), out);
+    return { t: 'bool', values: out, valid: null };
+  };
 }
 
 function scalarArith(op: string, a: number, b: number): number | null {
@@ -527,8 +572,10 @@ function formatNumber(x: number, type: DataType): string {
   return String(x);
 }
 
-function roundHalfAway(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
+/** Round half to even, as DuckDB and PostgreSQL cast doubles to integers (2.5 → 2, 3.5 → 4). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 function parseStringAs(s: string, to: DataType): number | boolean {
@@ -568,7 +615,7 @@ export function castScalar(v: Scalar, from: DataType, to: DataType): Scalar {
 function castNum(x: number, from: DataType, to: DataType): number {
   if (to === 'int32' || to === 'int64') {
     if (from === 'date' || from === 'timestamp') throw new LakehouseError('PLAN_ERROR', `cannot cast ${from} to ${to}`);
-    return roundHalfAway(x);
+    return roundHalfEven(x);
   }
   if (to === 'date') return from === 'timestamp' ? Math.floor(x / US_PER_DAY) : x;
   if (to === 'timestamp') return from === 'date' ? x * US_PER_DAY : x;

@@ -45,10 +45,70 @@ export class GroupTable {
   insert(keys: Vec[], n: number): Int32Array {
     const fast = this.smallDomain(keys, n, true);
     if (fast) return fast;
+    if (keys.length === 1 && keys[0]!.t === 'num') return this.insertNum(keys[0]!.values, keys[0]!.valid, n);
     this.loadRows(keys, n);
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) out[i] = this.probe(i, true);
     return out;
+  }
+
+  /** Single numeric key: the same hashing as `hashRow`, without per-row indirections. */
+  private insertNum(vals: Float64Array, valid: Uint8Array | null, n: number): Int32Array {
+    const out = new Int32Array(n);
+    let nullGroup = -1;
+    for (let g = 0; g < this.size; g++) if (this.keyNull[0]![g]) { nullGroup = g; break; }
+    const seed = 0x9e3779b9 | 0;
+    for (let i = 0; i < n; i++) {
+      if (valid !== null && valid[i] === 0) {
+        if (nullGroup < 0) {
+          let h = Math.imul(seed ^ 0x5bd1e995, 0x01000193);
+          h ^= h >>> 13;
+          nullGroup = this.addRaw(h, NaN, 1);
+        }
+        out[i] = nullGroup;
+        continue;
+      }
+      const x = vals[i]!;
+      F64[0] = x === 0 ? 0 : x;
+      let h = Math.imul(seed ^ I32[0]!, 0x85ebca6b);
+      h = Math.imul(h ^ I32[1]!, 0xc2b2ae35);
+      h ^= h >>> 15;
+      h ^= h >>> 13;
+      const mask = this.cap - 1;
+      const slots = this.slots;
+      const hashes = this.hashes;
+      const kv = this.keyVals[0]!;
+      const kn = this.keyNull[0]!;
+      let sl = h & mask;
+      let g: number;
+      for (;;) {
+        g = slots[sl]!;
+        if (g < 0) { g = this.addRaw(h, x, 0, sl); break; }
+        if (hashes[g] === h && kn[g] === 0) {
+          const y = kv[g]!;
+          if (y === x || (x !== x && y !== y)) break;
+        }
+        sl = (sl + 1) & mask;
+      }
+      out[i] = g;
+    }
+    return out;
+  }
+
+  /** Adds a one-column group; `slot` is its free slot when known (else it is searched). */
+  private addRaw(h: number, x: number, isNull: number, slot = -1): number {
+    const g = this.size++;
+    if (g >= this.hashes.length) this.grow();
+    this.hashes[g] = h;
+    this.keyNull[0]![g] = isNull;
+    this.keyVals[0]![g] = isNull ? NULL_CODE : x;
+    if (slot < 0) {
+      slot = h & (this.cap - 1);
+      while (this.slots[slot]! >= 0) slot = (slot + 1) & (this.cap - 1);
+    }
+    this.slots[slot] = g;
+    if (this.size * 2 > this.cap) this.rehash(this.cap << 1);
+    return g;
   }
 
   /** Group id of every row, −1 when absent or when any key is NULL (join semantics). */

@@ -49,11 +49,39 @@ export function isValid(v: Vec, i: number): boolean {
   return v.valid === null || v.valid[i] === 1;
 }
 
+/** Gathers rows `idx`, all ≥ 0 (a selection vector): one branch-free loop per column. */
+export function takeSel(v: Vec, idx: Int32Array): Vec {
+  const n = idx.length;
+  let valid: Valid = null;
+  if (v.valid) {
+    valid = new Uint8Array(n);
+    const src = v.valid;
+    for (let i = 0; i < n; i++) valid[i] = src[idx[i]!]!;
+  }
+  if (v.t === 'num') {
+    const out = new Float64Array(n);
+    const s = v.values;
+    for (let i = 0; i < n; i++) out[i] = s[idx[i]!]!;
+    return { t: 'num', type: v.type, values: out, valid };
+  }
+  if (v.t === 'bool') {
+    const out = new Uint8Array(n);
+    const s = v.values;
+    for (let i = 0; i < n; i++) out[i] = s[idx[i]!]!;
+    return { t: 'bool', values: out, valid };
+  }
+  const out = new Int32Array(n);
+  const s = v.codes;
+  for (let i = 0; i < n; i++) out[i] = s[idx[i]!]!;
+  return { t: 'str', codes: out, dict: v.dict, valid };
+}
+
 /** Gathers rows `idx` (−1 = null row, used by outer joins). */
 export function take(v: Vec, idx: Int32Array, n: number = idx.length): Vec {
   let valid: Valid = null;
   let hasMinus = false;
   for (let i = 0; i < n; i++) if (idx[i]! < 0) { hasMinus = true; break; }
+  if (!hasMinus && n === idx.length) return takeSel(v, idx);
   if (v.valid || hasMinus) {
     valid = new Uint8Array(n);
     const src = v.valid;
@@ -102,7 +130,7 @@ export function selection(pred: Vec, n: number): Int32Array | null {
 export function filterChunk(c: Chunk, pred: Vec): Chunk {
   const idx = selection(pred, c.length);
   if (idx === null) return c;
-  return { length: idx.length, cols: c.cols.map((v) => take(v, idx)) };
+  return { length: idx.length, cols: c.cols.map((v) => takeSel(v, idx)) };
 }
 
 export function sliceChunk(c: Chunk, start: number, end: number): Chunk {

@@ -1,0 +1,210 @@
+/**
+ * DataFrame: a lazy query — built from SQL (`engine.sql`) or with the typed builder
+ * (`engine.table('ns.t').where(…).groupBy(…).agg(…)`). Both produce the same unbound query
+ * tree, so they bind and optimize to the same plan. Nothing runs until the result is consumed:
+ * `toArray()`, `toTable()`, or `for await (const batch of df)` (Arrow RecordBatches).
+ * Each consumption runs the query afresh; breaking out of the iteration cancels its tasks.
+ */
+
+import type * as arrow from 'apache-arrow';
+import { LakehouseError } from '../connectors/errors.js';
+import { Expr, col, toUExpr, type ExprLike } from './builder.js';
+import { chunkToBatch } from './compute/arrow-io.js';
+import type { Chunk } from './compute/vec.js';
+import type { QueryStats } from './exec/executor.js';
+import type { PlanNode } from './plan/logical.js';
+import type { Schema } from './plan/types.js';
+import { simpleQuery, type UExpr, type UFrom, type UQuery, type USelect, type USelectItem } from './plan/unbound.js';
+
+/** What a DataFrame needs from its engine (implemented by Engine). */
+export interface QueryRunner {
+  plan(query: UQuery, sql: string | undefined): Promise<PlanNode>;
+  execute(plan: PlanNode, signal: AbortSignal | undefined, stats: (s: QueryStats) => void): AsyncGenerator<Chunk>;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+}
+
+let aliasSeq = 0;
+
+export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
+  /** Statistics of the last completed run (tasks, rows scanned, time per phase). */
+  lastStats: QueryStats | undefined;
+
+  constructor(private readonly runner: QueryRunner, readonly query: UQuery, private readonly sqlText?: string) {}
+
+  /** The bound, optimized logical plan. */
+  plan(): Promise<PlanNode> {
+    return this.runner.plan(this.query, this.sqlText);
+  }
+
+  async explain(): Promise<string> {
+    const { explain } = await import('./plan/logical.js');
+    return explain(await this.plan());
+  }
+
+  async schema(): Promise<Schema> {
+    return (await this.plan()).schema;
+  }
+
+  /** Streams the result as Arrow record batches (strings as Utf8, dates as Date32, timestamps in µs). */
+  async *batches(options: RunOptions = {}): AsyncGenerator<arrow.RecordBatch> {
+    const plan = await this.plan();
+    for await (const c of this.runner.execute(plan, options.signal, (s) => { this.lastStats = s; })) {
+      if (c.length) yield chunkToBatch(c, plan.schema);
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<arrow.RecordBatch> {
+    return this.batches()[Symbol.asyncIterator]();
+  }
+
+  async toTable(options: RunOptions = {}): Promise<arrow.Table> {
+    const arrowMod = await import('apache-arrow');
+    const plan = await this.plan();
+    const batches: arrow.RecordBatch[] = [];
+    for await (const c of this.runner.execute(plan, options.signal, (s) => { this.lastStats = s; })) {
+      if (c.length) batches.push(chunkToBatch(c, plan.schema));
+    }
+    if (batches.length === 0) {
+      const { arrowSchemaOf } = await import('./compute/arrow-io.js');
+      return new arrowMod.Table(arrowSchemaOf(plan.schema));
+    }
+    return new arrowMod.Table(batches);
+  }
+
+  /**
+   * Rows as plain objects: numbers (64-bit integers too; the engine computes them within ±2^53),
+   * strings, booleans, `Date`s for dates and timestamps (UTC; sub-millisecond digits dropped), null.
+   */
+  async toArray(options: RunOptions = {}): Promise<Array<Record<string, unknown>>> {
+    const plan = await this.plan();
+    const rows: Array<Record<string, unknown>> = [];
+    const names = plan.schema.map((f) => f.name);
+    for await (const c of this.runner.execute(plan, options.signal, (s) => { this.lastStats = s; })) {
+      for (let i = 0; i < c.length; i++) {
+        const row: Record<string, unknown> = {};
+        c.cols.forEach((v, j) => {
+          let x: unknown = null;
+          if (v.valid === null || v.valid[i]) {
+            if (v.t === 'str') x = v.dict[v.codes[i]!];
+            else if (v.t === 'bool') x = v.values[i] === 1;
+            else if (v.type === 'date') x = new Date(v.values[i]! * 86_400_000);
+            else if (v.type === 'timestamp') x = new Date(Math.floor(v.values[i]! / 1000));
+            else if (v.type === 'null') x = null;
+            else x = v.values[i];
+          }
+          row[names[j]!] = x;
+        });
+        rows.push(row);
+      }
+    }
+    return rows;
+  }
+
+  // ---- builder ----
+
+  private select_(): USelect | null {
+    const q = this.query;
+    if (q.ctes.length || q.orderBy.length || q.limit !== null || q.offset || q.body.k !== 'select') return null;
+    return q.body;
+  }
+
+  private derive(query: UQuery): DataFrame {
+    return new DataFrame(this.runner, query);
+  }
+
+  /** This frame as a FROM item (a table reference when it is a plain table scan). */
+  asFrom(alias?: string): UFrom {
+    const s = this.select_();
+    if (s && s.from?.k === 'table' && !s.where && !s.groupBy.length && !s.distinct && s.items.length === 1 && s.items[0]!.k === 'star') {
+      return alias ? { ...s.from, alias } : s.from;
+    }
+    return { k: 'sub', query: this.query, alias: alias ?? `q${aliasSeq++}` };
+  }
+
+  private wrapped(): USelect {
+    return { k: 'select', distinct: false, items: [{ k: 'star' }], from: this.asFrom(), where: null, groupBy: [], having: null };
+  }
+
+  /** The same frame under a name usable as a qualifier in joins (`a.id`). */
+  alias(name: string): DataFrame {
+    return this.derive(simpleQuery({ k: 'select', distinct: false, items: [{ k: 'star' }], from: this.asFrom(name), where: null, groupBy: [], having: null }));
+  }
+
+  where(cond: Expr): DataFrame {
+    const s = this.select_();
+    const base = s && !s.groupBy.length && !s.distinct && !s.having && s.items.every((i) => i.k === 'star') ? s : this.wrapped();
+    const where: UExpr = base.where ? { k: 'bin', op: 'and', l: base.where, r: cond.node } : cond.node;
+    return this.derive(simpleQuery({ ...base, where }));
+  }
+
+  filter(cond: Expr): DataFrame {
+    return this.where(cond);
+  }
+
+  select(...items: Array<Expr | string>): DataFrame {
+    const s = this.select_();
+    const base = s && !s.groupBy.length && !s.distinct && s.items.every((i) => i.k === 'star') ? s : this.wrapped();
+    return this.derive(simpleQuery({ ...base, items: items.map(selectItem) }));
+  }
+
+  groupBy(...keys: Array<Expr | string>): GroupedFrame {
+    return new GroupedFrame(this, keys.map((k) => (typeof k === 'string' ? col(k) : k)));
+  }
+
+  /** Aggregates over all rows (no grouping). */
+  agg(...aggs: Expr[]): DataFrame {
+    return this.groupBy().agg(...aggs);
+  }
+
+  /** @internal used by GroupedFrame */
+  aggregate(keys: Expr[], aggs: Expr[]): DataFrame {
+    const s = this.select_();
+    const base = s && !s.groupBy.length && !s.distinct && s.items.every((i) => i.k === 'star') ? s : this.wrapped();
+    return this.derive(simpleQuery({ ...base, groupBy: keys.map((k) => k.node), items: [...keys, ...aggs].map(selectItem) }));
+  }
+
+  orderBy(...keys: Array<Expr | string>): DataFrame {
+    const q = this.query.limit !== null || this.query.offset ? simpleQuery(this.wrapped()) : this.query;
+    const orderBy = keys.map((k) => {
+      const e = typeof k === 'string' ? col(k) : k;
+      return { e: e.node, desc: e.order?.desc ?? false, ...(e.order?.nullsFirst !== undefined ? { nullsFirst: e.order.nullsFirst } : {}) };
+    });
+    return this.derive({ ...q, orderBy });
+  }
+
+  limit(n: number, offset = 0): DataFrame {
+    if (!Number.isInteger(n) || n < 0) throw new LakehouseError('INVALID_ARGUMENT', `limit must be a non-negative integer, got ${n}`);
+    const q = this.query.limit !== null || this.query.offset ? simpleQuery(this.wrapped()) : this.query;
+    return this.derive({ ...q, limit: n, offset });
+  }
+
+  join(other: DataFrame, on: Expr, kind: 'inner' | 'left' = 'inner'): DataFrame {
+    const s = this.select_();
+    const base = s && !s.groupBy.length && !s.distinct && !s.where && s.items.every((i) => i.k === 'star') && s.from ? s : this.wrapped();
+    const from: UFrom = { k: 'join', kind, left: base.from!, right: other.asFrom(), on: on.node };
+    return this.derive(simpleQuery({ ...base, from }));
+  }
+
+  unionAll(other: DataFrame): DataFrame {
+    const body = (d: DataFrame): UQuery['body'] => (d.select_() ? d.query.body : { k: 'nested', query: d.query });
+    return this.derive(simpleQuery({ k: 'union', left: body(this), right: body(other) }));
+  }
+}
+
+export class GroupedFrame {
+  constructor(private readonly df: DataFrame, private readonly keys: Expr[]) {}
+
+  agg(...aggs: Expr[]): DataFrame {
+    if (aggs.length === 0 && this.keys.length === 0) throw new LakehouseError('INVALID_ARGUMENT', 'agg() needs at least one aggregate');
+    return this.df.aggregate(this.keys, aggs);
+  }
+}
+
+function selectItem(x: Expr | string | ExprLike): USelectItem {
+  if (typeof x === 'string') return x === '*' ? { k: 'star' } : { k: 'expr', e: col(x).node };
+  const e = x instanceof Expr ? x : new Expr(toUExpr(x));
+  return e.alias ? { k: 'expr', e: e.node, alias: e.alias } : { k: 'expr', e: e.node };
+}

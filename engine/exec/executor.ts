@@ -1,0 +1,327 @@
+/**
+ * The coordinator: executes an optimized logical plan as a stream of chunks.
+ *
+ * Scans and the streaming operators above them (filter, project, limit, the probe side of a
+ * broadcast hash join) become fragments: one per scan task, run in the worker pool (or on this
+ * thread for in-process data). An aggregate over such a pipeline runs partially inside each
+ * fragment and is merged here (two-phase). Everything else — final aggregation, sort, union,
+ * joins whose build side exceeds the broadcast threshold — runs here over the fragments' output.
+ *
+ * Concurrency and cancellation: at most `maxInFlight` tasks of a query run at once and results are
+ * consumed as tasks finish (order-insensitive; ORDER BY is a sort here). Every task gets the
+ * query's AbortSignal: an error in one task, the caller's signal, or the consumer stopping early
+ * (LIMIT, `break`) aborts the query's remaining tasks.
+ */
+
+import { LakehouseError } from '../../connectors/errors.js';
+import { HashAggregator, partialTypes } from '../compute/aggregate.js';
+import { compileExpr, evalVec } from '../compute/eval.js';
+import { HashJoinBuild } from '../compute/join.js';
+import { sortChunk } from '../compute/sort.js';
+import { concatChunks, filterChunk, sliceChunk, type Chunk } from '../compute/vec.js';
+import type { PlanNode } from '../plan/logical.js';
+import { andAll, type AggCall, type DataType, type Expr } from '../plan/types.js';
+import type { ScanTask } from '../source/table-source.js';
+import { dropBuild, registerBuild, runFragment, type Fragment, type FragmentOp } from './fragment.js';
+import { chunkToIPC } from './ipc.js';
+import type { TaskOutput, WorkerPool } from './pool.js';
+
+export interface QueryStats {
+  tasks: number;
+  rowsScanned: number;
+  decodeMs: number;
+  computeMs: number;
+  encodeMs: number;
+  transferMs: number;
+  queueMs: number;
+  mergeMs: number;
+}
+
+export interface ExecContext {
+  pool: WorkerPool;
+  signal: AbortSignal;
+  /** Build sides with at most this many rows are broadcast to the probe tasks. */
+  broadcastRows: number;
+  maxInFlight: number;
+  batchSize?: number;
+  stats: QueryStats;
+  /** Test-only fault injection forwarded to workers. */
+  fault?: string;
+}
+
+export function newStats(): QueryStats {
+  return { tasks: 0, rowsScanned: 0, decodeMs: 0, computeMs: 0, encodeMs: 0, transferMs: 0, queueMs: 0, mergeMs: 0 };
+}
+
+interface FragmentPlan {
+  scan: Extract<PlanNode, { op: 'scan' }>;
+  ops: FragmentOp[];
+  types: DataType[];
+}
+
+let buildSeq = 0;
+
+const typesOf = (p: PlanNode): DataType[] => p.schema.map((f) => f.type);
+
+export class Executor {
+  /** Build sides already collected while trying to make a join part of a fragment. */
+  private readonly collected = new Map<PlanNode, Chunk>();
+  private readonly builds: string[] = [];
+
+  constructor(private readonly ctx: ExecContext) {}
+
+  async *run(plan: PlanNode): AsyncGenerator<Chunk> {
+    try {
+      yield* this.execute(plan);
+    } finally {
+      for (const id of this.builds) dropBuild(id);
+    }
+  }
+
+  private async fragmentOf(p: PlanNode): Promise<FragmentPlan | null> {
+    switch (p.op) {
+      case 'scan': {
+        const pred = andAll(p.filters);
+        return { scan: p, ops: pred ? [{ op: 'filter', predicate: pred }] : [], types: typesOf(p) };
+      }
+      case 'filter': {
+        const f = await this.fragmentOf(p.input);
+        return f && { ...f, ops: [...f.ops, { op: 'filter', predicate: p.predicate }] };
+      }
+      case 'project': {
+        const f = await this.fragmentOf(p.input);
+        return f && { ...f, ops: [...f.ops, { op: 'project', exprs: p.exprs }], types: typesOf(p) };
+      }
+      case 'join': {
+        const f = await this.fragmentOf(p.left);
+        if (!f) return null;
+        const build = await this.collect(p.right);
+        if (build.length > this.ctx.broadcastRows) {
+          this.collected.set(p.right, build);
+          return null;
+        }
+        const id = `b${process.pid}-${buildSeq++}`;
+        const buildTypes = typesOf(p.right);
+        const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
+        const keys = p.rightKeys.map((k) => evalVec(compileExpr(k), build));
+        registerBuild(id, new HashJoinBuild(build, keys, keyTypes));
+        this.builds.push(id);
+        const op: FragmentOp = {
+          op: 'probe', buildId: id, build: chunkToIPC(build, buildTypes), buildTypes, buildKeys: p.rightKeys, probeKeys: p.leftKeys, kind: p.kind, keyTypes,
+        };
+        return { ...f, ops: [...f.ops, op], types: typesOf(p) };
+      }
+      default:
+        return null;
+    }
+  }
+
+  private async collect(p: PlanNode): Promise<Chunk> {
+    const parts: Chunk[] = [];
+    for await (const c of this.execute(p)) if (c.length) parts.push(c);
+    const types = typesOf(p);
+    return parts.length ? concatChunks(parts, types) : emptyChunk(types);
+  }
+
+  /** Runs one fragment per scan task, `maxInFlight` at a time, yielding outputs as they finish. */
+  private async *runFragments(fp: FragmentPlan, agg?: { keys: Expr[]; aggs: AggCall[] }): AsyncGenerator<TaskOutput> {
+    const { ctx } = this;
+    const tasks = await fp.scan.source.planScan({
+      columns: fp.scan.columns, filters: fp.scan.filters, targetTasks: ctx.maxInFlight * 2,
+      ...(fp.scan.travel ? { travel: fp.scan.travel } : {}), ...(ctx.batchSize ? { batchSize: ctx.batchSize } : {}),
+    });
+    const scanColumns = fp.scan.columns.map((name, i) => ({ name, type: fp.scan.schema[i]!.type }));
+    const outTypes = agg
+      ? (i: number) => (i === 0 ? partialTypes(agg.keys.map((k) => k.type), agg.aggs) : [...agg.keys.map((k) => k.type), agg.aggs.filter((a) => a.distinct)[i - 1]!.arg!.type])
+      : () => fp.types;
+    // Tasks of this stage get their own signal: the stage ending early (LIMIT, an error, the
+    // consumer stopping) aborts whatever is still queued or running.
+    const stage = new AbortController();
+    const onAbort = (): void => stage.abort(ctx.signal.reason);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    let localChain: Promise<void> = Promise.resolve();
+    const runOne = async (task: ScanTask): Promise<TaskOutput> => {
+      const fragment: Fragment & { fault?: string } = { task, scanColumns, ops: fp.ops, types: fp.types, ...(agg ? { agg } : {}) };
+      if (task.local) {
+        // Local tasks share this thread (and its one parquet-wasm instance): run them one at a time.
+        const run = localChain.then(() => runFragment(fragment, stage.signal));
+        localChain = run.then(() => undefined, () => undefined);
+        const res = await run;
+        return { chunks: res.chunks, stats: { ...res.stats, encodeMs: 0, transferMs: 0, queueMs: 0 } };
+      }
+      if (ctx.fault) fragment.fault = ctx.fault;
+      return ctx.pool.run(fragment, outTypes, stage.signal);
+    };
+    const pending = new Map<number, Promise<{ k: number; out: TaskOutput }>>();
+    let next = 0;
+    const launch = (): void => {
+      while (pending.size < ctx.maxInFlight && next < tasks.length) {
+        const k = next++;
+        pending.set(k, runOne(tasks[k]!).then((out) => ({ k, out })));
+      }
+    };
+    try {
+      launch();
+      while (pending.size) {
+        if (ctx.signal.aborted) throw new LakehouseError('CANCELLED', 'query cancelled', { cause: ctx.signal.reason });
+        const { k, out } = await Promise.race(pending.values());
+        pending.delete(k);
+        const s = ctx.stats;
+        s.tasks++;
+        s.rowsScanned += out.stats.rowsIn;
+        s.decodeMs += out.stats.decodeMs;
+        s.computeMs += out.stats.computeMs;
+        s.encodeMs += out.stats.encodeMs;
+        s.transferMs += out.stats.transferMs;
+        s.queueMs += out.stats.queueMs;
+        launch();
+        yield out;
+      }
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      if (pending.size) {
+        stage.abort(new LakehouseError('CANCELLED', 'stage finished early'));
+        for (const pr of pending.values()) pr.catch(() => undefined);
+      }
+    }
+  }
+
+  private async *execute(p: PlanNode): AsyncGenerator<Chunk> {
+    switch (p.op) {
+      case 'values':
+        yield { length: p.rows, cols: [] };
+        return;
+      case 'scan': case 'filter': case 'project': case 'limit': case 'join': {
+        // A LIMIT is pushed into each task (each stops after n + offset rows) but cut exactly
+        // here; it can never sit inside a fragment that feeds a partial aggregate or a join.
+        let fp: FragmentPlan | null;
+        if (p.op === 'limit') {
+          const inner = p.n === null ? null : await this.fragmentOf(p.input);
+          fp = inner && { ...inner, ops: [...inner.ops, { op: 'limit', n: p.n! + p.offset }] };
+        } else {
+          fp = await this.fragmentOf(p);
+        }
+        if (fp) {
+          let rows = 0;
+          for await (const out of this.runFragments(fp)) {
+            for (const c of out.chunks) {
+              if (p.op === 'limit') {
+                // Fragments each stop at n+offset rows; the exact window is cut here.
+                const from = Math.max(0, p.offset - rows);
+                const to = Math.min(c.length, p.n! + p.offset - rows);
+                rows += c.length;
+                if (to > from) yield from === 0 && to === c.length ? c : sliceChunk(c, from, to);
+                if (rows >= p.n! + p.offset) return;
+              } else yield c;
+            }
+          }
+          return;
+        }
+        yield* this.executeLocal(p);
+        return;
+      }
+      case 'aggregate': {
+        const keyTypes = p.keys.map((k) => k.type);
+        const merger = new HashAggregator(keyTypes, p.aggs);
+        const fp = await this.fragmentOf(p.input);
+        if (fp) {
+          for await (const out of this.runFragments(fp, { keys: p.keys, aggs: p.aggs })) {
+            const t0 = performance.now();
+            merger.mergePartial(out.chunks[0]!, out.chunks.slice(1));
+            this.ctx.stats.mergeMs += performance.now() - t0;
+          }
+        } else {
+          const keys = p.keys.map(compileExpr);
+          const args = p.aggs.map((a) => (a.arg ? compileExpr(a.arg) : null));
+          for await (const c of this.execute(p.input)) {
+            if (!c.length) continue;
+            merger.addChunk(keys.map((k) => evalVec(k, c)), args.map((a) => (a ? evalVec(a, c) : null)), c.length);
+          }
+        }
+        const t0 = performance.now();
+        const out = merger.finish();
+        this.ctx.stats.mergeMs += performance.now() - t0;
+        yield out;
+        return;
+      }
+      case 'sort': {
+        const all = await this.collect(p.input);
+        const keys = p.keys.map((k) => ({ vec: evalVec(compileExpr(k.e), all), desc: k.desc, nullsFirst: k.nullsFirst }));
+        const sorted = sortChunk(all, keys);
+        const step = 65_536;
+        for (let i = 0; i < sorted.length; i += step) yield sorted.length <= step ? sorted : sliceChunk(sorted, i, Math.min(sorted.length, i + step));
+        return;
+      }
+      case 'union':
+        for (const input of p.inputs) yield* this.execute(input);
+        return;
+    }
+  }
+
+  /** Streaming operators on this thread, over a child that is not a fragment. */
+  private async *executeLocal(p: PlanNode): AsyncGenerator<Chunk> {
+    switch (p.op) {
+      case 'filter': {
+        const ev = compileExpr(p.predicate);
+        for await (const c of this.execute(p.input)) {
+          const out = filterChunk(c, evalVec(ev, c));
+          if (out.length) yield out;
+        }
+        return;
+      }
+      case 'project': {
+        const evs = p.exprs.map(compileExpr);
+        for await (const c of this.execute(p.input)) yield { length: c.length, cols: evs.map((ev) => evalVec(ev, c)) };
+        return;
+      }
+      case 'limit': {
+        let skip = p.offset;
+        let left = p.n ?? Infinity;
+        if (left <= 0) return;
+        for await (const c of this.execute(p.input)) {
+          let chunk = c;
+          if (skip > 0) {
+            const s = Math.min(skip, chunk.length);
+            skip -= s;
+            if (s === chunk.length) continue;
+            chunk = sliceChunk(chunk, s, chunk.length);
+          }
+          if (chunk.length > left) chunk = sliceChunk(chunk, 0, left);
+          left -= chunk.length;
+          yield chunk;
+          if (left <= 0) return;
+        }
+        return;
+      }
+      case 'join': {
+        const build = this.collected.get(p.right) ?? (await this.collect(p.right));
+        this.collected.delete(p.right);
+        const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
+        const hb = new HashJoinBuild(build, p.rightKeys.map((k) => evalVec(compileExpr(k), build)), keyTypes);
+        const probeKeys = p.leftKeys.map(compileExpr);
+        for await (const c of this.execute(p.left)) {
+          const out = hb.probe(c, probeKeys.map((k) => evalVec(k, c)), p.kind);
+          if (out.length) yield out;
+        }
+        return;
+      }
+      default:
+        throw new LakehouseError('PLAN_ERROR', `internal: ${p.op} cannot run as a streaming operator`);
+    }
+  }
+}
+
+function joinKeyType(a: DataType, b: DataType): DataType {
+  if (a === b) return a;
+  if (a === 'string' || b === 'string') {
+    throw new LakehouseError('PLAN_ERROR', `join keys have incompatible types ${a} and ${b}`, { help: 'CAST one side so both keys have the same type.' });
+  }
+  return 'float64';
+}
+
+function emptyChunk(types: DataType[]): Chunk {
+  return {
+    length: 0,
+    cols: types.map((t) => (t === 'string' ? { t: 'str', codes: new Int32Array(0), dict: [''], valid: null } : t === 'boolean' ? { t: 'bool', values: new Uint8Array(0), valid: null } : { t: 'num', type: t, values: new Float64Array(0), valid: null })),
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * A plan fragment: one scan task followed by streaming operators (filter, project, broadcast
+ * hash-join probe, limit) and optionally a partial aggregation. Fragments are plain data; the
+ * same `runFragment` runs them in a worker thread (the normal case) or on the coordinator thread
+ * (tasks over in-process data). Expressions are compiled once per task, before the first batch.
+ *
+ * Broadcast builds arrive as Arrow IPC bytes and are hashed once per thread and build id (a
+ * small per-thread cache, so the tasks of one query that land on the same worker share it).
+ */
+
+import * as arrow from 'apache-arrow';
+import { LakehouseError } from '../../connectors/errors.js';
+import { HashAggregator, partialTypes } from '../compute/aggregate.js';
+import { batchToChunk } from '../compute/arrow-io.js';
+import { compileExpr, evalVec, type Evaluator } from '../compute/eval.js';
+import { HashJoinBuild } from '../compute/join.js';
+import { concatChunks, filterChunk, sliceChunk, type Chunk, type Vec } from '../compute/vec.js';
+import type { AggCall, DataType, Expr } from '../plan/types.js';
+import { openScan } from '../source/scan-executors.js';
+import type { ScanTask } from '../source/table-source.js';
+import { chunkFromBatchPositional } from './ipc.js';
+
+export type FragmentOp =
+  | { op: 'filter'; predicate: Expr }
+  | { op: 'project'; exprs: Expr[] }
+  | { op: 'probe'; buildId: string; build: Uint8Array | null; buildTypes: DataType[]; buildKeys: Expr[]; probeKeys: Expr[]; kind: 'inner' | 'left'; keyTypes: DataType[] }
+  | { op: 'limit'; n: number };
+
+export interface Fragment {
+  task: ScanTask;
+  scanColumns: Array<{ name: string; type: DataType }>;
+  ops: FragmentOp[];
+  /** Types of the chunks after `ops`. */
+  types: DataType[];
+  agg?: { keys: Expr[]; aggs: AggCall[] };
+}
+
+export interface FragmentResult {
+  /** Output chunks (non-aggregating fragments) or [partial, ...distinct partials]. */
+  chunks: Chunk[];
+  types: DataType[][];
+  stats: { decodeMs: number; computeMs: number; rowsIn: number };
+}
+
+const builds = new Map<string, HashJoinBuild>();
+const MAX_BUILDS = 4;
+
+/** Registers a build on this thread (the coordinator does so for its local tasks). */
+export function registerBuild(id: string, build: HashJoinBuild): void {
+  builds.set(id, build);
+  while (builds.size > MAX_BUILDS) builds.delete(builds.keys().next().value!);
+}
+
+export function dropBuild(id: string): void {
+  builds.delete(id);
+}
+
+function buildFor(op: Extract<FragmentOp, { op: 'probe' }>): HashJoinBuild {
+  let b = builds.get(op.buildId);
+  if (b) return b;
+  if (!op.build) throw new LakehouseError('TASK_FAILED', `internal: join build ${op.buildId} is not available on this thread`);
+  const table = arrow.tableFromIPC(op.build);
+  const chunk = table.batches.length
+    ? concatChunks(table.batches.map((rb) => chunkFromBatchPositional(rb, op.buildTypes)), op.buildTypes)
+    : { length: 0, cols: op.buildTypes.map(() => ({ t: 'num', type: 'float64', values: new Float64Array(0), valid: null }) as const) };
+  const keys = op.buildKeys.map((k) => evalVec(compileExpr(k), chunk));
+  b = new HashJoinBuild(chunk, keys, op.keyTypes);
+  registerBuild(op.buildId, b);
+  return b;
+}
+
+type Step = (c: Chunk) => Chunk | null;
+
+function compileOps(ops: FragmentOp[]): { steps: Step[]; done: () => boolean } {
+  let exhausted = false;
+  const steps = ops.map((op): Step => {
+    switch (op.op) {
+      case 'filter': {
+        const ev = compileExpr(op.predicate);
+        return (c) => filterChunk(c, evalVec(ev, c));
+      }
+      case 'project': {
+        const evs = op.exprs.map(compileExpr);
+        return (c) => ({ length: c.length, cols: evs.map((ev) => evalVec(ev, c)) });
+      }
+      case 'probe': {
+        const build = buildFor(op);
+        const keys = op.probeKeys.map(compileExpr);
+        return (c) => build.probe(c, keys.map((k) => evalVec(k, c)), op.kind);
+      }
+      case 'limit': {
+        let left = op.n;
+        return (c) => {
+          if (left <= 0) { exhausted = true; return null; }
+          const out = c.length <= left ? c : sliceChunk(c, 0, left);
+          left -= out.length;
+          if (left <= 0) exhausted = true;
+          return out;
+        };
+      }
+    }
+  });
+  return { steps, done: () => exhausted };
+}
+
+/** Fraction of surviving rows above which a WHERE before an aggregate becomes a row mask. */
+const MASK_THRESHOLD = 0.3;
+
+export async function runFragment(f: Fragment, signal?: AbortSignal): Promise<FragmentResult> {
+  // A filter right before the partial aggregation is fused into it (see HashAggregator.addChunk).
+  const last = f.ops[f.ops.length - 1];
+  const fused = f.agg && last?.op === 'filter' ? compileExpr(last.predicate) : null;
+  const { steps, done } = compileOps(fused ? f.ops.slice(0, -1) : f.ops);
+  let agg: { a: HashAggregator; keys: Evaluator[]; args: Array<Evaluator | null> } | null = null;
+  if (f.agg) {
+    agg = {
+      a: new HashAggregator(f.agg.keys.map((k) => k.type), f.agg.aggs),
+      keys: f.agg.keys.map(compileExpr),
+      args: f.agg.aggs.map((a) => (a.arg ? compileExpr(a.arg) : null)),
+    };
+  }
+  const out: Chunk[] = [];
+  let decodeMs = 0;
+  let computeMs = 0;
+  let rowsIn = 0;
+  const it = openScan(f.task, signal)[Symbol.asyncIterator]();
+  for (;;) {
+    const t0 = performance.now();
+    const next = await it.next();
+    const t1 = performance.now();
+    decodeMs += t1 - t0;
+    if (next.done) break;
+    if (signal?.aborted) throw new LakehouseError('CANCELLED', 'task cancelled');
+    const batch = next.value;
+    rowsIn += batch.numRows;
+    let c: Chunk | null = batchToChunk(batch, f.scanColumns);
+    for (const s of steps) {
+      if (!c || c.length === 0) break;
+      c = s(c);
+    }
+    if (c && c.length > 0) {
+      if (agg) {
+        let chunk: Chunk = c;
+        let mask: Uint8Array | undefined;
+        if (fused) {
+          const pred = evalVec(fused, chunk) as Extract<Vec, { t: 'bool' }>;
+          const m = new Uint8Array(chunk.length);
+          const pv = pred.values;
+          const pvalid = pred.valid;
+          let kept = 0;
+          if (pvalid) for (let i = 0; i < m.length; i++) kept += m[i] = pv[i]! & pvalid[i]!;
+          else for (let i = 0; i < m.length; i++) kept += m[i] = pv[i]!;
+          if (kept < chunk.length * MASK_THRESHOLD) {
+            chunk = filterChunk(chunk, pred);
+          } else if (kept < chunk.length) {
+            mask = m;
+          }
+        }
+        const fin = chunk;
+        if (fin.length > 0) agg.a.addChunk(agg.keys.map((k) => evalVec(k, fin)), agg.args.map((a) => (a ? evalVec(a, fin) : null)), fin.length, mask);
+      } else out.push(c);
+    }
+    computeMs += performance.now() - t1;
+    if (done()) {
+      await it.return?.(undefined);
+      break;
+    }
+  }
+  const t2 = performance.now();
+  let result: FragmentResult;
+  if (agg) {
+    const { main, distinct } = agg.a.partial();
+    const keyTypes = f.agg!.keys.map((k) => k.type);
+    result = {
+      chunks: [main, ...distinct],
+      types: [partialTypes(keyTypes, f.agg!.aggs), ...f.agg!.aggs.filter((a) => a.distinct).map((a) => [...keyTypes, a.arg!.type])],
+      stats: { decodeMs, computeMs, rowsIn },
+    };
+  } else {
+    result = { chunks: out.length ? [concatChunks(out, f.types)] : [], types: out.length ? [f.types] : [], stats: { decodeMs, computeMs, rowsIn } };
+  }
+  result.stats.computeMs += performance.now() - t2;
+  return result;
+}

@@ -1,0 +1,87 @@
+/**
+ * The worker pool: a piscina pool sized to the machine's cores, running `Fragment`s in
+ * dist/engine/exec/worker.js. Descriptors go in msgpackr-packed (their buffer transferred);
+ * results come back as Arrow IPC buffers transferred by the worker.
+ *
+ * Concurrency contract: `run` may be called concurrently from any number of queries. Aborting a
+ * task's signal removes it from the queue or, if it is running, terminates its worker thread
+ * (piscina replaces the thread), so a cancelled query stops consuming CPU at once. A worker that
+ * crashes fails only the task it was running, with the worker's error; the pool recovers.
+ */
+
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { pack } from 'msgpackr';
+import { Piscina } from 'piscina';
+import { LakehouseError, type ErrorCode } from '../../connectors/errors.js';
+import type { Chunk } from '../compute/vec.js';
+import type { Fragment } from './fragment.js';
+import { chunkFromIPC } from './ipc.js';
+import type { WorkerReply } from './worker.js';
+
+export interface TaskStats {
+  decodeMs: number;
+  computeMs: number;
+  encodeMs: number;
+  /** Result hand-over: worker end → coordinator has the chunks (message + IPC decode). */
+  transferMs: number;
+  /** Waiting for a free worker. */
+  queueMs: number;
+  rowsIn: number;
+}
+
+export interface TaskOutput {
+  chunks: Chunk[];
+  stats: TaskStats;
+}
+
+export class WorkerPool {
+  private readonly pool: Piscina;
+  readonly threads: number;
+
+  constructor(options: { threads?: number } = {}) {
+    this.threads = Math.max(1, options.threads ?? availableParallelism());
+    this.pool = new Piscina({
+      filename: fileURLToPath(new URL('./worker.js', import.meta.url)),
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: 60_000,
+    });
+  }
+
+  async run(fragment: Fragment & { fault?: string }, outTypes: (i: number) => Fragment['types'], signal: AbortSignal): Promise<TaskOutput> {
+    const packed = new Uint8Array(pack(fragment));
+    let reply: WorkerReply;
+    const sentAt = performance.timeOrigin + performance.now();
+    try {
+      reply = (await this.pool.run({ packed }, { signal, transferList: [packed.buffer] })) as WorkerReply;
+    } catch (err) {
+      if (signal.aborted) throw new LakehouseError('CANCELLED', 'query cancelled', { cause: signal.reason });
+      throw new LakehouseError('TASK_FAILED', `a worker failed while running a task: ${(err as Error)?.message ?? String(err)}`, {
+        cause: err,
+        help: 'The query was stopped; the worker pool has replaced the failed thread and can run new queries.',
+      });
+    }
+    if (!reply.ok) {
+      const e = reply.error!;
+      const code = (e.code ?? 'TASK_FAILED') as ErrorCode;
+      const err = new LakehouseError(code, e.code ? e.message : `task failed: ${e.message}`, e.help ? { help: e.help } : {});
+      if (e.stack && !e.code) err.stack = e.stack;
+      throw err;
+    }
+    const chunks = (reply.buffers ?? []).flatMap((b, i) => chunkFromIPC(b, outTypes(i)));
+    const s = reply.stats!;
+    const doneAt = performance.timeOrigin + performance.now();
+    return {
+      chunks,
+      stats: {
+        decodeMs: s.decodeMs, computeMs: s.computeMs, encodeMs: s.encodeMs, rowsIn: s.rowsIn,
+        queueMs: Math.max(0, s.startedAt - sentAt), transferMs: Math.max(0, doneAt - s.endedAt),
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

@@ -1,0 +1,671 @@
+/**
+ * Binder: unbound query (SQL or builder) → bound logical plan. Resolves table and column names
+ * (case-insensitively, as Spark and DuckDB do for unquoted names), infers and checks types,
+ * inserts implicit casts (numeric widening, date/timestamp literals from strings), extracts
+ * aggregates, and plans ORDER BY over select aliases, ordinals or hidden columns.
+ * Errors name the offending table/column and point at its SQL position when known.
+ */
+
+import { LakehouseError } from '../../connectors/errors.js';
+import { caret } from '../sql/parser.js';
+import type { TableSource } from '../source/table-source.js';
+import type { PlanNode, SortItem } from './logical.js';
+import {
+  aggResultType, andAll, conjuncts, exprColumns, exprEquals, isNumeric, parseDateLiteral, parseTimestampLiteral,
+  remapColumns, type AggCall, type AggFn, type DataType, type Expr, type Field, type Scalar, type Schema,
+} from './types.js';
+import type { Pos, TimeTravel, UBody, UExpr, UFrom, UOrder, UQuery, USelect } from './unbound.js';
+
+export interface ResolvedTable {
+  name: string;
+  source: TableSource;
+}
+
+export interface BindContext {
+  resolveTable(parts: string[], travel: TimeTravel | undefined): Promise<ResolvedTable | undefined>;
+  sql?: string;
+}
+
+interface ScopeCol {
+  qualifier: string | null;
+  name: string;
+  type: DataType;
+}
+
+type Scope = ScopeCol[];
+
+const AGGS = new Set(['count', 'sum', 'avg', 'min', 'max']);
+const US_PER_DAY = 86_400_000_000;
+
+function err(ctx: BindContext, msg: string, pos: Pos | undefined, help?: string, code: 'PLAN_ERROR' | 'TABLE_NOT_FOUND' = 'PLAN_ERROR'): LakehouseError {
+  const where = pos ? ` at line ${pos.line}, column ${pos.column}` : '';
+  const snippet = pos && ctx.sql ? `\n${caret(ctx.sql, pos)}` : '';
+  return new LakehouseError(code, `${msg}${where}${snippet}`, { ...(help ? { help } : {}), details: pos ? { ...pos } : {} });
+}
+
+function unsupported(what: string): LakehouseError {
+  return new LakehouseError('UNSUPPORTED', `not supported yet: ${what}`);
+}
+
+const schemaOfScope = (s: Scope, nullable = true): Schema => s.map((c) => ({ name: c.name, type: c.type, nullable }));
+
+export class Binder {
+  private readonly ctes: Array<Map<string, PlanNode>> = [];
+
+  constructor(private readonly ctx: BindContext) {}
+
+  async bindQuery(q: UQuery): Promise<PlanNode> {
+    const frame = new Map<string, PlanNode>();
+    this.ctes.push(frame);
+    try {
+      for (const c of q.ctes) frame.set(c.name.toLowerCase(), await this.bindQuery(c.query));
+      let plan: PlanNode;
+      if (q.body.k === 'select') {
+        plan = await this.bindSelect(q.body, q.orderBy);
+      } else {
+        plan = await this.bindBody(q.body);
+        if (q.orderBy.length) {
+          const scope: Scope = plan.schema.map((f) => ({ qualifier: null, name: f.name, type: f.type }));
+          const keys = q.orderBy.map((o) => this.orderOverOutput(o, scope, plan.schema.length));
+          plan = { op: 'sort', input: plan, keys, schema: plan.schema };
+        }
+      }
+      if (q.limit !== null || q.offset) plan = { op: 'limit', input: plan, n: q.limit, offset: q.offset, schema: plan.schema };
+      return plan;
+    } finally {
+      this.ctes.pop();
+    }
+  }
+
+  private async bindBody(b: UBody): Promise<PlanNode> {
+    if (b.k === 'select') return this.bindSelect(b, []);
+    if (b.k === 'nested') return this.bindQuery(b.query);
+    const parts: UBody[] = [];
+    const flatten = (x: UBody): void => {
+      if (x.k === 'union') { flatten(x.left); flatten(x.right); } else parts.push(x);
+    };
+    flatten(b);
+    const inputs = await Promise.all(parts.map((p) => this.bindBody(p)));
+    const first = inputs[0]!;
+    const width = first.schema.length;
+    const types = first.schema.map((f) => f.type);
+    for (const p of inputs) {
+      if (p.schema.length !== width) {
+        throw new LakehouseError('PLAN_ERROR', `UNION ALL inputs have different column counts (${width} and ${p.schema.length})`, {
+          help: 'Every SELECT in a UNION ALL must return the same number of columns.',
+        });
+      }
+      p.schema.forEach((f, i) => { types[i] = unify(types[i]!, f.type, `UNION ALL column ${i + 1}`); });
+    }
+    const aligned = inputs.map((p) => {
+      if (p.schema.every((f, i) => f.type === types[i])) return p;
+      const exprs = p.schema.map((f, i): Expr => coerce({ k: 'col', i, type: f.type }, types[i]!));
+      return { op: 'project', input: p, exprs, schema: p.schema.map((f, i) => ({ ...f, type: types[i]! })) } as PlanNode;
+    });
+    return { op: 'union', inputs: aligned, schema: first.schema.map((f, i) => ({ ...f, type: types[i]!, nullable: true })) };
+  }
+
+  private orderOverOutput(o: UOrder, scope: Scope, width: number): SortItem {
+    const base = { desc: o.desc, nullsFirst: o.nullsFirst ?? false };
+    if (o.e.k === 'num') {
+      const k = Number(o.e.text);
+      if (!Number.isInteger(k) || k < 1 || k > width) throw new LakehouseError('PLAN_ERROR', `ORDER BY position ${o.e.text} is not in the select list (1..${width})`);
+      return { e: { k: 'col', i: k - 1, type: scope[k - 1]!.type }, ...base };
+    }
+    return { e: this.bindExpr(o.e, scope), ...base };
+  }
+
+  private async bindFrom(f: UFrom): Promise<{ plan: PlanNode; scope: Scope }> {
+    if (f.k === 'table') {
+      const qualifier = (f.alias ?? f.name[f.name.length - 1]!).toLowerCase();
+      if (f.name.length === 1 && !f.travel) {
+        const key = f.name[0]!.toLowerCase();
+        for (let i = this.ctes.length - 1; i >= 0; i--) {
+          const cte = this.ctes[i]!.get(key);
+          if (cte) return { plan: cte, scope: cte.schema.map((c) => ({ qualifier, name: c.name, type: c.type })) };
+        }
+      }
+      const resolved = await this.ctx.resolveTable(f.name, f.travel);
+      if (!resolved) {
+        throw err(this.ctx, `table "${f.name.join('.')}" does not exist`, f.pos, 'Check the name (namespace.table) or register/create the table first.', 'TABLE_NOT_FOUND');
+      }
+      const schema = resolved.source.schema;
+      const plan: PlanNode = {
+        op: 'scan', table: resolved.name, source: resolved.source, columns: schema.map((c) => c.name), filters: [], schema,
+        ...(f.travel ? { travel: f.travel } : {}),
+      };
+      return { plan, scope: schema.map((c) => ({ qualifier, name: c.name, type: c.type })) };
+    }
+    if (f.k === 'sub') {
+      const plan = await this.bindQuery(f.query);
+      const q = f.alias.toLowerCase();
+      return { plan, scope: plan.schema.map((c) => ({ qualifier: q, name: c.name, type: c.type })) };
+    }
+    const left = await this.bindFrom(f.left);
+    const right = await this.bindFrom(f.right);
+    const scope = [...left.scope, ...right.scope];
+    const schema: Schema = [...left.plan.schema, ...right.plan.schema.map((c) => (f.kind === 'left' ? { ...c, nullable: true } : c))];
+    const nl = left.scope.length;
+    const leftKeys: Expr[] = [];
+    const rightKeys: Expr[] = [];
+    const residual: Expr[] = [];
+    if (f.on) {
+      const cond = this.bindExpr(f.on, scope);
+      expectBoolean(cond, 'JOIN … ON');
+      for (const c of conjuncts(cond)) {
+        if (c.k === 'call' && c.fn === 'eq') {
+          const [a, b] = c.args as [Expr, Expr];
+          const ca = [...exprColumns(a)];
+          const cb = [...exprColumns(b)];
+          const side = (cols: number[]): 'l' | 'r' | null => (cols.length === 0 ? null : cols.every((i) => i < nl) ? 'l' : cols.every((i) => i >= nl) ? 'r' : null);
+          const sa = side(ca);
+          const sb = side(cb);
+          if (sa && sb && sa !== sb) {
+            let [l, r] = sa === 'l' ? [a, b] : [b, a];
+            if (l.type !== r.type && !(isNumeric(l.type) && isNumeric(r.type))) {
+              const t = unify(l.type, r.type, 'JOIN keys');
+              l = coerce(l, t);
+              r = coerce(r, t);
+            }
+            leftKeys.push(l);
+            rightKeys.push(remapColumns(r, (i) => i - nl));
+            continue;
+          }
+        }
+        residual.push(c);
+      }
+    }
+    if (f.kind === 'left' && residual.length) {
+      throw unsupported('conditions other than column equalities in LEFT JOIN … ON (move them into WHERE or a subquery)');
+    }
+    let plan: PlanNode = { op: 'join', kind: f.kind === 'left' ? 'left' : 'inner', left: left.plan, right: right.plan, leftKeys, rightKeys, schema };
+    const pred = andAll(residual);
+    if (pred) plan = { op: 'filter', input: plan, predicate: pred, schema };
+    return { plan, scope };
+  }
+
+  private async bindSelect(s: USelect, orderBy: UOrder[]): Promise<PlanNode> {
+    let plan: PlanNode;
+    let scope: Scope;
+    if (s.from) ({ plan, scope } = await this.bindFrom(s.from));
+    else { plan = { op: 'values', rows: 1, schema: [] }; scope = []; }
+    if (s.where) {
+      if (containsAgg(s.where)) throw new LakehouseError('PLAN_ERROR', 'aggregate functions are not allowed in WHERE', { help: 'Use HAVING to filter on aggregates.' });
+      const pred = this.bindExpr(s.where, scope);
+      expectBoolean(pred, 'WHERE');
+      plan = { op: 'filter', input: plan, predicate: pred, schema: plan.schema };
+    }
+    // Expand stars and name the select items.
+    const items: Array<{ u?: UExpr; bound?: Expr; name: string }> = [];
+    for (const it of s.items) {
+      if (it.k === 'star') {
+        const q = it.qualifier?.toLowerCase();
+        const cols = scope.map((c, i) => ({ c, i })).filter(({ c }) => q === undefined || c.qualifier === q);
+        if (q !== undefined && cols.length === 0) throw new LakehouseError('PLAN_ERROR', `"${it.qualifier}.*" names no table in FROM`);
+        for (const { c, i } of cols) items.push({ u: { k: 'ident', parts: [c.qualifier ?? '', c.name].filter(Boolean) }, bound: { k: 'col', i, type: c.type }, name: c.name });
+      } else {
+        items.push({ u: it.e, name: it.alias ?? nameOf(it.e) });
+      }
+    }
+    const aggregated = s.groupBy.length > 0 || s.having !== null || s.items.some((it) => it.k === 'expr' && containsAgg(it.e));
+    let exprs: Expr[];
+    let bindOut: (u: UExpr) => Expr;
+    if (aggregated) {
+      const groupKeys = s.groupBy.map((g) => {
+        // GROUP BY may name a select alias or position (Spark, DuckDB, Postgres allow both).
+        if (g.k === 'num') {
+          const k = Number(g.text);
+          const item = s.items[k - 1];
+          if (!item || item.k !== 'expr') throw new LakehouseError('PLAN_ERROR', `GROUP BY position ${g.text} is not in the select list`);
+          return this.bindExpr(item.e, scope);
+        }
+        if (g.k === 'ident' && g.parts.length === 1 && !scope.some((c) => c.name.toLowerCase() === g.parts[0]!.toLowerCase())) {
+          const item = s.items.find((it) => it.k === 'expr' && it.alias?.toLowerCase() === g.parts[0]!.toLowerCase());
+          if (item && item.k === 'expr') return this.bindExpr(item.e, scope);
+        }
+        if (containsAgg(g)) throw new LakehouseError('PLAN_ERROR', 'aggregate functions are not allowed in GROUP BY');
+        return this.bindExpr(g, scope);
+      });
+      const aggs: AggCall[] = [];
+      const nk = groupKeys.length;
+      const hook = (u: UExpr): Expr | undefined => {
+        if (u.k === 'fn' && AGGS.has(u.name)) {
+          const call = this.bindAgg(u, scope);
+          let j = aggs.findIndex((a) => a.fn === call.fn && a.distinct === call.distinct && (a.arg === null ? call.arg === null : call.arg !== null && exprEquals(a.arg, call.arg)));
+          if (j < 0) { j = aggs.length; aggs.push(call); }
+          return { k: 'col', i: nk + j, type: call.type };
+        }
+        if (containsAgg(u)) return undefined;
+        const plain = this.bindExpr(u, scope);
+        const ki = groupKeys.findIndex((g) => exprEquals(g, plain));
+        if (ki >= 0) return { k: 'col', i: ki, type: plain.type };
+        if (exprColumns(plain).size === 0) return plain;
+        if (u.k === 'ident') {
+          throw err(this.ctx, `column "${u.parts.join('.')}" must appear in GROUP BY or be used in an aggregate function`, u.pos, 'Add it to GROUP BY or wrap it in an aggregate such as min() or max().');
+        }
+        return undefined;
+      };
+      bindOut = (u) => this.bindExpr(u, scope, hook);
+      exprs = items.map((it) => bindOut(it.u!));
+      const having = s.having ? bindOut(s.having) : null;
+      const aggSchema: Schema = [
+        ...groupKeys.map((g, i): Field => ({ name: keyName(s.groupBy[i]!, i), type: g.type, nullable: true })),
+        ...aggs.map((a, j): Field => ({ name: `agg${j}`, type: a.type, nullable: true })),
+      ];
+      plan = { op: 'aggregate', input: plan, keys: groupKeys, aggs, schema: aggSchema };
+      if (having) {
+        expectBoolean(having, 'HAVING');
+        plan = { op: 'filter', input: plan, predicate: having, schema: plan.schema };
+      }
+    } else {
+      bindOut = (u) => this.bindExpr(u, scope);
+      exprs = items.map((it) => it.bound ?? bindOut(it.u!));
+    }
+    // Output names are made unique (x, x_1, …) so that rows can be objects keyed by name.
+    const seen = new Map<string, number>();
+    const outSchema: Schema = items.map((it, i) => {
+      let name = it.name;
+      const n = seen.get(name.toLowerCase()) ?? 0;
+      seen.set(name.toLowerCase(), n + 1);
+      if (n > 0) {
+        let k = n;
+        while (seen.has(`${name}_${k}`.toLowerCase())) k++;
+        name = `${name}_${k}`;
+        seen.set(name.toLowerCase(), 1);
+      }
+      return { name, type: exprs[i]!.type, nullable: true };
+    });
+    // ORDER BY: output alias / ordinal / matching select expression, else a hidden column.
+    const sortKeys: SortItem[] = [];
+    const hidden: Expr[] = [];
+    for (const o of orderBy) {
+      const base = { desc: o.desc, nullsFirst: o.nullsFirst ?? false };
+      if (o.e.k === 'num') {
+        const k = Number(o.e.text);
+        if (!Number.isInteger(k) || k < 1 || k > items.length) throw new LakehouseError('PLAN_ERROR', `ORDER BY position ${o.e.text} is not in the select list (1..${items.length})`);
+        sortKeys.push({ e: { k: 'col', i: k - 1, type: exprs[k - 1]!.type }, ...base });
+        continue;
+      }
+      if (o.e.k === 'ident' && o.e.parts.length === 1) {
+        const name = o.e.parts[0]!.toLowerCase();
+        const idx = items.findIndex((it) => it.name.toLowerCase() === name);
+        if (idx >= 0) {
+          sortKeys.push({ e: { k: 'col', i: idx, type: exprs[idx]!.type }, ...base });
+          continue;
+        }
+      }
+      const bound = bindOut(o.e);
+      let idx = exprs.findIndex((e) => exprEquals(e, bound));
+      if (idx < 0) {
+        if (s.distinct) throw new LakehouseError('PLAN_ERROR', 'with SELECT DISTINCT, ORDER BY expressions must appear in the select list');
+        idx = exprs.length + hidden.length;
+        hidden.push(bound);
+      }
+      sortKeys.push({ e: { k: 'col', i: idx, type: bound.type }, ...base });
+    }
+    const allExprs = [...exprs, ...hidden];
+    const projSchema: Schema = [...outSchema, ...hidden.map((h, i): Field => ({ name: `__order${i}`, type: h.type, nullable: true }))];
+    plan = { op: 'project', input: plan, exprs: allExprs, schema: projSchema };
+    if (s.distinct) {
+      plan = { op: 'aggregate', input: plan, keys: outSchema.map((f, i): Expr => ({ k: 'col', i, type: f.type })), aggs: [], schema: outSchema };
+    }
+    if (sortKeys.length) plan = { op: 'sort', input: plan, keys: sortKeys, schema: plan.schema };
+    if (hidden.length) {
+      plan = { op: 'project', input: plan, exprs: outSchema.map((f, i): Expr => ({ k: 'col', i, type: f.type })), schema: outSchema };
+    }
+    return plan;
+  }
+
+  private bindAgg(u: Extract<UExpr, { k: 'fn' }>, scope: Scope): AggCall {
+    if (u.args.some(containsAgg)) throw err(this.ctx, `aggregate functions cannot be nested (in ${u.name})`, u.pos);
+    if (u.star) {
+      if (u.name !== 'count') throw err(this.ctx, `${u.name}(*) is not valid`, u.pos, 'Only count(*) takes *.');
+      return { fn: 'count_star', arg: null, distinct: false, type: 'int64' };
+    }
+    if (u.args.length !== 1) throw err(this.ctx, `${u.name}() takes exactly one argument`, u.pos);
+    let arg = this.bindExpr(u.args[0]!, scope);
+    const fn = u.name as AggFn;
+    if ((fn === 'sum' || fn === 'avg') && !isNumeric(arg.type) && arg.type !== 'null') {
+      throw err(this.ctx, `${fn}() needs a numeric argument, got ${arg.type}`, u.pos);
+    }
+    if (arg.type === 'null' && (fn === 'sum' || fn === 'avg')) arg = { k: 'cast', e: arg, type: 'float64' };
+    return { fn, arg, distinct: u.distinct, type: aggResultType(fn, arg.type) };
+  }
+
+  /** Binds an expression against a scope. `hook` may take over any node (aggregate binding). */
+  bindExpr(u: UExpr, scope: Scope, hook?: (u: UExpr) => Expr | undefined): Expr {
+    if (hook) {
+      const h = hook(u);
+      if (h) return h;
+    }
+    const rec = (x: UExpr): Expr => this.bindExpr(x, scope, hook);
+    switch (u.k) {
+      case 'ident': return this.resolveColumn(u, scope);
+      case 'num': return numberLiteral(u.text);
+      case 'lit': return { k: 'lit', v: u.v, type: u.type };
+      case 'typed':
+        try {
+          return u.type === 'date' ? { k: 'lit', v: parseDateLiteral(u.text), type: 'date' } : { k: 'lit', v: parseTimestampLiteral(u.text), type: 'timestamp' };
+        } catch (e) {
+          throw err(this.ctx, (e as Error).message, u.pos);
+        }
+      case 'interval':
+        throw new LakehouseError('PLAN_ERROR', 'an INTERVAL can only be added to or subtracted from a date or timestamp');
+      case 'not': {
+        const e = rec(u.e);
+        expectBoolean(e, 'NOT');
+        return { k: 'call', fn: 'not', args: [e], type: 'boolean' };
+      }
+      case 'neg': {
+        const e = rec(u.e);
+        if (!isNumeric(e.type) && e.type !== 'null') throw new LakehouseError('PLAN_ERROR', `cannot negate a ${e.type}`);
+        return { k: 'call', fn: 'neg', args: [e], type: e.type === 'int32' ? 'int64' : e.type };
+      }
+      case 'isnull':
+        return { k: 'call', fn: u.neg ? 'is_not_null' : 'is_null', args: [rec(u.e)], type: 'boolean' };
+      case 'bin':
+        return this.bindBinary(u, rec);
+      case 'between': {
+        const e = rec(u.e);
+        const lo = compare(u.neg ? 'lt' : 'ge', e, rec(u.lo));
+        const hi = compare(u.neg ? 'gt' : 'le', e, rec(u.hi));
+        return { k: 'call', fn: u.neg ? 'or' : 'and', args: [lo, hi], type: 'boolean' };
+      }
+      case 'in': {
+        const e = rec(u.e);
+        const list = u.list.map((x) => {
+          const b = rec(x);
+          if (b.k !== 'lit') throw unsupported('IN lists with non-constant values');
+          return literalAs(b, e.type === 'null' ? b.type : e.type);
+        });
+        return { k: 'in', e, list, neg: u.neg, type: 'boolean' };
+      }
+      case 'like': {
+        const e = rec(u.e);
+        const p = rec(u.pattern);
+        if (p.k !== 'lit' || (typeof p.v !== 'string' && p.v !== null)) throw unsupported('LIKE with a non-constant pattern');
+        if (e.type !== 'string' && e.type !== 'null') throw new LakehouseError('PLAN_ERROR', `LIKE needs a string operand, got ${e.type}`);
+        if (p.v === null) return { k: 'lit', v: null, type: 'boolean' };
+        return { k: 'like', e, pattern: p.v, neg: u.neg, type: 'boolean' };
+      }
+      case 'case': {
+        const operand = u.operand ? rec(u.operand) : null;
+        const whens = u.whens.map(([w, t]): [Expr, Expr] => {
+          const cond = operand ? compare('eq', operand, rec(w)) : rec(w);
+          expectBoolean(cond, 'CASE WHEN');
+          return [cond, rec(t)];
+        });
+        const els = u.else ? rec(u.else) : null;
+        let type: DataType = 'null';
+        for (const [, t] of whens) type = unify(type, t.type, 'CASE branches');
+        if (els) type = unify(type, els.type, 'CASE branches');
+        return { k: 'case', whens: whens.map(([w, t]) => [w, coerce(t, type)]), else: els ? coerce(els, type) : null, type };
+      }
+      case 'cast': {
+        const e = rec(u.e);
+        if (e.k === 'lit' && e.type === 'string' && (u.to === 'date' || u.to === 'timestamp')) return { k: 'lit', v: literalAs(e, u.to), type: u.to };
+        return e.type === u.to ? e : { k: 'cast', e, type: u.to };
+      }
+      case 'fn':
+        if (AGGS.has(u.name)) throw err(this.ctx, `aggregate function ${u.name}() is not allowed here`, u.pos);
+        return this.bindFunction(u, rec);
+    }
+  }
+
+  private resolveColumn(u: Extract<UExpr, { k: 'ident' }>, scope: Scope): Expr {
+    const parts = u.parts.map((p) => p.toLowerCase());
+    const name = parts[parts.length - 1]!;
+    const qual = parts.length > 1 ? parts[parts.length - 2]! : null;
+    const hits = scope.map((c, i) => ({ c, i })).filter(({ c }) => c.name.toLowerCase() === name && (qual === null || c.qualifier === qual));
+    if (hits.length === 1) return { k: 'col', i: hits[0]!.i, type: hits[0]!.c.type };
+    if (hits.length > 1) {
+      const exact = hits.filter(({ c }) => c.name === u.parts[u.parts.length - 1]);
+      if (exact.length === 1) return { k: 'col', i: exact[0]!.i, type: exact[0]!.c.type };
+      throw err(this.ctx, `column reference "${u.parts.join('.')}" is ambiguous`, u.pos, 'Qualify it with the table name or alias.');
+    }
+    const known = [...new Set(scope.map((c) => (c.qualifier ? `${c.qualifier}.${c.name}` : c.name)))].slice(0, 20).join(', ');
+    throw err(this.ctx, `unknown column "${u.parts.join('.')}"`, u.pos, known ? `Columns in scope: ${known}.` : 'The query has no FROM clause.');
+  }
+
+  private bindBinary(u: Extract<UExpr, { k: 'bin' }>, rec: (x: UExpr) => Expr): Expr {
+    if ((u.op === '+' || u.op === '-') && (u.r.k === 'interval' || u.l.k === 'interval')) {
+      if (u.l.k === 'interval') {
+        if (u.op === '-') throw new LakehouseError('PLAN_ERROR', 'cannot subtract a date from an INTERVAL');
+        return this.bindBinary({ ...u, l: u.r, r: u.l }, rec);
+      }
+      const iv = u.r as Extract<UExpr, { k: 'interval' }>;
+      return addInterval(rec(u.l), u.op === '-' ? -iv.value : iv.value, iv.unit);
+    }
+    const l = rec(u.l);
+    const r = rec(u.r);
+    switch (u.op) {
+      case 'and': case 'or':
+        expectBoolean(l, u.op.toUpperCase());
+        expectBoolean(r, u.op.toUpperCase());
+        return { k: 'call', fn: u.op, args: [l, r], type: 'boolean' };
+      case '=': return compare('eq', l, r);
+      case '<>': return compare('ne', l, r);
+      case '<': return compare('lt', l, r);
+      case '<=': return compare('le', l, r);
+      case '>': return compare('gt', l, r);
+      case '>=': return compare('ge', l, r);
+      case '||': return { k: 'call', fn: 'strcat', args: [toStr(l), toStr(r)], type: 'string' };
+      default: return arith(u.op, l, r);
+    }
+  }
+
+  private bindFunction(u: Extract<UExpr, { k: 'fn' }>, rec: (x: UExpr) => Expr): Expr {
+    const args = u.args.map(rec);
+    const arity = (min: number, max = min): void => {
+      if (args.length < min || args.length > max) throw err(this.ctx, `${u.name}() takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${args.length}`, u.pos);
+    };
+    const needStr = (e: Expr): Expr => {
+      if (e.type !== 'string' && e.type !== 'null') throw err(this.ctx, `${u.name}() needs a string argument, got ${e.type}`, u.pos);
+      return e;
+    };
+    const needTime = (e: Expr): Expr => {
+      if (e.type === 'string' && e.k === 'lit') return { k: 'lit', v: literalAs(e, 'timestamp'), type: 'timestamp' };
+      if (e.type !== 'date' && e.type !== 'timestamp' && e.type !== 'null') throw err(this.ctx, `${u.name}() needs a date or timestamp, got ${e.type}`, u.pos);
+      return e;
+    };
+    switch (u.name) {
+      case 'lower': case 'upper': case 'trim':
+        arity(1);
+        return { k: 'call', fn: u.name, args: [needStr(args[0]!)], type: 'string' };
+      case 'length': case 'char_length': case 'len':
+        arity(1);
+        return { k: 'call', fn: 'length', args: [needStr(args[0]!)], type: 'int64' };
+      case 'substr': case 'substring': {
+        arity(2, 3);
+        const rest = args.slice(1).map((a) => {
+          if (!isNumeric(a.type) && a.type !== 'null') throw err(this.ctx, `${u.name}() positions must be integers, got ${a.type}`, u.pos);
+          return a;
+        });
+        return { k: 'call', fn: 'substr', args: [needStr(args[0]!), ...rest], type: 'string' };
+      }
+      case 'concat':
+        if (args.length === 0) throw err(this.ctx, 'concat() needs at least one argument', u.pos);
+        return { k: 'call', fn: 'concat', args: args.map(toStr), type: 'string' };
+      case 'coalesce': case 'ifnull': case 'nvl': {
+        if (args.length === 0) throw err(this.ctx, `${u.name}() needs at least one argument`, u.pos);
+        let type: DataType = 'null';
+        for (const a of args) type = unify(type, a.type, `${u.name}() arguments`);
+        return { k: 'call', fn: 'coalesce', args: args.map((a) => coerce(a, type)), type };
+      }
+      case 'year': case 'month': case 'day': case 'dayofmonth':
+        arity(1);
+        return { k: 'call', fn: u.name === 'dayofmonth' ? 'day' : u.name, args: [needTime(args[0]!)], type: 'int64' };
+      case 'date_trunc': {
+        arity(2);
+        const unit = args[0]!;
+        if (unit.k !== 'lit' || typeof unit.v !== 'string') throw err(this.ctx, "date_trunc() needs a constant unit such as 'month'", u.pos);
+        const lowered: Expr = { k: 'lit', v: unit.v.toLowerCase(), type: 'string' };
+        return { k: 'call', fn: 'date_trunc', args: [lowered, needTime(args[1]!)], type: 'timestamp' };
+      }
+      default:
+        throw new LakehouseError('UNSUPPORTED', `not supported yet: function ${u.name}()${u.pos ? ` at line ${u.pos.line}, column ${u.pos.column}` : ''}`, {
+          help: 'Supported: count, sum, avg, min, max, coalesce, lower, upper, substr, length, concat, trim, year, month, day, date_trunc.',
+        });
+    }
+  }
+}
+
+function containsAgg(u: UExpr): boolean {
+  switch (u.k) {
+    case 'fn': return AGGS.has(u.name) || u.args.some(containsAgg);
+    case 'bin': return containsAgg(u.l) || containsAgg(u.r);
+    case 'not': case 'neg': case 'isnull': case 'cast': return containsAgg(u.e);
+    case 'between': return containsAgg(u.e) || containsAgg(u.lo) || containsAgg(u.hi);
+    case 'in': return containsAgg(u.e) || u.list.some(containsAgg);
+    case 'like': return containsAgg(u.e) || containsAgg(u.pattern);
+    case 'case': return (u.operand !== null && containsAgg(u.operand)) || u.whens.some(([w, t]) => containsAgg(w) || containsAgg(t)) || (u.else !== null && containsAgg(u.else));
+    default: return false;
+  }
+}
+
+export function nameOf(u: UExpr): string {
+  switch (u.k) {
+    case 'ident': return u.parts[u.parts.length - 1]!;
+    case 'fn': return `${u.name}(${u.star ? '*' : `${u.distinct ? 'DISTINCT ' : ''}${u.args.map(nameOf).join(', ')}`})`;
+    case 'num': return u.text;
+    case 'lit': return u.v === null ? 'NULL' : typeof u.v === 'string' ? `'${u.v}'` : String(u.v);
+    case 'cast': return `CAST(${nameOf(u.e)} AS ${u.to})`;
+    case 'bin': return `(${nameOf(u.l)} ${u.op} ${nameOf(u.r)})`;
+    default: return u.k;
+  }
+}
+
+function keyName(u: UExpr, i: number): string {
+  return u.k === 'ident' ? u.parts[u.parts.length - 1]! : `key${i}`;
+}
+
+function expectBoolean(e: Expr, where: string): void {
+  if (e.type !== 'boolean' && e.type !== 'null') {
+    throw new LakehouseError('PLAN_ERROR', `${where} needs a boolean condition, got ${e.type}`);
+  }
+}
+
+function numberLiteral(text: string): Expr {
+  if (/^-?\d+$/.test(text)) {
+    const v = Number(text);
+    if (!Number.isSafeInteger(v)) throw unsupported(`integer literal ${text} beyond ±2^53`);
+    return { k: 'lit', v, type: v >= -2147483648 && v <= 2147483647 ? 'int32' : 'int64' };
+  }
+  const v = Number(text);
+  if (Number.isNaN(v)) throw new LakehouseError('PLAN_ERROR', `invalid number ${text}`);
+  return { k: 'lit', v, type: 'float64' };
+}
+
+/** A literal converted to `type` (strings parse as dates/timestamps/numbers). */
+function literalAs(e: Extract<Expr, { k: 'lit' }>, type: DataType): Scalar {
+  const v = e.v;
+  if (v === null || e.type === type) return v;
+  if (e.type === 'string' && typeof v === 'string') {
+    if (type === 'date') return parseDateLiteral(v);
+    if (type === 'timestamp') return parseTimestampLiteral(v);
+    if (isNumeric(type)) {
+      const x = Number(v);
+      if (v.trim() === '' || Number.isNaN(x)) throw new LakehouseError('PLAN_ERROR', `type mismatch: '${v}' is not a number`);
+      return x;
+    }
+    throw new LakehouseError('PLAN_ERROR', `type mismatch: cannot compare ${type} with string '${v}'`);
+  }
+  if (isNumeric(e.type) && isNumeric(type)) return v;
+  if (e.type === 'date' && type === 'timestamp') return (v as number) * US_PER_DAY;
+  throw new LakehouseError('PLAN_ERROR', `type mismatch: cannot use a ${e.type} literal as ${type}`);
+}
+
+function unify(a: DataType, b: DataType, where: string): DataType {
+  if (a === b) return a;
+  if (a === 'null') return b;
+  if (b === 'null') return a;
+  if (isNumeric(a) && isNumeric(b)) return a === 'float64' || b === 'float64' ? 'float64' : 'int64';
+  if ((a === 'date' && b === 'timestamp') || (a === 'timestamp' && b === 'date')) return 'timestamp';
+  throw new LakehouseError('PLAN_ERROR', `type mismatch in ${where}: ${a} and ${b}`, { help: 'Add an explicit CAST.' });
+}
+
+function coerce(e: Expr, type: DataType): Expr {
+  if (e.type === type) return e;
+  if (e.k === 'lit') return { k: 'lit', v: literalAs(e, type), type };
+  if (isNumeric(e.type) && isNumeric(type)) return { ...e, type } as Expr;
+  return { k: 'cast', e, type };
+}
+
+function toStr(e: Expr): Expr {
+  if (e.type === 'string') return e;
+  if (e.k === 'lit' && e.v === null) return { k: 'lit', v: null, type: 'string' };
+  return { k: 'cast', e, type: 'string' };
+}
+
+function compare(fn: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', l: Expr, r: Expr): Expr {
+  // String literals next to dates/timestamps/numbers are read as values of that type.
+  if (l.k === 'lit' && l.type === 'string' && r.type !== 'string' && r.type !== 'null') l = { k: 'lit', v: literalAs(l, r.type), type: r.type };
+  if (r.k === 'lit' && r.type === 'string' && l.type !== 'string' && l.type !== 'null') r = { k: 'lit', v: literalAs(r, l.type), type: l.type };
+  const ok = l.type === r.type || l.type === 'null' || r.type === 'null' || (isNumeric(l.type) && isNumeric(r.type));
+  if (!ok) {
+    const t = unify(l.type, r.type, `comparison ${fn}`);
+    l = coerce(l, t);
+    r = coerce(r, t);
+  }
+  return { k: 'call', fn, args: [l, r], type: 'boolean' };
+}
+
+function arith(op: '+' | '-' | '*' | '/' | '%', l: Expr, r: Expr): Expr {
+  const fn = ({ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod' } as const)[op];
+  const lt = l.type;
+  const rt = r.type;
+  if (lt === 'date' && isIntegralOrNull(rt) && (op === '+' || op === '-')) return { k: 'call', fn, args: [l, r], type: 'date' };
+  if (rt === 'date' && isIntegralOrNull(lt) && op === '+') return { k: 'call', fn, args: [l, r], type: 'date' };
+  if (lt === 'date' && rt === 'date' && op === '-') return { k: 'call', fn, args: [l, r], type: 'int64' };
+  const okL = isNumeric(lt) || lt === 'null';
+  const okR = isNumeric(rt) || rt === 'null';
+  if (!okL || !okR) {
+    throw new LakehouseError('PLAN_ERROR', `type mismatch: cannot apply ${op} to ${lt} and ${rt}`, {
+      help: 'Arithmetic needs numbers; CAST strings explicitly if they hold numbers.',
+    });
+  }
+  if (l.k === 'lit' && r.k === 'lit' && typeof l.v === 'number' && typeof r.v === 'number' && op !== '/' && op !== '%') {
+    return foldDecimal(fn as 'add' | 'sub' | 'mul', l.v, r.v, lt === 'float64' || rt === 'float64' ? 'float64' : 'int64');
+  }
+  let type: DataType;
+  if (op === '/') type = 'float64';
+  else if (lt === 'float64' || rt === 'float64') type = 'float64';
+  else if (lt === 'null' && rt === 'null') type = 'int64';
+  else type = 'int64';
+  return { k: 'call', fn, args: [l, r], type };
+}
+
+function decimals(x: number): number {
+  const m = /\.(\d+)$/.exec(String(x));
+  return m ? m[1]!.length : 0;
+}
+
+/**
+ * Folds `+ - *` over two numeric literals with decimal-literal semantics (0.06 + 0.01 = 0.07,
+ * not 0.06999999999999999), as SQL engines that type such literals as DECIMAL do.
+ */
+function foldDecimal(fn: 'add' | 'sub' | 'mul', a: number, b: number, type: DataType): Expr {
+  const raw = fn === 'add' ? a + b : fn === 'sub' ? a - b : a * b;
+  const places = fn === 'mul' ? decimals(a) + decimals(b) : Math.max(decimals(a), decimals(b));
+  const v = places > 0 && places <= 15 && Number.isFinite(raw) ? Number(raw.toFixed(places)) : raw;
+  return { k: 'lit', v, type };
+}
+
+function isIntegralOrNull(t: DataType): boolean {
+  return t === 'int32' || t === 'int64' || t === 'null';
+}
+
+function addInterval(e: Expr, value: number, unit: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second'): Expr {
+  if (e.k === 'lit' && e.type === 'string') e = { k: 'lit', v: literalAs(e, 'timestamp'), type: 'timestamp' };
+  if (e.type !== 'date' && e.type !== 'timestamp') throw new LakehouseError('PLAN_ERROR', `cannot add an INTERVAL to a ${e.type}`);
+  if (unit === 'year' || unit === 'month') {
+    const months = unit === 'year' ? value * 12 : value;
+    return { k: 'call', fn: 'add_months', args: [e, { k: 'lit', v: months, type: 'int64' }], type: e.type };
+  }
+  if (unit === 'day' && e.type === 'date') return { k: 'call', fn: 'add', args: [e, { k: 'lit', v: value, type: 'int64' }], type: 'date' };
+  const us = value * ({ day: US_PER_DAY, hour: 3_600_000_000, minute: 60_000_000, second: 1_000_000 } as const)[unit];
+  const ts: Expr = e.type === 'date' ? { k: 'cast', e, type: 'timestamp' } : e;
+  return { k: 'call', fn: 'add', args: [ts, { k: 'lit', v: us, type: 'int64' }], type: 'timestamp' };
+}
+
+export { schemaOfScope };

@@ -1,0 +1,238 @@
+/**
+ * Logical rewrites, applied once after binding:
+ * 1. Predicate pushdown — filters move through projections, sorts, unions, the grouping keys of
+ *    aggregates, and the matching side of joins (both sides of an inner join, the preserved side
+ *    of a left join), down into scans, where the source may use them to prune files/row groups.
+ * 0. Constant folding — column-free subexpressions (DATE '1994-01-01' + INTERVAL '1' YEAR) are
+ *    evaluated once, so scans can prune on them and kernels see plain literals.
+ * 2. Projection pruning — every node keeps only the columns its parents need, so scans read
+ *    only the columns the query uses.
+ */
+
+import { compileExpr } from '../compute/eval.js';
+import type { PlanNode } from './logical.js';
+import { andAll, conjuncts, exprColumns, isNumeric, remapColumns, substituteColumns, type Expr } from './types.js';
+
+export function optimize(plan: PlanNode): PlanNode {
+  const pushed = pushdown(foldPlan(plan));
+  const { node, map } = prune(pushed, plan.schema.map((_, i) => i));
+  // The root must keep its exact output layout.
+  if (node.schema.length === plan.schema.length && plan.schema.every((_, i) => map.get(i) === i)) return node;
+  return {
+    op: 'project', input: node,
+    exprs: plan.schema.map((f, i): Expr => ({ k: 'col', i: map.get(i)!, type: f.type })), schema: plan.schema,
+  };
+}
+
+function pushdown(p: PlanNode): PlanNode {
+  if (p.op === 'filter') return pushFilter(pushdown(p.input), conjuncts(p.predicate));
+  switch (p.op) {
+    case 'scan': case 'values': return p;
+    case 'join': return { ...p, left: pushdown(p.left), right: pushdown(p.right) };
+    case 'union': return { ...p, inputs: p.inputs.map(pushdown) };
+    default: return { ...p, input: pushdown(p.input) } as PlanNode;
+  }
+}
+
+function wrap(input: PlanNode, preds: Expr[]): PlanNode {
+  const pred = andAll(preds);
+  return pred ? { op: 'filter', input, predicate: pred, schema: input.schema } : input;
+}
+
+function pushFilter(input: PlanNode, preds: Expr[]): PlanNode {
+  if (preds.length === 0) return input;
+  switch (input.op) {
+    case 'scan':
+      return { ...input, filters: [...input.filters, ...preds] };
+    case 'filter':
+      return pushFilter(input.input, [...conjuncts(input.predicate), ...preds]);
+    case 'project': {
+      const exprs = input.exprs;
+      return { ...input, input: pushFilter(input.input, preds.map((c) => substituteColumns(c, (i) => exprs[i]!))) };
+    }
+    case 'sort':
+      return { ...input, input: pushFilter(input.input, preds) };
+    case 'union':
+      return { ...input, inputs: input.inputs.map((i) => pushFilter(i, preds)) };
+    case 'aggregate': {
+      const nk = input.keys.length;
+      const down: Expr[] = [];
+      const keep: Expr[] = [];
+      for (const c of preds) {
+        const cols = [...exprColumns(c)];
+        if (nk > 0 && cols.every((i) => i < nk)) down.push(substituteColumns(c, (i) => input.keys[i]!));
+        else keep.push(c);
+      }
+      return wrap({ ...input, input: pushFilter(input.input, down) }, keep);
+    }
+    case 'join': {
+      const nl = input.left.schema.length;
+      const left: Expr[] = [];
+      const right: Expr[] = [];
+      const keep: Expr[] = [];
+      const leftKeys = [...input.leftKeys];
+      const rightKeys = [...input.rightKeys];
+      for (const c of preds) {
+        const cols = [...exprColumns(c)];
+        if (input.kind === 'inner' && c.k === 'call' && c.fn === 'eq') {
+          // WHERE a.x = b.y over an inner (or cross) join becomes a join key.
+          const [a, b] = c.args as [Expr, Expr];
+          const side = (e: Expr): 'l' | 'r' | null => {
+            const cs = [...exprColumns(e)];
+            return cs.length === 0 ? null : cs.every((i) => i < nl) ? 'l' : cs.every((i) => i >= nl) ? 'r' : null;
+          };
+          const sa = side(a);
+          const sb = side(b);
+          if (sa && sb && sa !== sb && (a.type === b.type || (isNumeric(a.type) && isNumeric(b.type)))) {
+            const [l, r] = sa === 'l' ? [a, b] : [b, a];
+            leftKeys.push(l);
+            rightKeys.push(remapColumns(r, (i) => i - nl));
+            continue;
+          }
+        }
+        if (cols.length > 0 && cols.every((i) => i < nl)) left.push(c);
+        else if (input.kind === 'inner' && cols.length > 0 && cols.every((i) => i >= nl)) right.push(remapColumns(c, (i) => i - nl));
+        else keep.push(c);
+      }
+      return wrap({ ...input, leftKeys, rightKeys, left: pushFilter(input.left, left), right: pushFilter(input.right, right) }, keep);
+    }
+    default:
+      return wrap(input, preds);
+  }
+}
+
+interface Pruned {
+  node: PlanNode;
+  /** old output column → new output column */
+  map: Map<number, number>;
+}
+
+function sortedUnique(xs: Iterable<number>): number[] {
+  return [...new Set(xs)].sort((a, b) => a - b);
+}
+
+function identity(n: number): Map<number, number> {
+  return new Map(Array.from({ length: n }, (_, i) => [i, i]));
+}
+
+function prune(p: PlanNode, required: number[]): Pruned {
+  switch (p.op) {
+    case 'values':
+      return { node: p, map: identity(0) };
+    case 'scan': {
+      const need = new Set(required);
+      for (const f of p.filters) for (const c of exprColumns(f)) need.add(c);
+      // Zero columns is fine: sources still report row counts (count(*)).
+      const keep = sortedUnique(need);
+      const map = new Map(keep.map((old, i) => [old, i]));
+      return {
+        node: { ...p, columns: keep.map((i) => p.columns[i]!), schema: keep.map((i) => p.schema[i]!), filters: p.filters.map((f) => remapColumns(f, (i) => map.get(i)!)) },
+        map,
+      };
+    }
+    case 'filter': {
+      const need = sortedUnique([...required, ...exprColumns(p.predicate)]);
+      const inner = prune(p.input, need);
+      return { node: { ...p, input: inner.node, predicate: remapColumns(p.predicate, (i) => inner.map.get(i)!), schema: inner.node.schema }, map: inner.map };
+    }
+    case 'limit': {
+      const inner = prune(p.input, required);
+      return { node: { ...p, input: inner.node, schema: inner.node.schema }, map: inner.map };
+    }
+    case 'sort': {
+      const need = sortedUnique([...required, ...p.keys.flatMap((k) => [...exprColumns(k.e)])]);
+      const inner = prune(p.input, need);
+      const keys = p.keys.map((k) => ({ ...k, e: remapColumns(k.e, (i) => inner.map.get(i)!) }));
+      return { node: { ...p, input: inner.node, keys, schema: inner.node.schema }, map: inner.map };
+    }
+    case 'project': {
+      const keep = sortedUnique(required);
+      const exprs = keep.map((i) => p.exprs[i]!);
+      const inner = prune(p.input, sortedUnique(exprs.flatMap((e) => [...exprColumns(e)])));
+      return {
+        node: { ...p, input: inner.node, exprs: exprs.map((e) => remapColumns(e, (i) => inner.map.get(i)!)), schema: keep.map((i) => p.schema[i]!) },
+        map: new Map(keep.map((old, i) => [old, i])),
+      };
+    }
+    case 'aggregate': {
+      const nk = p.keys.length;
+      const keepAggs = sortedUnique(required.filter((i) => i >= nk).map((i) => i - nk));
+      const aggs = keepAggs.map((j) => p.aggs[j]!);
+      const need = sortedUnique([...p.keys.flatMap((k) => [...exprColumns(k)]), ...aggs.flatMap((a) => (a.arg ? [...exprColumns(a.arg)] : []))]);
+      const inner = prune(p.input, need);
+      const m = (i: number): number => inner.map.get(i)!;
+      const map = identity(nk);
+      keepAggs.forEach((j, k) => map.set(nk + j, nk + k));
+      return {
+        node: {
+          ...p, input: inner.node, keys: p.keys.map((k) => remapColumns(k, m)),
+          aggs: aggs.map((a) => ({ ...a, arg: a.arg ? remapColumns(a.arg, m) : null })),
+          schema: [...p.schema.slice(0, nk), ...keepAggs.map((j) => p.schema[nk + j]!)],
+        },
+        map,
+      };
+    }
+    case 'join': {
+      const nl = p.left.schema.length;
+      const lneed = sortedUnique([...required.filter((i) => i < nl), ...p.leftKeys.flatMap((k) => [...exprColumns(k)])]);
+      const rneed = sortedUnique([...required.filter((i) => i >= nl).map((i) => i - nl), ...p.rightKeys.flatMap((k) => [...exprColumns(k)])]);
+      const l = prune(p.left, lneed);
+      const r = prune(p.right, rneed);
+      const lw = l.node.schema.length;
+      const map = new Map<number, number>();
+      for (const [o, n] of l.map) map.set(o, n);
+      for (const [o, n] of r.map) map.set(o + nl, n + lw);
+      return {
+        node: {
+          ...p, left: l.node, right: r.node,
+          leftKeys: p.leftKeys.map((k) => remapColumns(k, (i) => l.map.get(i)!)),
+          rightKeys: p.rightKeys.map((k) => remapColumns(k, (i) => r.map.get(i)!)),
+          schema: [...l.node.schema, ...r.node.schema.map((f) => (p.kind === 'left' ? { ...f, nullable: true } : f))],
+        },
+        map,
+      };
+    }
+    case 'union': {
+      const keep = sortedUnique(required);
+      const inputs = p.inputs.map((inp) => {
+        const inner = prune(inp, keep);
+        const exprs = keep.map((i): Expr => ({ k: 'col', i: inner.map.get(i)!, type: inp.schema[i]!.type }));
+        const aligned = exprs.every((e, i) => e.k === 'col' && e.i === i) && inner.node.schema.length === keep.length;
+        return aligned ? inner.node : ({ op: 'project', input: inner.node, exprs, schema: keep.map((i) => inp.schema[i]!) } as PlanNode);
+      });
+      return { node: { ...p, inputs, schema: keep.map((i) => p.schema[i]!) }, map: new Map(keep.map((old, i) => [old, i])) };
+    }
+  }
+}
+
+/** Evaluates column-free subexpressions once. */
+export function foldExpr(e: Expr): Expr {
+  if (e.k === 'lit') return e;
+  if (exprColumns(e).size === 0) {
+    const v = compileExpr(e)({ length: 1, cols: [] });
+    if (v.t === 'const') return { k: 'lit', v: v.v, type: e.type };
+    if (v.t === 'str') return { k: 'lit', v: v.valid && !v.valid[0] ? null : v.dict[v.codes[0]!]!, type: e.type };
+    if (v.valid && !v.valid[0]) return { k: 'lit', v: null, type: e.type };
+    return { k: 'lit', v: v.t === 'bool' ? v.values[0] === 1 : v.values[0]!, type: e.type };
+  }
+  switch (e.k) {
+    case 'call': return { ...e, args: e.args.map(foldExpr) };
+    case 'case': return { ...e, whens: e.whens.map(([w, t]) => [foldExpr(w), foldExpr(t)] as [Expr, Expr]), else: e.else ? foldExpr(e.else) : null };
+    case 'cast': case 'in': case 'like': return { ...e, e: foldExpr(e.e) };
+    default: return e;
+  }
+}
+
+function foldPlan(p: PlanNode): PlanNode {
+  switch (p.op) {
+    case 'scan': return { ...p, filters: p.filters.map(foldExpr) };
+    case 'values': return p;
+    case 'filter': return { ...p, input: foldPlan(p.input), predicate: foldExpr(p.predicate) };
+    case 'project': return { ...p, input: foldPlan(p.input), exprs: p.exprs.map(foldExpr) };
+    case 'aggregate': return { ...p, input: foldPlan(p.input), keys: p.keys.map(foldExpr), aggs: p.aggs.map((a) => ({ ...a, arg: a.arg ? foldExpr(a.arg) : null })) };
+    case 'join': return { ...p, left: foldPlan(p.left), right: foldPlan(p.right), leftKeys: p.leftKeys.map(foldExpr), rightKeys: p.rightKeys.map(foldExpr) };
+    case 'sort': return { ...p, input: foldPlan(p.input), keys: p.keys.map((k) => ({ ...k, e: foldExpr(k.e) })) };
+    case 'limit': return { ...p, input: foldPlan(p.input) };
+    case 'union': return { ...p, inputs: p.inputs.map(foldPlan) };
+  }
+}

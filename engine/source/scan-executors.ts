@@ -1,0 +1,55 @@
+/**
+ * Turns a `ScanTask` into record batches, in whichever thread runs the task. Object stores are
+ * opened once per thread and URI and kept for the life of the thread.
+ */
+
+import type * as arrow from 'apache-arrow';
+import { LakehouseError } from '../../connectors/errors.js';
+import { readParquet } from '../../connectors/formats.js';
+import type { ObjectStore } from '../../connectors/object-store.js';
+import { openObjectStore } from '../../connectors/open.js';
+import { memoryBatches } from './memory-source.js';
+import type { ScanTask } from './table-source.js';
+
+const stores = new Map<string, Promise<ObjectStore>>();
+
+export function storeFor(uri: string): Promise<ObjectStore> {
+  let s = stores.get(uri);
+  if (!s) {
+    s = openObjectStore(uri);
+    stores.set(uri, s);
+  }
+  return s;
+}
+
+/** Parquet task descriptor as produced by `ParquetFilesSource`. */
+export interface ParquetScanTask extends ScanTask {
+  kind: 'parquet';
+  store: string;
+  key: string;
+  fileSize: number;
+  rowGroups: number[];
+  columns: string[];
+  batchSize?: number;
+}
+
+export async function* openScan(task: ScanTask, signal?: AbortSignal): AsyncGenerator<arrow.RecordBatch> {
+  if (task.kind === 'parquet') {
+    const t = task as ParquetScanTask;
+    const store = await storeFor(t.store);
+    yield* readParquet(store, t.key, {
+      columns: t.columns, rowGroups: t.rowGroups, fileSize: t.fileSize,
+      ...(t.batchSize ? { batchSize: t.batchSize } : {}), ...(signal ? { signal } : {}),
+    });
+    return;
+  }
+  if (task.kind === 'memory') {
+    const batches = memoryBatches(task.id as string);
+    for (const i of task.batches as number[]) {
+      if (signal?.aborted) throw new LakehouseError('CANCELLED', 'scan cancelled');
+      yield batches[i]!;
+    }
+    return;
+  }
+  throw new LakehouseError('UNSUPPORTED', `not supported yet: scan tasks of kind "${task.kind}"`);
+}

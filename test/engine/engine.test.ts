@@ -1,0 +1,194 @@
+/**
+ * Engine behaviour beyond result equality: errors (positions, names, codes), the typed builder
+ * binding to the same plan as SQL, in-memory tables, result forms, cancellation, worker crashes.
+ */
+
+import * as arrow from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLakehouseError, openObjectStore } from 'lakehouse-engine/connectors';
+import { Engine, ParquetFilesSource, col, count, countDistinct, sum, avg, lit, when, lower } from 'lakehouse-engine/engine';
+import { createTestData, diffResults, rowsOf, TABLES, type TestData } from './data.js';
+
+let data: TestData;
+let engine: Engine;
+
+beforeAll(async () => {
+  data = await createTestData();
+  engine = await Engine.open({ threads: 2 });
+  const store = await openObjectStore(data.dir);
+  for (const t of TABLES) engine.registerTable(`ns.${t}`, await ParquetFilesSource.open(store, [`ns.${t}.parquet`]));
+});
+
+afterAll(async () => {
+  await engine?.close();
+  await data?.close();
+});
+
+async function failure(p: () => Promise<unknown> | unknown): Promise<Error & { code?: string }> {
+  try {
+    await p();
+  } catch (err) {
+    return err as Error & { code?: string };
+  }
+  throw new Error('expected a failure');
+}
+
+describe('errors', () => {
+  it('names an unknown column and points at its position', async () => {
+    const err = await failure(() => engine.sql('SELECT id,\n  nope FROM ns.facts').toArray());
+    expect(isLakehouseError(err, 'PLAN_ERROR')).toBe(true);
+    expect(err.message).toContain('unknown column "nope" at line 2, column 3');
+    expect(err.message).toContain('Columns in scope:');
+  });
+
+  it('names an unknown table', async () => {
+    const err = await failure(() => engine.sql('SELECT * FROM ns.nothing').toArray());
+    expect(err.code).toBe('TABLE_NOT_FOUND');
+    expect(err.message).toContain('"ns.nothing"');
+    expect(err.message).toContain('line 1, column 15');
+  });
+
+  it('reports syntax errors with a position', async () => {
+    const err = await failure(() => engine.sql('SELECT id FROM ns.facts WHERE id = = 1'));
+    expect(err.code).toBe('SQL_PARSE_ERROR');
+    expect(err.message).toMatch(/Line: 1, Column: 3\d/);
+  });
+
+  it('rejects type mismatches', async () => {
+    const err = await failure(() => engine.sql("SELECT 'abc' + 1").toArray());
+    expect(err.code).toBe('PLAN_ERROR');
+    expect(err.message).toContain('cannot apply + to string and int32');
+  });
+
+  it('says "not supported yet" for unsupported SQL', async () => {
+    for (const sql of [
+      'SELECT id, row_number() OVER (ORDER BY id) FROM ns.facts',
+      'SELECT * FROM ns.facts RIGHT JOIN ns.dims ON facts.region = dims.region',
+      'SELECT * FROM ns.facts WHERE id IN (SELECT g FROM ns.keys)',
+      'SELECT soundex(region) FROM ns.facts',
+      'INSERT INTO ns.facts SELECT * FROM ns.facts',
+    ]) {
+      const err = await failure(() => engine.sql(sql).toArray());
+      expect(err.code, sql).toBe('UNSUPPORTED');
+      expect(err.message, sql).toContain('not supported yet');
+    }
+  });
+
+  it('requires non-aggregated columns in GROUP BY', async () => {
+    const err = await failure(() => engine.sql('SELECT region, id, count(*) FROM ns.facts GROUP BY region').toArray());
+    expect(err.message).toContain('column "id" must appear in GROUP BY');
+  });
+
+  it('fails the query with the worker-side error code (bad CAST)', async () => {
+    const err = await failure(() => engine.sql('SELECT CAST(s AS INTEGER) FROM ns.facts').toArray());
+    expect(err.code).toBe('INVALID_ARGUMENT');
+    expect(err.message).toContain('cannot cast');
+  });
+});
+
+describe('builder', () => {
+  it('binds to the same plan as SQL and gives the same rows', async () => {
+    const built = engine.table('ns.facts').where(col('q').gt(5)).groupBy('region').agg(sum('v').as('total'), count().as('n'));
+    const sql = engine.sql('SELECT region, sum(v) AS total, count(*) AS n FROM ns.facts WHERE q > 5 GROUP BY region');
+    expect(await built.explain()).toBe(await sql.explain());
+    expect(diffResults(rowsOf(await built.toArray()), rowsOf(await sql.toArray()), false)).toBeNull();
+  });
+
+  it('supports joins, expressions, ordering and limits', async () => {
+    const f = engine.table('ns.facts').alias('f');
+    const d = engine.table('ns.dims').alias('d');
+    const built = f.join(d, col('f.region').eq(col('d.region')))
+      .where(col('f.id').lt(2000).and(col('d.weight').isNotNull()))
+      .groupBy(col('d.code'))
+      .agg(avg('f.v').as('a'), countDistinct('f.g').as('dg'), sum(when(col('f.b'), 1).otherwise(0)).as('nb'))
+      .orderBy(col('code').desc())
+      .limit(3);
+    const sql = engine.sql(`SELECT d.code, avg(f.v) AS a, count(DISTINCT f.g) AS dg, sum(CASE WHEN f.b THEN 1 ELSE 0 END) AS nb
+      FROM ns.facts f JOIN ns.dims d ON f.region = d.region WHERE f.id < 2000 AND d.weight IS NOT NULL
+      GROUP BY d.code ORDER BY code DESC LIMIT 3`);
+    const ours = rowsOf(await built.toArray());
+    expect(ours).toHaveLength(3);
+    expect(diffResults(ours, rowsOf(await sql.toArray()), true)).toBeNull();
+    const duck = rowsOf((await data.duck.runAndReadAll(`SELECT d.code, avg(f.v), count(DISTINCT f.g), sum(CASE WHEN f.b THEN 1 ELSE 0 END)
+      FROM ns.facts f JOIN ns.dims d ON f.region = d.region WHERE f.id < 2000 AND d.weight IS NOT NULL GROUP BY d.code ORDER BY d.code DESC LIMIT 3`)).getRowObjectsJson() as Array<Record<string, unknown>>);
+    expect(diffResults(ours, duck, true)).toBeNull();
+  });
+
+  it('selects expressions with literals and functions', async () => {
+    const rows = await engine.table('ns.dims').select(col('region'), lower(col('code')).as('c'), col('weight').times(lit(2)).as('w2')).orderBy('region').toArray();
+    expect(rows.map((r) => r['c'])).toEqual(['c', 'e', 'n', 'x', 's', 'w']);
+    expect(rows.find((r) => r['region'] === 'west')!['w2']).toBeNull();
+    expect(rows.find((r) => r['region'] === 'north')!['w2']).toBe(3);
+  });
+});
+
+describe('sources and result forms', () => {
+  it('queries an in-memory Arrow table like a Parquet one', async () => {
+    const parquetRows = await engine.sql('SELECT * FROM ns.dims').toTable();
+    engine.registerTable('mem.dims', parquetRows);
+    try {
+      const sql = 'SELECT code, weight * 2 AS w FROM {t} WHERE weight IS NULL OR weight > 1';
+      const a = rowsOf(await engine.sql(sql.replace('{t}', 'mem.dims')).toArray());
+      const b = rowsOf(await engine.sql(sql.replace('{t}', 'ns.dims')).toArray());
+      expect(a.length).toBe(5);
+      expect(diffResults(a, b, false)).toBeNull();
+    } finally {
+      engine.dropTable('mem.dims');
+    }
+  });
+
+  it('streams Arrow record batches and reports where time went', async () => {
+    const df = engine.sql('SELECT id, region, d, ts, b FROM ns.facts WHERE id < 50000');
+    let rows = 0;
+    for await (const batch of df) {
+      expect(batch).toBeInstanceOf(arrow.RecordBatch);
+      expect(batch.schema.fields.map((f) => f.name)).toEqual(['id', 'region', 'd', 'ts', 'b']);
+      expect(String(batch.schema.fields[2]!.type)).toBe('Date32<DAY>');
+      rows += batch.numRows;
+    }
+    expect(rows).toBe(50000);
+    expect(df.lastStats!.tasks).toBeGreaterThan(1);
+    expect(df.lastStats!.rowsScanned).toBeLessThan(120000); // row groups pruned by id statistics
+  });
+});
+
+describe('cancellation and failures', () => {
+  // Every row of `a` matches 100 rows of `b`: 12M output rows, seconds of work.
+  const LONG = 'SELECT a.id, b.s FROM ns.facts a JOIN ns.facts b ON a.q = b.q WHERE b.id < 5000';
+
+  it('aborting a long query stops its tasks within a second', async () => {
+    const controller = new AbortController();
+    const df = engine.sql(LONG);
+    let batches = 0;
+    let abortedAt = 0;
+    const err = await failure(async () => {
+      for await (const batch of df.batches({ signal: controller.signal })) {
+        expect(batch.numRows).toBeGreaterThan(0);
+        batches++;
+        abortedAt = performance.now();
+        controller.abort();
+      }
+    });
+    expect(err.code).toBe('CANCELLED');
+    expect(batches).toBe(1);
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
+    // The workers are free again: a small query runs at once.
+    const t0 = performance.now();
+    const rows = await engine.sql('SELECT count(*) AS n FROM ns.dims').toArray();
+    expect(rows).toEqual([{ n: 6 }]);
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it('a worker crash fails the query with the worker error, and the pool recovers', async () => {
+    engine.injectFault('crash');
+    try {
+      const err = await failure(() => engine.sql('SELECT count(*) FROM ns.facts').toArray());
+      expect(err.code).toBe('TASK_FAILED');
+      expect(err.message).toContain('injected worker crash');
+    } finally {
+      engine.injectFault(undefined);
+    }
+    const rows = await engine.sql('SELECT count(*) AS n FROM ns.facts').toArray();
+    expect(rows).toEqual([{ n: 120000 }]);
+  });
+});
