@@ -53,14 +53,15 @@ export class MemoryStore implements ObjectStore {
 
   async put(key: string, body: Body): Promise<void> {
     validateKey(key);
-    const bytes = await collectBody(body);
-    this.objects.set(key, entry(bytes));
+    // Copy into a plain Uint8Array: the caller may reuse its buffer, and a Node Buffer's
+    // `slice` returns a view, not a copy.
+    this.objects.set(key, entry(new Uint8Array(await collectBody(body))));
   }
 
   async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
     validateKey(key);
     if (this.objects.has(key)) return false;
-    this.objects.set(key, entry(body.slice()));
+    this.objects.set(key, entry(new Uint8Array(body)));
     return true;
   }
 

@@ -296,5 +296,6 @@ function clamp(v: number, size: number): number {
 
 function copyBuffer(b: Uint8Array): ArrayBuffer {
   if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) return b.buffer;
-  return b.slice().buffer as ArrayBuffer;
+  // `new Uint8Array(view)` copies; `Buffer#slice` would not (it returns a view of the pool).
+  return new Uint8Array(b).buffer as ArrayBuffer;
 }

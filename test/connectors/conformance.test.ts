@@ -189,3 +189,16 @@ describe('openObjectStore URIs', () => {
     await s3.close();
   });
 });
+
+describe('bodies given as Node Buffers', () => {
+  it('are stored as copies and read back as independent bytes', async () => {
+    const store = await openObjectStore(`memory://buffers-${Date.now()}`);
+    const pool = Buffer.from('0123456789abcdef');
+    const view = pool.subarray(4, 12);
+    await store.put('k', view);
+    view[0] = 0x21;
+    expect(dec.decode(await store.get('k'))).toBe('456789ab');
+    const part = await store.get('k', { offset: 2, length: 3 });
+    expect(part.byteOffset === 0 && part.buffer.byteLength === 3).toBe(true);
+  });
+});
