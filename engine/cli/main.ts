@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { isLakehouseError } from '../../connectors/index.js';
 import { UsageError } from './common.js';
 import { expireCommand, removeOrphansCommand, rollbackCommand, tableCommand } from './table-commands.js';
+import { runCommand, runsCommand } from './run-commands.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -25,6 +26,8 @@ export function buildProgram(): Command {
   program.addCommand(rollbackCommand());
   program.addCommand(expireCommand());
   program.addCommand(removeOrphansCommand());
+  program.addCommand(runCommand());
+  program.addCommand(runsCommand());
   program.addHelpText(
     'after',
     `

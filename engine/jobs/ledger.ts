@@ -81,6 +81,12 @@ export interface RunOwner {
   token: string;
 }
 
+export interface ClaimOwner {
+  host: string;
+  pid: number;
+  atMs: number;
+}
+
 export interface RunRecord {
   runId: string;
   version: number;
@@ -245,8 +251,17 @@ export class RunLedger {
   }
 
   /** Claims sequence `seq` of a key for a run; false if another submitter got it first. */
-  async claim(key: string, seq: number, runId: string): Promise<boolean> {
-    return this.store.putIfAbsent(`${this.keyDir(key)}c${pad(seq)}.json`, enc.encode(JSON.stringify({ key, runId })));
+  async claim(key: string, seq: number, runId: string, owner?: ClaimOwner): Promise<boolean> {
+    return this.store.putIfAbsent(`${this.keyDir(key)}c${pad(seq)}.json`, enc.encode(JSON.stringify({ key, runId, owner })));
+  }
+
+  async claimDoc(key: string, seq: number): Promise<{ key: string; runId: string; owner?: ClaimOwner } | undefined> {
+    try {
+      return JSON.parse(dec.decode(await this.store.get(`${this.keyDir(key)}c${pad(seq)}.json`))) as { key: string; runId: string; owner?: ClaimOwner };
+    } catch (err) {
+      if (err instanceof LakehouseError && err.code === 'NOT_FOUND') return undefined;
+      throw err;
+    }
   }
 }
 

@@ -1,0 +1,141 @@
+/**
+ * `lake run job.json` and `lake runs list|show|recover`: batch jobs from the command line.
+ * Progress: a bar on a TTY (cli-progress), plain state lines otherwise, nothing with --json.
+ */
+
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { Warehouse } from '../../catalog/index.js';
+import { LakehouseError } from '../../connectors/errors.js';
+import { Engine } from '../engine.js';
+import type { JobEngine } from '../jobs/engine-contract.js';
+import { RunLedger, type RunRecord } from '../jobs/ledger.js';
+import { recoverRuns } from '../jobs/recover.js';
+import { submitJob, type JobProgress } from '../jobs/runner.js';
+import { fmtTime, globals, printJson, printTable, UsageError, withCommonOptions } from './common.js';
+
+const STATES = ['PLANNED', 'INPUT_LOCKED', 'RUNNING', 'VALIDATING', 'COMMITTING', 'PUBLISHED'];
+
+function runSummary(r: RunRecord): Record<string, unknown> {
+  return {
+    runId: r.runId,
+    jobName: r.jobName,
+    state: r.state,
+    mode: r.mode,
+    idempotencyKey: r.idempotencyKey,
+    output: r.output,
+    inputs: r.inputs,
+    committedSnapshotId: r.committedSnapshotId ?? null,
+    createdAtMs: r.createdAtMs,
+    rowsRead: r.metrics.rowsRead,
+    rowsWritten: r.metrics.rowsWritten,
+    rowsQuarantined: r.metrics.rowsQuarantined,
+    error: r.error ?? null,
+  };
+}
+
+export function runCommand(): Command {
+  return withCommonOptions(new Command('run'))
+    .description('run a batch job from a JSON job spec (validated, ledgered, idempotent)')
+    .argument('<job.json>', 'job spec file ("-" for standard input)')
+    .option('--dry-run', 'stage and validate, publish nothing (overrides the spec mode)')
+    .option('--shadow', 'write to <table>__shadow_<run> instead of the production table')
+    .addHelpText(
+      'after',
+      `
+Example job.json:
+  { "name": "daily_revenue", "idempotencyKey": "daily_revenue-2026-11-23",
+    "sql": "INSERT OVERWRITE sales.daily SELECT order_date, region, sum(amount) AS revenue FROM sales.orders WHERE order_date = :day GROUP BY order_date, region",
+    "parameters": { "day": { "type": "date", "value": "2026-11-23" } },
+    "quality": [ { "rule": "not_null", "columns": ["region"], "severity": "fail-run" } ] }
+
+Example:
+  lake run job.json --warehouse s3://lake/wh`,
+    )
+    .action(async (file: string, opts: { dryRun?: boolean; shadow?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      let spec: Record<string, unknown>;
+      try {
+        spec = JSON.parse(readFileSync(file === '-' ? 0 : file, 'utf8')) as Record<string, unknown>;
+      } catch (err) {
+        throw new UsageError(`cannot read job spec ${file}: ${(err as Error).message}`);
+      }
+      if (opts.dryRun && opts.shadow) throw new UsageError('--dry-run and --shadow exclude each other');
+      if (opts.dryRun) spec['mode'] = 'dry-run';
+      if (opts.shadow) spec['mode'] = 'shadow';
+      const engine = await Engine.open({ warehouse: g.warehouse });
+      try {
+        const handle = await submitJob(engine as unknown as JobEngine, spec);
+        const tty = process.stderr.isTTY && !g.json;
+        const bar = tty ? new cliProgress.SingleBar({ format: 'run {runId} |{bar}| {state}', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+        bar?.start(STATES.length - 1, 0, { runId: handle.runId, state: 'PLANNED' });
+        handle.on('progress', (p: JobProgress) => {
+          if (bar) bar.update(Math.max(0, STATES.indexOf(p.state)), { state: p.state });
+          else if (!g.json) process.stderr.write(`run ${p.runId}: ${p.state}\n`);
+        });
+        const rec = await handle.settled();
+        bar?.stop();
+        if (g.json) printJson(runSummary(rec));
+        else {
+          process.stdout.write(`run ${rec.runId} ${rec.state}${handle.reused ? ' (idempotency key matched an existing run)' : ''}\n`);
+          if (rec.committedSnapshotId) process.stdout.write(`committed snapshot ${rec.committedSnapshotId} to ${rec.output?.table}\n`);
+          process.stdout.write(`rows read ${rec.metrics.rowsRead}, written ${rec.metrics.rowsWritten}, quarantined ${rec.metrics.rowsQuarantined}, rejected ${rec.metrics.rowsRejected}\n`);
+        }
+        if (rec.state === 'FAILED') throw new LakehouseError((rec.error?.code as never) ?? 'TASK_FAILED', rec.error?.message ?? 'run failed', { help: `Inspect it with \`lake runs show ${rec.runId}\`.` });
+      } finally {
+        await engine.close();
+      }
+    });
+}
+
+export function runsCommand(): Command {
+  const runs = new Command('runs').description('the run ledger: list, show and recover batch runs');
+  withCommonOptions(runs.command('list'))
+    .description('runs in the ledger, newest first')
+    .addHelpText('after', '\nExample:\n  lake runs list --json')
+    .action(async (_o, cmd: Command) => {
+      const wh = await Warehouse.open(globals(cmd).warehouse);
+      try {
+        const all = (await new RunLedger(wh.store).list()).sort((a, b) => b.createdAtMs - a.createdAtMs);
+        if (globals(cmd).json) return printJson(all.map(runSummary));
+        printTable(['run id', 'job', 'state', 'created', 'output', 'rows written', 'snapshot'], all.map((r) => [r.runId, r.jobName, r.state, fmtTime(r.createdAtMs), r.output?.table, r.metrics.rowsWritten, r.committedSnapshotId ?? '-']));
+      } finally {
+        await wh.close();
+      }
+    });
+  withCommonOptions(runs.command('show <runId>'))
+    .description('one run manifest: states, inputs, staged files, quality, reconciliation, metrics')
+    .addHelpText('after', '\nExample:\n  lake runs show run-20261123T101500-0a1b2c3d4e --json')
+    .action(async (runId: string, _o, cmd: Command) => {
+      const wh = await Warehouse.open(globals(cmd).warehouse);
+      try {
+        const r = await new RunLedger(wh.store).load(runId);
+        if (globals(cmd).json) return printJson(r);
+        process.stdout.write(`run ${r.runId} (${r.jobName}) ${r.state}\n`);
+        for (const t of r.transitions) process.stdout.write(`  ${fmtTime(t.atMs)}  ${t.state}\n`);
+        process.stdout.write(`inputs: ${Object.entries(r.inputs).map(([k, v]) => `${k}@${v ?? 'empty'}`).join(', ') || '(none)'}\n`);
+        process.stdout.write(`output: ${r.output?.table} (${r.output?.mode}); staged files: ${r.staged.length}; committed snapshot: ${r.committedSnapshotId ?? '-'}\n`);
+        if (r.error) process.stdout.write(`error: [${r.error.code}] ${r.error.message}\n`);
+      } finally {
+        await wh.close();
+      }
+    });
+  withCommonOptions(runs.command('recover'))
+    .description('settle runs whose process died: PUBLISHED if their commit happened, else FAILED (staged files cleaned)')
+    .option('--run <runId>', 'only this run')
+    .option('--lease <ms>', 'a run with no heartbeat for this long is presumed dead', '60000')
+    .addHelpText('after', '\nExample:\n  lake runs recover --json')
+    .action(async (opts: { run?: string; lease: string }, cmd: Command) => {
+      const wh = await Warehouse.open(globals(cmd).warehouse);
+      try {
+        const actions = await recoverRuns(wh, { runId: opts.run, leaseMs: Number(opts.lease) });
+        if (globals(cmd).json) return printJson(actions);
+        if (!actions.length) process.stdout.write('nothing to recover\n');
+        for (const a of actions) process.stdout.write(`${a.runId}: ${a.from} → ${a.to}${a.committedSnapshotId ? ` (snapshot ${a.committedSnapshotId})` : ''}\n`);
+      } finally {
+        await wh.close();
+      }
+    });
+  return runs;
+}
