@@ -3,10 +3,13 @@
  * dist/engine/exec/worker.js. Descriptors go in msgpackr-packed (their buffer transferred);
  * results come back as Arrow IPC buffers transferred by the worker.
  *
- * Concurrency contract: `run` may be called concurrently from any number of queries. Aborting a
- * task's signal removes it from the queue or, if it is running, terminates its worker thread
- * (piscina replaces the thread), so a cancelled query stops consuming CPU at once. A worker that
- * crashes fails only the task it was running, with the worker's error; the pool recovers.
+ * Concurrency contract: `run` may be called concurrently from any number of queries.
+ * Cancellation is cooperative: each task carries a shared one-word flag that the worker checks
+ * between batches, and aborting sets it and rejects the caller at once. A cancelled task's
+ * thread finishes its current batch and returns (within milliseconds), instead of being
+ * terminated: terminating threads through piscina's own `signal` raced with results already in
+ * flight ("Unexpected message from Worker", an uncaught exception in the coordinator). A worker
+ * that crashes fails only the task it was running, with the worker's error; the pool recovers.
  */
 
 import { availableParallelism } from 'node:os';
@@ -53,14 +56,30 @@ export class WorkerPool {
     const packed = new Uint8Array(pack(fragment));
     let reply: WorkerReply;
     const sentAt = performance.timeOrigin + performance.now();
+    if (signal.aborted) throw new LakehouseError('CANCELLED', 'query cancelled', { cause: signal.reason });
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        Atomics.store(cancel, 0, 1);
+        reject(new LakehouseError('CANCELLED', 'query cancelled', { cause: signal.reason }));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => undefined);
+    const task = this.pool.run({ packed, cancel }, { transferList: [packed.buffer] }) as Promise<WorkerReply>;
+    // A cancelled task still settles later; its outcome is no longer anyone's business.
+    task.catch(() => undefined);
     try {
-      reply = (await this.pool.run({ packed }, { signal, transferList: [packed.buffer] })) as WorkerReply;
+      reply = await Promise.race([task, aborted]);
     } catch (err) {
       if (signal.aborted) throw new LakehouseError('CANCELLED', 'query cancelled', { cause: signal.reason });
       throw new LakehouseError('TASK_FAILED', `a worker failed while running a task: ${(err as Error)?.message ?? String(err)}`, {
         cause: err,
         help: 'The query was stopped; the worker pool has replaced the failed thread and can run new queries.',
       });
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
     }
     if (!reply.ok) {
       const e = reply.error!;

@@ -19,24 +19,44 @@ export interface WorkerReply {
   error?: { code?: string; message: string; help?: string; name?: string; stack?: string };
 }
 
-export default async function runTask(input: { packed: Uint8Array; signal?: unknown }): Promise<unknown> {
+/** An AbortSignal driven by the coordinator's shared cancel flag, checked where tasks check `aborted`. */
+function flagSignal(flag: Int32Array | undefined): AbortSignal | undefined {
+  if (!flag) return undefined;
+  const controller = new AbortController();
+  const timer = setInterval(() => {
+    if (Atomics.load(flag, 0) === 1) {
+      controller.abort();
+      clearInterval(timer);
+    }
+  }, 5);
+  timer.unref();
+  const signal = controller.signal;
+  Object.defineProperty(signal, 'aborted', { get: () => Atomics.load(flag, 0) === 1 || controller.signal.reason !== undefined });
+  (signal as AbortSignal & { dispose?: () => void }).dispose = () => clearInterval(timer);
+  return signal;
+}
+
+export default async function runTask(input: { packed: Uint8Array; cancel?: Int32Array }): Promise<unknown> {
   const startedAt = performance.timeOrigin + performance.now();
   const fragment = unpack(input.packed) as Fragment & { fault?: string };
+  const signal = flagSignal(input.cancel);
   try {
     if (fragment.fault === 'crash') {
       // Fault injection for tests: the thread dies as if it had hit a fatal error.
       setImmediate(() => { throw new Error('injected worker crash'); });
       await new Promise(() => undefined);
     }
-    const res = await runFragment(fragment);
+    const res = await runFragment(fragment, signal);
     const t0 = performance.now();
     const buffers = res.chunks.map((c, i) => chunkToIPC(c, res.types[i]!));
+    (signal as (AbortSignal & { dispose?: () => void }) | undefined)?.dispose?.();
     const reply: WorkerReply = { ok: true, buffers, stats: { ...res.stats, encodeMs: performance.now() - t0, startedAt, endedAt: performance.timeOrigin + performance.now() } };
     return Piscina.move({
       get [Piscina.transferableSymbol]() { return [...new Set(buffers.map((b) => b.buffer))]; },
       get [Piscina.valueSymbol]() { return reply; },
     } as never);
   } catch (err) {
+    (signal as (AbortSignal & { dispose?: () => void }) | undefined)?.dispose?.();
     const e = err as Error & { code?: string; help?: string };
     const reply: WorkerReply = {
       ok: false,
