@@ -1,14 +1,18 @@
 /**
  * Timing helpers for benchmark scripts: warm-up runs, then N measured runs, reported as median
- * with min/max. Peak RSS is sampled from `process.resourceUsage().maxRSS` (kernel's high-water
- * mark for this process), which includes WASM memory that `process.memoryUsage().heapUsed` misses.
+ * with min/max. Peak RSS is the kernel's high-water mark for this process (`peakRssMiB`), which
+ * includes WASM memory and worker threads that `process.memoryUsage().heapUsed` misses.
  */
+
+import { readFileSync } from 'node:fs';
 
 export interface Timing {
   runs: number[];
   medianMs: number;
   minMs: number;
   maxMs: number;
+  /** The warm-up alone exceeded the budget and is the only (cold) measurement. */
+  warmupCounted?: boolean;
 }
 
 export interface MeasureOptions {
@@ -16,23 +20,45 @@ export interface MeasureOptions {
   runs?: number;
   /** Called before each run (not timed), e.g. to drop caches or reset a table. */
   before?: () => Promise<void> | void;
+  /**
+   * Stop early once the runs so far took this long: a warm-up over budget becomes the only
+   * measured run, and no further runs start after the budget is spent (at least one run).
+   */
+  budgetMs?: number;
 }
 
 export async function measure(fn: () => Promise<unknown> | unknown, opts: MeasureOptions = {}): Promise<Timing> {
   const warmup = opts.warmup ?? 1;
   const n = Math.max(1, opts.runs ?? 3);
-  for (let i = 0; i < warmup; i++) {
-    await opts.before?.();
-    await fn();
-  }
-  const runs: number[] = [];
-  for (let i = 0; i < n; i++) {
+  const budget = opts.budgetMs ?? Number.POSITIVE_INFINITY;
+  let spent = 0;
+  const timed = async (): Promise<number> => {
     await opts.before?.();
     const t0 = performance.now();
     await fn();
-    runs.push(performance.now() - t0);
+    const ms = performance.now() - t0;
+    spent += ms;
+    return ms;
+  };
+  for (let i = 0; i < warmup; i++) {
+    const ms = await timed();
+    if (spent >= budget) return { ...summarize([ms]), warmupCounted: true };
+  }
+  const runs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    runs.push(await timed());
+    if (spent >= budget) break;
   }
   return summarize(runs);
+}
+
+/** Like `measure`, and also returns the value of the last measured run (for result checks). */
+export async function measureWithResult<T>(fn: () => Promise<T>, opts: MeasureOptions = {}): Promise<Timing & { result: T }> {
+  let result: T | undefined;
+  const timing = await measure(async () => {
+    result = await fn();
+  }, opts);
+  return { ...timing, result: result as T };
 }
 
 export function summarize(runs: number[]): Timing {
@@ -42,8 +68,18 @@ export function summarize(runs: number[]): Timing {
   return { runs, medianMs: median, minMs: sorted[0]!, maxMs: sorted[sorted.length - 1]! };
 }
 
-/** Peak resident set size of this process so far, in MiB. */
+/**
+ * Peak resident set size of this process so far, in MiB. On Linux this is `VmHWM` from
+ * /proc/self/status: getrusage's maxRSS survives fork + exec, so a child spawned by a large parent
+ * would report the parent's peak.
+ */
 export function peakRssMiB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux: fall through
+  }
   return process.resourceUsage().maxRSS / 1024;
 }
 

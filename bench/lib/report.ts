@@ -15,9 +15,17 @@ export interface BenchResult {
   /** For scale suites: the scale factor this point belongs to. */
   scale?: number;
   peakRssMiB?: number;
+  /** Measured runs behind the median (after warm-up). */
+  runs?: number;
   /** Whether this engine's answer matched the reference. */
   correct?: boolean;
+  /** Why the answer was judged wrong (with `correct: false`). */
+  mismatch?: string;
+  /** The engine failed or is unavailable for this suite: no timing. */
+  error?: string;
   note?: string;
+  /** Suite-specific numbers (commits/s, retries, p99, …) kept in the JSON. */
+  extra?: Record<string, number | string>;
 }
 
 const COLORS: Record<string, string> = {
@@ -36,20 +44,30 @@ function esc(s: string): string {
 }
 
 export function markdownTable(results: BenchResult[], reference = 'duckdb'): string {
-  const lines = ['| suite | engine | median | min … max | rows/s | MB/s | vs ' + reference + ' | check |', '|---|---|---:|---:|---:|---:|---:|---|'];
+  const lines = [`| suite | engine | median | min … max | runs | rows/s | MB/s | vs ${reference} | peak RSS | check |`, '|---|---|---:|---:|---:|---:|---:|---:|---:|---|'];
   for (const r of results) {
-    const ref = results.find((x) => x.suite === r.suite && x.engine === reference && x.scale === r.scale);
-    const ratio = ref && ref.medianMs > 0 ? `${(r.medianMs / ref.medianMs).toFixed(2)}×` : '—';
+    const suite = r.scale !== undefined ? `${r.suite} (SF ${r.scale})` : r.suite;
+    if (r.error !== undefined) {
+      lines.push(`| ${suite} | ${r.engine} | — | — | — | — | — | — | — | ${r.error.startsWith('not available') ? 'n/a' : 'ERROR'}: ${r.error.replace(/\|/g, '\\|')} |`);
+      continue;
+    }
+    const ref = results.find((x) => x.suite === r.suite && x.engine === reference && x.scale === r.scale && x.error === undefined);
+    // A wrong answer gets no ratio: it is not a fast answer.
+    const ratio = r.correct !== false && ref && ref.correct !== false && ref.medianMs > 0 ? `${(r.medianMs / ref.medianMs).toFixed(2)}×` : '—';
     const secs = r.medianMs / 1000;
     const rowsPerSec = r.rows ? fmtCount(r.rows / secs) : '—';
     const mbPerSec = r.bytes ? (r.bytes / 1048576 / secs).toFixed(1) : '—';
+    const rss = r.peakRssMiB !== undefined ? `${r.peakRssMiB.toFixed(0)} MiB` : '—';
     const check = r.correct === undefined ? '—' : r.correct ? 'ok' : 'MISMATCH';
-    const suite = r.scale !== undefined ? `${r.suite} (SF ${r.scale})` : r.suite;
     lines.push(
-      `| ${suite} | ${r.engine} | ${(r.medianMs / 1000).toFixed(3)} s | ${(r.minMs / 1000).toFixed(3)} … ${(r.maxMs / 1000).toFixed(3)} | ${rowsPerSec} | ${mbPerSec} | ${ratio} | ${check} |`,
+      `| ${suite} | ${r.engine} | ${fmtSecs(r.medianMs)} | ${fmtSecs(r.minMs)} … ${fmtSecs(r.maxMs)} | ${r.runs ?? '—'} | ${rowsPerSec} | ${mbPerSec} | ${ratio} | ${rss} | ${check} |`,
     );
   }
   return lines.join('\n');
+}
+
+function fmtSecs(ms: number): string {
+  return ms < 10 ? `${(ms / 1000).toFixed(4)} s` : `${(ms / 1000).toFixed(3)} s`;
 }
 
 function fmtCount(n: number): string {
@@ -58,9 +76,10 @@ function fmtCount(n: number): string {
 
 /** Grouped horizontal bars (one group per suite, one bar per engine) + a scale line chart. */
 export function svgChart(results: BenchResult[], title: string): string {
-  const bars = results.filter((r) => r.scale === undefined);
-  const scaled = results.filter((r) => r.scale !== undefined);
-  const engines = [...new Set(results.map((r) => r.engine))];
+  const ok = results.filter((r) => r.error === undefined && Number.isFinite(r.medianMs));
+  const bars = ok.filter((r) => r.scale === undefined && r.extra?.['chart'] !== 'none');
+  const scaled = ok.filter((r) => r.scale !== undefined);
+  const engines = [...new Set(ok.map((r) => r.engine))];
   const suites = [...new Set(bars.map((r) => r.suite))];
   const width = 900;
   const labelW = 230;
