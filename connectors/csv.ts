@@ -8,7 +8,7 @@
  */
 
 import { once } from 'node:events';
-import { parse, type CastingContext } from 'csv-parse';
+import { parse } from 'csv-parse';
 import type * as arrow from 'apache-arrow';
 import { LakehouseError, isLakehouseError } from './errors.js';
 import type { Schema } from './iceberg-types.js';
@@ -43,25 +43,61 @@ interface CsvRecord {
   line: number;
 }
 
+/**
+ * Which fields of a raw record were quoted. Only called for records that hold a null token,
+ * to tell `""` (an empty string) from an empty field (null) without csv-parse's per-field
+ * `cast` callback, which was measured to make parsing ten times slower (12k vs 104k rows/s).
+ */
+function quotedFields(raw: string, delimiter: string, quote: string, escape: string): boolean[] {
+  const out: boolean[] = [];
+  let i = 0;
+  const n = raw.replace(/\r?\n$/, '').length;
+  for (;;) {
+    if (raw.startsWith(quote, i)) {
+      out.push(true);
+      i += quote.length;
+      while (i < n) {
+        if (raw.startsWith(escape, i) && raw.startsWith(quote, i + escape.length) && escape !== quote) {
+          i += escape.length + quote.length;
+        } else if (raw.startsWith(quote, i)) {
+          if (escape === quote && raw.startsWith(quote, i + quote.length)) i += 2 * quote.length;
+          else {
+            i += quote.length;
+            break;
+          }
+        } else i++;
+      }
+    } else out.push(false);
+    const next = raw.indexOf(delimiter, i);
+    if (next < 0 || next >= n) break;
+    i = next + delimiter.length;
+  }
+  return out;
+}
+
 /** Streams the records of a CSV object (header included) with their line numbers. */
 async function* csvRecords(store: ObjectStore, key: string, options: CsvOptions, bad: BadRecords): AsyncGenerator<CsvRecord> {
   const nulls = new Set(options.nullValues ?? ['']);
+  const delimiter = options.delimiter ?? ',';
+  const quote = options.quote ?? '"';
+  const escape = options.escape ?? '"';
   const skipped: { line: number; reason: string }[] = [];
   const parser = parse({
-    delimiter: options.delimiter ?? ',',
-    quote: options.quote ?? '"',
-    escape: options.escape ?? '"',
+    delimiter,
+    quote,
+    escape,
     ...(options.comment ? { comment: options.comment } : {}),
     bom: true,
     relax_column_count: true,
     skip_empty_lines: true,
-    info: true,
+    raw: true,
     skip_records_with_error: options.errors === 'collect',
-    on_skip: (err) => {
+    on_skip: (err: Error | undefined) => {
       skipped.push({ line: (err as { lines?: number } | undefined)?.lines ?? 0, reason: err?.message ?? 'unparsable record' });
       return undefined;
     },
-    cast: (value: string, ctx: CastingContext) => (!ctx.quoting && nulls.has(value) ? (NULL as unknown as string) : value),
+    // With `raw`, csv-parse hands on_record `{ record, raw }`; keep both plus the line number.
+    on_record: ((rec: { record: string[]; raw: string }, ctx: { lines: number }) => ({ fields: rec.record, raw: rec.raw, line: ctx.lines })) as never,
   });
   const pump = (async () => {
     try {
@@ -74,12 +110,18 @@ async function* csvRecords(store: ObjectStore, key: string, options: CsvOptions,
     }
   })();
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: (string | typeof NULL)[]; info: { lines: number } }>) {
+    for await (const out of parser as AsyncIterable<{ fields: string[]; raw: string; line: number }>) {
       while (skipped.length) {
         const s = skipped.shift()!;
         bad.report(s.line, s.reason);
       }
-      yield { values: record, line: info.lines };
+      const { fields, line } = out;
+      let values: (string | typeof NULL)[] = fields;
+      if (fields.some((v) => nulls.has(v))) {
+        const quoted = quotedFields(out.raw, delimiter, quote, escape);
+        values = fields.map((v, k) => (nulls.has(v) && !quoted[k] ? NULL : v));
+      }
+      yield { values, line };
     }
     for (const s of skipped.splice(0)) bad.report(s.line, s.reason);
   } catch (err) {
