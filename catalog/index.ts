@@ -23,7 +23,7 @@ export { Warehouse, parseIdentifier, validateName, openTableAt, loadStaticTable 
 export type { CreateTableOptions, RegisterOptions } from './warehouse.js';
 export { planScan, resolveSnapshot } from './scan-plan.js';
 export type { ScanOptions, ScanPlan, FileScanTask, DeleteFileRef } from './scan-plan.js';
-export { readTable } from './table-read.js';
-export type { ReadOptions } from './table-read.js';
+export { readTable, readDataFile, DeleteCache, dataFileSlice, deleteFileSource } from './table-read.js';
+export type { ReadOptions, DataFileSlice, DeleteFileSource } from './table-read.js';
 export { rollbackTo, rollbackToTime, setCurrentSnapshot, expireSnapshots, removeOrphanFiles, ORPHAN_MIN_AGE_MS } from './maintenance.js';
 export type { RollbackResult, ExpireOptions, ExpireResult, OrphanOptions, OrphanResult } from './maintenance.js';

@@ -5,6 +5,9 @@
  * rows removed by position deletes (file path + row position) and equality deletes (rows whose
  * equality-field values match a delete row). Files are read one after another, in plan order;
  * batches stream (one data file's deletes are held in memory at a time).
+ *
+ * `readDataFile` (one file, plain-data descriptor) and `DeleteCache` are exported for the query
+ * engine, whose worker threads read catalog tables file by file with the same semantics.
  */
 
 import * as arrow from 'apache-arrow';
@@ -35,10 +38,45 @@ export async function readTable(state: TableState, options: ReadOptions = {}): P
   const deletes = new DeleteCache(store);
   async function* gen(): AsyncGenerator<arrow.RecordBatch> {
     for (const task of plan.tasks) {
-      yield* readTask(store, task, fields, deletes, options);
+      yield* readDataFile(store, dataFileSlice(task), fields, deletes, options);
     }
   }
   return { plan, batches: gen() };
+}
+
+/**
+ * A delete file as plain data (no Maps), so that a scan task can cross to a worker thread.
+ * `content` 1 = position deletes, 2 = equality deletes.
+ */
+export interface DeleteFileSource {
+  key: string;
+  content: number;
+  filePath: string;
+  fileSizeInBytes: number;
+  equalityIds?: number[];
+}
+
+/** One data file to read (optionally only some row groups) with the delete files that apply to it. Plain data. */
+export interface DataFileSlice {
+  key: string;
+  /** The data file's location as recorded in the manifest (position deletes reference it). */
+  filePath: string;
+  fileSizeInBytes: number;
+  /** Row groups to read (indices); default all. Position deletes still use file-wide row positions. */
+  rowGroups?: number[];
+  deletes: DeleteFileSource[];
+}
+
+export function deleteFileSource(d: DeleteFileRef): DeleteFileSource {
+  const out: DeleteFileSource = { key: d.key, content: d.file.content, filePath: d.file.filePath, fileSizeInBytes: d.file.fileSizeInBytes };
+  if (d.file.equalityIds) out.equalityIds = [...d.file.equalityIds];
+  return out;
+}
+
+export function dataFileSlice(task: FileScanTask, rowGroups?: number[]): DataFileSlice {
+  const out: DataFileSlice = { key: task.key, filePath: task.file.filePath, fileSizeInBytes: task.file.fileSizeInBytes, deletes: task.deletes.map(deleteFileSource) };
+  if (rowGroups) out.rowGroups = rowGroups;
+  return out;
 }
 
 function projectFields(schema: Schema, columns: string[] | undefined): NestedField[] {
@@ -62,44 +100,70 @@ function columnsById(md: ParquetFileMetadata, schemaFields: NestedField[]): Map<
   return out;
 }
 
-async function* readTask(store: ObjectStore, task: FileScanTask, fields: NestedField[], cache: DeleteCache, options: ReadOptions): AsyncGenerator<arrow.RecordBatch> {
-  const meta = await readParquetMetadata(store, task.key, { fileSize: task.file.fileSizeInBytes });
+/**
+ * Streams one data file's rows conformed to `fields` (renamed by field id, missing columns as
+ * nulls, promoted types widened), with position and equality deletes applied. Row groups are read
+ * one at a time when a subset is selected, so position deletes keep their file-wide positions.
+ */
+export async function* readDataFile(
+  store: ObjectStore,
+  slice: DataFileSlice,
+  fields: NestedField[],
+  cache: DeleteCache,
+  options: { batchSize?: number | undefined; signal?: AbortSignal | undefined } = {},
+): AsyncGenerator<arrow.RecordBatch> {
+  const meta = await readParquetMetadata(store, slice.key, { fileSize: slice.fileSizeInBytes });
   const byId = columnsById(meta, fields);
   const posDeletes = new Set<number>();
   const eqSets: Array<{ ids: number[]; keys: Set<string> }> = [];
-  for (const d of task.deletes) {
-    if (d.file.content === 1) for (const p of await cache.positions(d, task.file.filePath)) posDeletes.add(p);
-    else eqSets.push({ ids: d.file.equalityIds ?? [], keys: await cache.equalityKeys(d, fields) });
+  for (const d of slice.deletes) {
+    if (d.content === 1) for (const p of await cache.positions(d, slice.filePath)) posDeletes.add(p);
+    else eqSets.push({ ids: d.equalityIds ?? [], keys: await cache.equalityKeys(d) });
   }
   const eqIds = [...new Set(eqSets.flatMap((e) => e.ids))];
   const wanted = [...new Set([...fields.map((f) => f.id), ...eqIds])].filter((id) => byId.has(id));
   const names = wanted.map((id) => byId.get(id)!);
-  let row = 0;
-  for await (const batch of readParquet(store, task.key, { columns: names, batchSize: options.batchSize, signal: options.signal, fileSize: task.file.fileSizeInBytes })) {
-    const n = batch.numRows;
-    const start = row;
-    row += n;
-    let keep: Uint8Array | undefined;
-    if (posDeletes.size > 0 || eqSets.length > 0) {
-      keep = new Uint8Array(n).fill(1);
-      for (let i = 0; i < n; i++) if (posDeletes.has(start + i)) keep[i] = 0;
-      for (const eq of eqSets) {
-        const vecs = eq.ids.map((id) => (byId.has(id) ? batch.getChild(byId.get(id)!) : null));
-        for (let i = 0; i < n; i++) if (keep[i] && eq.keys.has(rowKey(vecs, i))) keep[i] = 0;
+  const starts: number[] = [];
+  let acc = 0;
+  for (const rg of meta.rowGroups) {
+    starts[rg.index] = acc;
+    acc += rg.numRows;
+  }
+  const ranges: Array<{ rowGroups?: number[]; start: number }> = slice.rowGroups
+    ? slice.rowGroups.map((rg) => ({ rowGroups: [rg], start: starts[rg] ?? 0 }))
+    : [{ start: 0 }];
+  for (const range of ranges) {
+    let row = range.start;
+    const batches = readParquet(store, slice.key, {
+      columns: names, batchSize: options.batchSize, signal: options.signal, fileSize: slice.fileSizeInBytes,
+      ...(range.rowGroups ? { rowGroups: range.rowGroups } : {}),
+    });
+    for await (const batch of batches) {
+      const n = batch.numRows;
+      const start = row;
+      row += n;
+      let keep: Uint8Array | undefined;
+      if (posDeletes.size > 0 || eqSets.length > 0) {
+        keep = new Uint8Array(n).fill(1);
+        for (let i = 0; i < n; i++) if (posDeletes.has(start + i)) keep[i] = 0;
+        for (const eq of eqSets) {
+          const vecs = eq.ids.map((id) => (byId.has(id) ? batch.getChild(byId.get(id)!) : null));
+          for (let i = 0; i < n; i++) if (keep[i] && eq.keys.has(rowKey(vecs, i))) keep[i] = 0;
+        }
       }
-    }
-    const out = conform(batch, fields, byId, n);
-    if (!keep) {
-      if (n > 0) yield out;
-      continue;
-    }
-    // Yield the kept runs as zero-copy slices.
-    let i = 0;
-    while (i < n) {
-      while (i < n && !keep[i]) i++;
-      const s = i;
-      while (i < n && keep[i]) i++;
-      if (i > s) yield out.slice(s, i);
+      const out = conform(batch, fields, byId, n);
+      if (!keep) {
+        if (n > 0) yield out;
+        continue;
+      }
+      // Yield the kept runs as zero-copy slices.
+      let i = 0;
+      while (i < n) {
+        while (i < n && !keep[i]) i++;
+        const s = i;
+        while (i < n && keep[i]) i++;
+        if (i > s) yield out.slice(s, i);
+      }
     }
   }
 }
@@ -161,13 +225,13 @@ function keyPart(v: unknown): string {
   return typeof v + String(v);
 }
 
-/** Loads each delete file once per read. */
-class DeleteCache {
+/** Loads each delete file once per read (or, in the engine, once per worker thread and task). */
+export class DeleteCache {
   private readonly pos = new Map<string, Promise<Map<string, number[]>>>();
   private readonly eq = new Map<string, Promise<Set<string>>>();
   constructor(private readonly store: ObjectStore) {}
 
-  async positions(d: DeleteFileRef, dataPath: string): Promise<number[]> {
+  async positions(d: DeleteFileSource, dataPath: string): Promise<number[]> {
     let p = this.pos.get(d.key);
     if (!p) {
       p = this.loadPositions(d);
@@ -176,13 +240,13 @@ class DeleteCache {
     return (await p).get(dataPath) ?? [];
   }
 
-  private async loadPositions(d: DeleteFileRef): Promise<Map<string, number[]>> {
-    const meta = await readParquetMetadata(this.store, d.key, { fileSize: d.file.fileSizeInBytes });
+  private async loadPositions(d: DeleteFileSource): Promise<Map<string, number[]>> {
+    const meta = await readParquetMetadata(this.store, d.key, { fileSize: d.fileSizeInBytes });
     const byId = new Map(meta.columns.map((c) => [c.fieldId, c.name]));
     const pathCol = byId.get(POS_FILE_PATH) ?? 'file_path';
     const posCol = byId.get(POS_POS) ?? 'pos';
     const out = new Map<string, number[]>();
-    for await (const b of readParquet(this.store, d.key, { columns: [pathCol, posCol], fileSize: d.file.fileSizeInBytes })) {
+    for await (const b of readParquet(this.store, d.key, { columns: [pathCol, posCol], fileSize: d.fileSizeInBytes })) {
       const pv = b.getChild(pathCol)!;
       const ov = b.getChild(posCol)!;
       for (let i = 0; i < b.numRows; i++) {
@@ -196,7 +260,7 @@ class DeleteCache {
     return out;
   }
 
-  async equalityKeys(d: DeleteFileRef, _fields: NestedField[]): Promise<Set<string>> {
+  async equalityKeys(d: DeleteFileSource): Promise<Set<string>> {
     let p = this.eq.get(d.key);
     if (!p) {
       p = this.loadEquality(d);
@@ -205,17 +269,17 @@ class DeleteCache {
     return p;
   }
 
-  private async loadEquality(d: DeleteFileRef): Promise<Set<string>> {
-    const ids = d.file.equalityIds ?? [];
-    if (ids.length === 0) throw new LakehouseError('INVALID_METADATA', `equality delete file ${d.file.filePath} lists no equality_ids`);
-    const meta = await readParquetMetadata(this.store, d.key, { fileSize: d.file.fileSizeInBytes });
+  private async loadEquality(d: DeleteFileSource): Promise<Set<string>> {
+    const ids = d.equalityIds ?? [];
+    if (ids.length === 0) throw new LakehouseError('INVALID_METADATA', `equality delete file ${d.filePath} lists no equality_ids`);
+    const meta = await readParquetMetadata(this.store, d.key, { fileSize: d.fileSizeInBytes });
     const names = ids.map((id) => {
       const c = meta.columns.find((x) => x.fieldId === id);
-      if (!c) throw new LakehouseError('INVALID_METADATA', `equality delete file ${d.file.filePath} has no column with field id ${id}`);
+      if (!c) throw new LakehouseError('INVALID_METADATA', `equality delete file ${d.filePath} has no column with field id ${id}`);
       return c.name;
     });
     const keys = new Set<string>();
-    for await (const b of readParquet(this.store, d.key, { columns: [...new Set(names)], fileSize: d.file.fileSizeInBytes })) {
+    for await (const b of readParquet(this.store, d.key, { columns: [...new Set(names)], fileSize: d.fileSizeInBytes })) {
       const vecs = names.map((nm) => b.getChild(nm));
       for (let i = 0; i < b.numRows; i++) keys.add(rowKey(vecs, i));
     }

@@ -151,8 +151,32 @@ export async function readParquetFooter(store: ObjectStore, key: string, fileSiz
     tailOffset = start;
   }
   const footerBytes = tail.subarray(tail.byteLength - 8 - footerLength, tail.byteLength - 8);
+  const cacheKey = `${store.uri}\u0000${key}`;
+  const hit = decoded.get(cacheKey);
+  if (hit && hit.fileSize === size && equalBytes(hit.footer, footerBytes)) {
+    decoded.delete(cacheKey);
+    decoded.set(cacheKey, hit);
+    return { metadata: hit.metadata, tail, tailOffset };
+  }
   const metadata = decodeFooter(store, key, footerBytes, size);
+  decoded.set(cacheKey, { fileSize: size, footer: footerBytes.slice(), metadata });
+  while (decoded.size > DECODED_CACHE_ENTRIES) decoded.delete(decoded.keys().next().value!);
   return { metadata, tail, tailOffset };
+}
+
+/**
+ * Decoded footers of recently read objects (per thread, LRU). A scan reads the same file's
+ * footer once per task; decoding it (Thrift plus statistics) costs ~10 ms for a wide file with
+ * many row groups, while the one ranged read is needed anyway (parquet-wasm is served from it).
+ * An entry is reused only when the object's size and every footer byte are unchanged, so an
+ * object rewritten in place is decoded afresh. Reused metadata objects are shared: callers treat
+ * `ParquetFileMetadata` as read-only.
+ */
+const decoded = new Map<string, { fileSize: number; footer: Uint8Array; metadata: ParquetFileMetadata }>();
+const DECODED_CACHE_ENTRIES = 32;
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
 }
 
 /** Decodes and validates footer bytes (the Thrift FileMetaData, without length and magic). */

@@ -81,8 +81,14 @@ async function* readBatches(store: ObjectStore, key: string, options: ParquetRea
     } catch (err) {
       throw source.translate(err, 'the footer could not be parsed by the Parquet decoder');
     }
-    for (const g of groups) {
+    for (let gi = 0; gi < groups.length; gi++) {
+      const g = groups[gi]!;
       checkAbort(options.signal);
+      // Read ahead: this row group's and the next one's column chunks are requested now, so
+      // the next group's I/O overlaps this group's decode instead of stalling the thread.
+      const ranges = chunkRanges(g, names);
+      source.prefetch(ranges);
+      if (gi + 1 < groups.length) source.prefetch(chunkRanges(groups[gi + 1]!, names));
       let table: arrow.Table;
       try {
         const wt = await Promise.race([pf.read({ columns: names, rowGroups: [g.index], batchSize }), wasm.trapped]);
@@ -93,6 +99,7 @@ async function* readBatches(store: ObjectStore, key: string, options: ParquetRea
       if (table.numRows !== g.numRows) {
         throw corrupt(store, key, `row group ${g.index} decoded to ${table.numRows} rows, the footer says ${g.numRows}`);
       }
+      source.release(ranges);
       const schema = orderedSchema(table.schema, names);
       for (const batch of table.batches) yield reorder(batch, schema);
     }
@@ -114,6 +121,25 @@ function copyOut(wasm: ParquetWasm, wt: pw.Table): arrow.Table {
   } finally {
     ffi.free();
   }
+}
+
+/**
+ * Chunks closer than this are fetched as one range. Zero: only adjacent chunks merge (as
+ * parquet-wasm merges its own requests), so a projection never reads unprojected bytes.
+ */
+const COALESCE_GAP = 0;
+
+/** Byte ranges of the projected column chunks of a row group, sorted and coalesced. */
+function chunkRanges(g: RowGroupStats, names: string[]): Array<[number, number]> {
+  const spans = names.map((n) => g.columns.get(n)).filter((c) => c !== undefined).map((c) => [c.offset, c.offset + c.length] as [number, number]);
+  spans.sort((a, b) => a[0] - b[0]);
+  const out: Array<[number, number]> = [];
+  for (const sp of spans) {
+    const last = out[out.length - 1];
+    if (last && sp[0] - last[1] <= COALESCE_GAP) last[1] = Math.max(last[1], sp[1]);
+    else out.push([sp[0], sp[1]]);
+  }
+  return out;
 }
 
 function resolveProjection(md: ParquetFileMetadata, options: ParquetReadOptions): string[] {
@@ -206,6 +232,8 @@ function checkAbort(signal: AbortSignal | undefined): void {
 class StoreBlob {
   readonly type = '';
   private storeError: unknown;
+  /** Read-ahead ranges (root only): parquet-wasm's reads that fall inside one are served from it. */
+  private ahead: Array<{ start: number; end: number; data: Promise<Uint8Array> }> = [];
 
   constructor(
     private readonly store: ObjectStore,
@@ -254,13 +282,40 @@ class StoreBlob {
     };
   }
 
+  /** Starts reading `[start, end)` ranges not already read ahead (root blob). */
+  prefetch(ranges: Array<[number, number]>): void {
+    for (const [start, end] of ranges) {
+      if (start >= this.footer.tailOffset || this.ahead.some((r) => r.start <= start && end <= r.end)) continue;
+      if (this.signal?.aborted) return;
+      const data = this.store.get(this.key, { offset: start, length: end - start }).then((bytes) => {
+        if (bytes.byteLength !== end - start) {
+          throw corrupt(this.store, this.key, `expected ${end - start} bytes at offset ${start}, got ${bytes.byteLength}`);
+        }
+        return bytes;
+      });
+      data.catch(() => undefined); // surfaces when a read needs it; unused ranges must not go unhandled
+      this.ahead.push({ start, end, data });
+    }
+  }
+
+  /** Forgets the read-ahead ranges of a decoded row group. */
+  release(ranges: Array<[number, number]>): void {
+    this.ahead = this.ahead.filter((r) => !ranges.some(([a, b]) => r.start === a && r.end === b));
+  }
+
   private async fetch(): Promise<ArrayBuffer> {
     const { tail, tailOffset } = this.footer;
     if (this.start >= tailOffset) {
       return copyBuffer(tail.subarray(this.start - tailOffset, this.end - tailOffset));
     }
+    const root = this.root ?? this;
+    const hit = root.ahead.find((r) => r.start <= this.start && this.end <= r.end);
     try {
       checkAbort(this.signal);
+      if (hit) {
+        const bytes = await hit.data;
+        return copyBuffer(bytes.subarray(this.start - hit.start, this.end - hit.start));
+      }
       const bytes = await this.store.get(this.key, { offset: this.start, length: this.size });
       if (bytes.byteLength !== this.size) {
         throw corrupt(this.store, this.key, `expected ${this.size} bytes at offset ${this.start}, got ${bytes.byteLength}`);

@@ -16,9 +16,15 @@ import type { PlanNode } from './plan/logical.js';
 import type { Schema } from './plan/types.js';
 import { simpleQuery, type UExpr, type UFrom, type UQuery, type USelect, type USelectItem } from './plan/unbound.js';
 
+/** Per-query options that travel with a DataFrame (and the frames derived from it). */
+export interface QueryContext {
+  /** Catalog tables pinned to snapshots (`{ 'ns.t': { snapshotId } }`), as batch jobs lock their inputs. */
+  inputs?: Record<string, { snapshotId: string }>;
+}
+
 /** What a DataFrame needs from its engine (implemented by Engine). */
 export interface QueryRunner {
-  plan(query: UQuery, sql: string | undefined): Promise<PlanNode>;
+  plan(query: UQuery, sql: string | undefined, context: QueryContext): Promise<PlanNode>;
   execute(plan: PlanNode, signal: AbortSignal | undefined, stats: (s: QueryStats) => void): AsyncGenerator<Chunk>;
 }
 
@@ -32,11 +38,16 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
   /** Statistics of the last completed run (tasks, rows scanned, time per phase). */
   lastStats: QueryStats | undefined;
 
-  constructor(private readonly runner: QueryRunner, readonly query: UQuery, private readonly sqlText?: string) {}
+  constructor(private readonly runner: QueryRunner, readonly query: UQuery, private readonly sqlText?: string, readonly context: QueryContext = {}) {}
 
-  /** The bound, optimized logical plan. */
+  /** The bound, optimized logical plan (catalog tables are pinned to their snapshots here). */
   plan(): Promise<PlanNode> {
-    return this.runner.plan(this.query, this.sqlText);
+    return this.runner.plan(this.query, this.sqlText, this.context);
+  }
+
+  /** Snapshot ids the last completed run read, per catalog table. */
+  get inputSnapshots(): Record<string, string | null> | undefined {
+    return this.lastStats?.inputSnapshots;
   }
 
   async explain(): Promise<string> {
@@ -112,7 +123,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
   }
 
   private derive(query: UQuery): DataFrame {
-    return new DataFrame(this.runner, query);
+    return new DataFrame(this.runner, query, undefined, this.context);
   }
 
   /** This frame as a FROM item (a table reference when it is a plain table scan). */

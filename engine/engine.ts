@@ -1,32 +1,44 @@
 /**
  * The public entry of the query engine.
  *
- *   const engine = await Engine.open();
- *   engine.registerTable('sales.orders', await ParquetFilesSource.open(store, keys));
+ *   const engine = await Engine.open({ warehouse: './warehouse' });
  *   const rows = await engine.sql('SELECT region, sum(amount) FROM sales.orders GROUP BY region').toArray();
+ *   await engine.run("INSERT OVERWRITE sales.daily SELECT … FROM sales.orders WHERE order_date = DATE '2024-05-01'");
  *
- * Concurrency: one Engine owns one worker pool and may run any number of queries concurrently.
- * `close()` waits for nothing: it terminates the pool, failing queries still running.
- * Table writes (INSERT / CTAS / INSERT OVERWRITE), time travel and the Iceberg catalog arrive
- * with the catalog integration; until then tables are registered explicitly.
+ * Table names resolve to explicitly registered tables first (`registerTable`), then to the
+ * Iceberg tables of the warehouse (`ns.table`). Each query pins every catalog table it reads to
+ * one snapshot when it is planned: the current one, a `VERSION AS OF` / `TIMESTAMP AS OF` (also
+ * written `FOR VERSION AS OF …`), or a job's `inputs` pin; the ids read are reported
+ * (`df.inputSnapshots`, `StagedWrite.inputSnapshots`).
+ *
+ * Concurrency: one Engine owns one worker pool and may run any number of queries and writes
+ * concurrently. `close()` waits for nothing: it terminates the pool, failing work still running.
  */
 
 import * as arrow from 'apache-arrow';
-import { LakehouseError } from '../connectors/errors.js';
-import { DataFrame, type QueryRunner } from './dataframe.js';
-import { Executor, newStats, type QueryStats } from './exec/executor.js';
+import { Warehouse, type Table } from '../catalog/index.js';
+import { LakehouseError, isLakehouseError } from '../connectors/errors.js';
+import type { Chunk } from './compute/vec.js';
+import { DataFrame, type QueryContext, type QueryRunner } from './dataframe.js';
+import { Executor, newStats, type QueryStats, type WriteHooks, type WriteOutcome } from './exec/executor.js';
 import { WorkerPool } from './exec/pool.js';
+import { compactTable, type CompactOptions, type CompactResult } from './operations/compact.js';
+import { ingestFiles, type IngestOptions, type IngestResult } from './operations/ingest.js';
+import { recoverRuns, type RecoveryAction } from './jobs/recover.js';
+import { submitJob, type RunHandle, type SubmitOptions } from './jobs/runner.js';
 import { Binder } from './plan/binder.js';
 import type { PlanNode } from './plan/logical.js';
 import { optimize } from './plan/optimize.js';
-import { simpleQuery, type UQuery } from './plan/unbound.js';
+import { simpleQuery, type TimeTravel, type UQuery } from './plan/unbound.js';
+import { CatalogTableSource, inputSnapshotsOf } from './source/catalog-source.js';
 import { MemoryTableSource } from './source/memory-source.js';
 import type { TableSource } from './source/table-source.js';
 import { initSqlParser, parseSql } from './sql/parser.js';
-import type { Chunk } from './compute/vec.js';
+import { stageWrite, type StagedWrite, type StageWriteRequest, type WriteHost } from './write/stage.js';
+import { runSqlStatement, type SqlResult } from './write/sql-write.js';
 
 export interface EngineOptions {
-  /** Warehouse URI of the Iceberg catalog (used once the catalog is wired in). */
+  /** Warehouse URI of the Iceberg catalog (a directory, file://, s3://bucket/prefix or memory://name). */
   warehouse?: string;
   /** Worker threads (default: the machine's available parallelism). */
   threads?: number;
@@ -43,6 +55,7 @@ export interface EngineOptions {
 export class Engine implements QueryRunner {
   private readonly tables = new Map<string, TableSource>();
   private closed = false;
+  private wh: Promise<Warehouse> | undefined;
 
   private constructor(private readonly pool: WorkerPool, private readonly options: EngineOptions) {
     this.options = { ...options };
@@ -55,6 +68,16 @@ export class Engine implements QueryRunner {
 
   get warehouse(): string | undefined {
     return this.options.warehouse;
+  }
+
+  /** The warehouse's catalog (opened on first use). */
+  catalog(): Promise<Warehouse> {
+    if (!this.options.warehouse) {
+      return Promise.reject(new LakehouseError('INVALID_ARGUMENT', 'this Engine has no warehouse', { help: 'Open it with Engine.open({ warehouse: URI }).' }));
+    }
+    this.wh ??= Warehouse.open(this.options.warehouse);
+    this.wh.catch(() => { this.wh = undefined; });
+    return this.wh;
   }
 
   get threads(): number {
@@ -78,36 +101,148 @@ export class Engine implements QueryRunner {
     return [...this.tables.keys()].sort();
   }
 
-  /** A lazy query from SQL text. Syntax errors and unsupported statements throw here. */
-  sql(text: string): DataFrame {
+  /**
+   * A lazy query from SQL text. Syntax errors and unsupported statements throw here. Write
+   * statements (INSERT, CTAS) run with `run()`. `inputs` pins catalog tables to snapshots.
+   */
+  sql(text: string, options: QueryContext = {}): DataFrame {
     this.checkOpen();
     const stmt = parseSql(text);
     if (stmt.kind !== 'query') {
-      throw new LakehouseError('UNSUPPORTED', `not supported yet: ${stmt.overwrite ? 'INSERT OVERWRITE' : 'INSERT INTO'} (table writes arrive with the catalog integration)`);
+      throw new LakehouseError('INVALID_ARGUMENT', `${stmt.kind === 'ctas' ? 'CREATE TABLE … AS' : stmt.overwrite ? 'INSERT OVERWRITE' : 'INSERT INTO'} is a write: run it with \`await engine.run(sql)\``, {
+        help: 'engine.sql() builds lazy queries; engine.run() executes queries and writes.',
+      });
     }
-    return new DataFrame(this, stmt.query, text);
+    return new DataFrame(this, stmt.query, text, options);
   }
 
-  /** A lazy query over one table, to be refined with the builder. */
-  table(name: string): DataFrame {
+  /**
+   * Runs one statement: a query gives `{ kind: 'query', frame }` (lazy: consume the frame), a
+   * write (INSERT INTO / INSERT OVERWRITE / CREATE TABLE … AS) is staged and committed and gives
+   * `{ kind: 'write', snapshotId, … }`. A failed or cancelled write leaves no files behind.
+   */
+  run(text: string, options: QueryContext & { signal?: AbortSignal; runId?: string } = {}): Promise<SqlResult> {
+    this.checkOpen();
+    return runSqlStatement(this, this.writeHost(), text, options);
+  }
+
+  /** A lazy query over one table, to be refined with the builder; `travel` reads an older snapshot. */
+  table(name: string, travel?: { snapshotId: string | bigint } | { asOf: string | Date }): DataFrame {
     this.checkOpen();
     const parts = name.split('.');
+    const t: TimeTravel | undefined = !travel ? undefined : 'snapshotId' in travel
+      ? { kind: 'version', snapshotId: String(travel.snapshotId) }
+      : { kind: 'timestamp', at: travel.asOf instanceof Date ? String(travel.asOf.getTime()) : travel.asOf };
     return new DataFrame(this, simpleQuery({
-      k: 'select', distinct: false, items: [{ k: 'star' }], from: { k: 'table', name: parts }, where: null, groupBy: [], having: null,
+      k: 'select', distinct: false, items: [{ k: 'star' }], from: { k: 'table', name: parts, ...(t ? { travel: t } : {}) }, where: null, groupBy: [], having: null,
     }));
   }
 
+  /**
+   * Stages a table write (see write/stage.ts): the query's output becomes data files no snapshot
+   * references yet; `commit()` publishes them in one catalog commit, `abort()` deletes them.
+   */
+  stageWrite(req: StageWriteRequest): Promise<StagedWrite> {
+    this.checkOpen();
+    return stageWrite(this.writeHost(), req);
+  }
+
+  /** Bin-packing compaction of a catalog table's small files (see operations/compact.ts). */
+  compact(table: string, options: CompactOptions = {}): Promise<CompactResult> {
+    this.checkOpen();
+    return compactTable(this.writeHost(), table, options);
+  }
+
+  /** Loads CSV / NDJSON / Parquet files into a table through the staged write path (see operations/ingest.ts). */
+  ingest(table: string, files: string[], options: IngestOptions = {}): Promise<IngestResult> {
+    this.checkOpen();
+    return ingestFiles(this, table, files, options);
+  }
+
+  /**
+   * Submits a batch job (see jobs/runner.ts): validated spec, run ledger, idempotency key,
+   * quality gates, reconciliation, one commit. Returns a handle with status(), result(),
+   * cancel() and 'progress' events.
+   */
+  submit(spec: unknown, options: SubmitOptions = {}): Promise<RunHandle> {
+    this.checkOpen();
+    return submitJob(this, spec, options);
+  }
+
+  /** Settles runs whose process died, from durable state only (see jobs/recover.ts). */
+  async recover(options: { leaseMs?: number; runId?: string } = {}): Promise<RecoveryAction[]> {
+    this.checkOpen();
+    return recoverRuns(await this.catalog(), options);
+  }
+
+  /** @internal */
+  writeHost(): WriteHost {
+    return {
+      warehouse: () => this.catalog(),
+      frame: (sql, context) => this.sql(sql, context),
+      runWrite: (plan, hooks, signal) => this.runWrite(plan, hooks, signal),
+      threads: () => this.pool.threads,
+    };
+  }
+
   /** @internal (QueryRunner) */
-  async plan(query: UQuery, sql: string | undefined): Promise<PlanNode> {
+  async plan(query: UQuery, sql: string | undefined, context: QueryContext = {}): Promise<PlanNode> {
+    // One load per table and query, so a self-join reads one snapshot.
+    const loaded = new Map<string, Promise<Table | undefined>>();
     const binder = new Binder({
       ...(sql !== undefined ? { sql } : {}),
-      resolveTable: async (parts) => {
+      resolveTable: async (parts, travel) => {
         const name = normalizeName(parts.join('.'));
         const source = this.tables.get(name);
-        return source ? { name, source } : undefined;
+        if (source) return { name, source };
+        if (!this.options.warehouse || parts.length < 2) return undefined;
+        let p = loaded.get(name);
+        if (!p) {
+          p = this.catalog().then((wh) => wh.loadTable(name)).catch((err: unknown) => {
+            if (isLakehouseError(err, 'TABLE_NOT_FOUND') || isLakehouseError(err, 'INVALID_IDENTIFIER')) return undefined;
+            throw err;
+          });
+          loaded.set(name, p);
+        }
+        const table = await p;
+        if (!table) return undefined;
+        const pin = context.inputs?.[name] ?? context.inputs?.[parts.join('.')];
+        return { name, source: CatalogTableSource.open(name, table, travel, pin) };
       },
     });
     return optimize(await binder.bindQuery(query));
+  }
+
+  /** @internal runs a write's tasks (see Executor.write); outputs are consumed in task order. */
+  async runWrite(plan: PlanNode, hooks: WriteHooks, signal: AbortSignal | undefined): Promise<{ outcome: WriteOutcome; stats: QueryStats }> {
+    this.checkOpen();
+    if (signal?.aborted) throw new LakehouseError('CANCELLED', 'write cancelled before it started', { cause: signal.reason });
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const stats = newStats();
+    stats.inputSnapshots = inputSnapshotsOf(plan);
+    const executor = new Executor({
+      pool: this.pool,
+      signal: controller.signal,
+      broadcastRows: this.options.broadcastRows ?? 1_000_000,
+      maxInFlight: this.options.maxInFlight ?? this.pool.threads * 2,
+      stats,
+      ordered: true,
+      ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
+      ...(this.options.faultInjection ? { fault: this.options.faultInjection } : {}),
+    });
+    try {
+      const outcome = await executor.write(plan, hooks);
+      if (signal?.aborted) throw new LakehouseError('CANCELLED', 'write cancelled', { cause: signal.reason });
+      return { outcome, stats };
+    } catch (err) {
+      controller.abort(err);
+      if (signal?.aborted && !isLakehouseError(err, 'CANCELLED')) throw new LakehouseError('CANCELLED', 'write cancelled', { cause: signal.reason });
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /** @internal (QueryRunner) */
@@ -118,6 +253,7 @@ export class Engine implements QueryRunner {
     if (signal?.aborted) throw new LakehouseError('CANCELLED', 'query cancelled before it started', { cause: signal.reason });
     signal?.addEventListener('abort', onAbort, { once: true });
     const stats = newStats();
+    stats.inputSnapshots = inputSnapshotsOf(plan);
     const executor = new Executor({
       pool: this.pool,
       signal: controller.signal,
@@ -151,7 +287,10 @@ export class Engine implements QueryRunner {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const wh = this.wh;
+    this.wh = undefined;
     await this.pool.close();
+    if (wh) await (await wh.catch(() => undefined))?.close();
   }
 
   private checkOpen(): void {

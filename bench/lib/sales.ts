@@ -28,7 +28,7 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export function generateSales(opts: { rows: number; seed: number; startDate?: string; days?: number }): SaleRow[] {
+export function generateSales(opts: { rows: number; seed: number; startDate?: string; days?: number; firstOrderId?: number }): SaleRow[] {
   const rnd = seededRandom(opts.seed);
   const start = Date.parse(`${opts.startDate ?? '2024-01-01'}T00:00:00Z`);
   const days = opts.days ?? 365;
@@ -36,7 +36,7 @@ export function generateSales(opts: { rows: number; seed: number; startDate?: st
   for (let i = 0; i < opts.rows; i++) {
     const day = Math.floor(rnd() * days);
     out.push({
-      orderId: i + 1,
+      orderId: (opts.firstOrderId ?? 1) + i,
       orderDate: new Date(start + day * 86_400_000).toISOString().slice(0, 10),
       customerId: 1 + Math.floor(rnd() * 500),
       region: REGIONS[Math.floor(rnd() * REGIONS.length)]!,

@@ -5,10 +5,10 @@
  * partition (DuckDB COPY … PARTITION_BY; Polars read → concat → partitioned write), which is the
  * work compaction does minus the commit.
  *
- * Our side needs the engine's compaction operation: a `compact(table)` export of
- * `engine/index.ts` or `catalog/index.ts`. Until one exists the suite reports our engine as
- * "not available yet". The table is rebuilt (untimed) before every run, and every engine's
- * output is checked against the source with the same fingerprint as the ingest suite.
+ * Our side is `engine.compact(table)` with its default knobs (bin-packing per partition, groups
+ * rewritten in parallel on the worker pool, one replace commit). The table is rebuilt (untimed)
+ * before every run, and every engine's output is checked against the source with the same
+ * fingerprint as the ingest suite.
  */
 
 import { mkdirSync, rmSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type * as arrow from 'apache-arrow';
 import { openObjectStore, readParquet } from '../../connectors/index.js';
 import { Warehouse, type Table } from '../../catalog/index.js';
+import { Engine } from '../../engine/index.js';
 import { ensureDataset, tpchIcebergSchema, type Dataset } from '../lib/datasets.js';
 import { measure } from '../lib/measure.js';
 import type { BenchResult } from '../lib/report.js';
@@ -30,13 +31,13 @@ const SUITE = 'compaction';
 
 type CompactFn = (table: Table) => Promise<unknown>;
 
-/** The engine's compaction entry point, when one has been built. */
-async function findCompact(): Promise<CompactFn | undefined> {
-  for (const load of [() => import('../../engine/index.js'), () => import('../../catalog/index.js')]) {
-    const mod = (await load()) as Record<string, unknown>;
-    for (const name of ['compact', 'compactTable']) if (typeof mod[name] === 'function') return mod[name] as CompactFn;
-  }
-  return undefined;
+/** The engine's compaction operation on this warehouse, and a way to release the engine. */
+async function engineCompact(warehouse: string): Promise<{ compact: CompactFn; close: () => Promise<void> }> {
+  const engine = await Engine.open({ warehouse });
+  return {
+    compact: (table) => engine.compact(`${table.identifier.namespace}.${table.identifier.name}`),
+    close: () => engine.close(),
+  };
 }
 
 async function* sliced(store: Awaited<ReturnType<typeof openObjectStore>>, ds: Dataset, sliceRows: number): AsyncGenerator<arrow.RecordBatch> {
@@ -111,10 +112,8 @@ export const compactionSuite: Suite = {
         return undefined;
       };
 
-      const compact = await findCompact();
-      if (!compact) {
-        results.push(failed(SUITE, 'lakehouse', 'not available yet: the engine has no compact(table) export (engine/index.ts or catalog/index.ts)'));
-      } else {
+      {
+        const { compact, close } = await engineCompact(wh.uri);
         ctx.log(`compaction: lakehouse (warm-up ${ctx.heavyWarmup}, ${ctx.heavyRuns} runs; table rebuilt before each)`);
         let n = 0;
         let table: Table | undefined;
@@ -134,6 +133,8 @@ export const compactionSuite: Suite = {
           record('lakehouse', m, after, await check(after));
         } catch (err) {
           results.push(failed(SUITE, 'lakehouse', err));
+        } finally {
+          await close();
         }
       }
 

@@ -10,6 +10,9 @@ import { isLakehouseError } from '../../connectors/index.js';
 import { UsageError } from './common.js';
 import { expireCommand, removeOrphansCommand, rollbackCommand, tableCommand } from './table-commands.js';
 import { runCommand, runsCommand } from './run-commands.js';
+import { sqlCommand } from './sql-command.js';
+import { ingestCommand } from './ingest-command.js';
+import { compactCommand } from './compact-command.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -28,6 +31,9 @@ export function buildProgram(): Command {
   program.addCommand(removeOrphansCommand());
   program.addCommand(runCommand());
   program.addCommand(runsCommand());
+  program.addCommand(sqlCommand());
+  program.addCommand(ingestCommand());
+  program.addCommand(compactCommand());
   program.addHelpText(
     'after',
     `

@@ -14,6 +14,7 @@
 
 import type { AggCall, DataType } from '../plan/types.js';
 import { GroupTable } from './hash-table.js';
+import { addOnes, addValid, markLive, sumAny, sumF64, sumValid, updateKernel } from './agg-kernels.js';
 import type { Chunk, Vec } from './vec.js';
 
 /** Types of the partial state columns of one aggregate, appended after the key columns. */
@@ -26,8 +27,18 @@ export function partialStateTypes(a: AggCall): DataType[] {
   }
 }
 
+/**
+ * Column types of a partial chunk as it travels from a worker to the coordinator. Numeric keys
+ * and min/max states travel as float64 — the kernels' own representation (vec.ts), exact for
+ * every value the engine accepts — so neither side converts to and from 64-bit integers; only
+ * `finish` gives the final columns their SQL types.
+ */
 export function partialTypes(keyTypes: DataType[], aggs: AggCall[]): DataType[] {
-  return [...keyTypes, ...aggs.flatMap(partialStateTypes)];
+  return [...keyTypes, ...aggs.flatMap(partialStateTypes)].map(wireType);
+}
+
+function wireType(t: DataType): DataType {
+  return t === 'int32' || t === 'int64' || t === 'date' || t === 'timestamp' ? 'float64' : t;
 }
 
 interface NumState { kind: 'num'; a: Float64Array; b: Float64Array; has: Uint8Array }
@@ -84,15 +95,7 @@ export class HashAggregator {
     // reset after this chunk, before any new group can take that id.
     const sink = this.table.size;
     this.ensure(sink + 1);
-    const live = this.live;
-    if (mask) {
-      for (let i = 0; i < n; i++) {
-        if (mask[i]) live[g[i]!] = 1;
-        else g[i] = sink;
-      }
-    } else {
-      for (let i = 0; i < n; i++) live[g[i]!] = 1;
-    }
+    markLive(this.live, g, mask, sink, n);
     // Rows per group, shared by every count(*) and null-free sum/avg of this chunk.
     let rowsPerGroup: Float64Array | null = null;
     const groupRows = (): Float64Array => {
@@ -102,7 +105,9 @@ export class HashAggregator {
       }
       return rowsPerGroup;
     };
+    const fused = this.fusedUpdate(args, g, n);
     this.aggs.forEach((a, j) => {
+      if (fused[j]) return;
       const arg = args[j] ?? null;
       if (a.distinct) {
         const gv: Vec = { t: 'num', type: 'int64', values: Float64Array.from(g), valid: null };
@@ -183,6 +188,58 @@ export class HashAggregator {
     }
   }
 
+  /**
+   * Updates every null-free count(*), count(x), sum(x) and avg(x) of a chunk in one generated
+   * loop over the rows (one pass over the group ids instead of one per aggregate). With many
+   * groups the states are updated in place; with few, through per-chunk subtotals (see below).
+   * Returns which aggregates it handled.
+   */
+  private fusedUpdate(args: Array<Vec | null>, g: Int32Array, n: number): boolean[] {
+    const done = this.aggs.map(() => false);
+    const sums: Float64Array[] = [];
+    const xs: Float64Array[] = [];
+    const counted: Float64Array[] = [];
+    this.aggs.forEach((a, j) => {
+      const st = this.states[j];
+      if (a.distinct || !st || st.kind !== 'num') return;
+      if (a.fn === 'count_star') {
+        counted.push(st.a);
+      } else if (a.fn === 'count' || a.fn === 'sum' || a.fn === 'avg') {
+        const v = args[j];
+        if (!v || v.valid !== null) return;
+        if (a.fn === 'count') counted.push(st.a);
+        else {
+          if (v.t !== 'num') return;
+          sums.push(st.a);
+          xs.push(v.values);
+          counted.push(st.b);
+        }
+      } else return;
+      done[j] = true;
+    });
+    if (sums.length + counted.length === 0) return done;
+    const size = this.table.size + 1;
+    const dense = size * 4 <= n;
+    if (dense) {
+      // Few groups: the chunk is summed into small scratch arrays (one per distinct input
+      // array — sum(x) and avg(x) share one) and those subtotals are added to the states.
+      const uniq = [...new Set(xs)];
+      const scratch = uniq.map(() => new Float64Array(size));
+      const r = new Float64Array(size);
+      updateKernel(uniq.length, 0)(n, g, scratch, uniq, [r]);
+      for (let j = 0; j < sums.length; j++) {
+        const t = sums[j]!;
+        const sub = scratch[uniq.indexOf(xs[j]!)]!;
+        for (let k = 0; k < size; k++) t[k]! += sub[k]!;
+      }
+      for (const c of counted) for (let k = 0; k < size; k++) c[k]! += r[k]!;
+    } else {
+      const kernel = updateKernel(sums.length, counted.length);
+      kernel(n, g, sums, xs, counted);
+    }
+    return done;
+  }
+
   /** The partial result: keys + state columns, and one (keys…, value) chunk per DISTINCT aggregate. */
   partial(): { main: Chunk; distinct: Chunk[] } {
     const size = this.table.size;
@@ -221,10 +278,12 @@ export class HashAggregator {
   /** Drops groups that only masked-out rows created (keyed aggregation only). */
   private liveOnly(c: Chunk): Chunk {
     if (this.keyTypes.length === 0) return c;
-    const idx: number[] = [];
-    for (let k = 0; k < c.length; k++) if (this.live[k]) idx.push(k);
-    if (idx.length === c.length) return c;
-    const sel = Int32Array.from(idx);
+    const live = this.live;
+    let kept = 0;
+    for (let k = 0; k < c.length; k++) kept += live[k]!;
+    if (kept === c.length) return c;
+    const sel = new Int32Array(kept);
+    for (let k = 0, j = 0; k < c.length; k++) if (live[k]) sel[j++] = k;
     return { length: sel.length, cols: c.cols.map((v) => takeAny(v, sel)) };
   }
 
@@ -234,7 +293,7 @@ export class HashAggregator {
     const n = main.length;
     const g = this.groupIds(main.cols.slice(0, nk), n);
     this.ensure(this.table.size);
-    for (let i = 0; i < n; i++) this.live[g[i]!] = 1;
+    markLive(this.live, g, undefined, 0, n);
     let col = nk;
     this.aggs.forEach((a, j) => {
       if (a.distinct) return;
@@ -253,12 +312,10 @@ export class HashAggregator {
         return;
       }
       if (a.fn === 'count' || a.fn === 'count_star') {
-        const c = (main.cols[col++] as Extract<Vec, { t: 'num' }>).values;
-        for (let i = 0; i < n; i++) st.a[g[i]!]! += c[i]!;
+        sumF64(st.a, g, (main.cols[col++] as Extract<Vec, { t: 'num' }>).values, n);
       } else if (a.fn === 'sum' || a.fn === 'avg') {
-        const s = (main.cols[col++] as Extract<Vec, { t: 'num' }>).values;
-        const c = (main.cols[col++] as Extract<Vec, { t: 'num' }>).values;
-        for (let i = 0; i < n; i++) { st.a[g[i]!]! += s[i]!; st.b[g[i]!]! += c[i]!; }
+        sumF64(st.a, g, (main.cols[col++] as Extract<Vec, { t: 'num' }>).values, n);
+        sumF64(st.b, g, (main.cols[col++] as Extract<Vec, { t: 'num' }>).values, n);
       } else {
         const v = main.cols[col++]!;
         const x = (v as Extract<Vec, { t: 'num' | 'bool' }>).values;
@@ -338,33 +395,6 @@ export class HashAggregator {
     }
     return out;
   }
-}
-
-// Update loops as small monomorphic functions: V8 optimises each for its one array shape.
-function sumF64(acc: Float64Array, g: Int32Array, x: Float64Array, n: number): void {
-  for (let i = 0; i < n; i++) acc[g[i]!]! += x[i]!;
-}
-
-function sumAny(acc: Float64Array, g: Int32Array, x: ArrayLike<number>, n: number): void {
-  for (let i = 0; i < n; i++) acc[g[i]!]! += x[i]!;
-}
-
-function sumValid(acc: Float64Array, cnt: Float64Array, g: Int32Array, x: ArrayLike<number>, valid: Uint8Array, n: number): void {
-  for (let i = 0; i < n; i++) {
-    if (valid[i]) {
-      const gi = g[i]!;
-      acc[gi]! += x[i]!;
-      cnt[gi]!++;
-    }
-  }
-}
-
-function addValid(acc: Float64Array, g: Int32Array, valid: Uint8Array, n: number): void {
-  for (let i = 0; i < n; i++) acc[g[i]!]! += valid[i]!;
-}
-
-function addOnes(acc: Float64Array, g: Int32Array, n: number): void {
-  for (let i = 0; i < n; i++) acc[g[i]!]!++;
 }
 
 function strVec(vals: Array<string | null>, size: number): Vec {

@@ -77,17 +77,27 @@ function validity(d: arrow.Data): Valid {
 /** Reads 64-bit integers as doubles; values beyond ±2^53 are refused rather than rounded. */
 function int64ToF64(d: arrow.Data, scale: number, divide: boolean, name: string): Float64Array {
   const v = d.values as unknown as BigInt64Array;
-  const words = new Int32Array(v.buffer, v.byteOffset + d.offset * 8, d.length * 2);
+  const words = new Int32Array(v.buffer, v.byteOffset, d.length * 2);
   const out = new Float64Array(d.length);
   let bad = -1;
-  for (let i = 0; i < d.length; i++) {
-    const hi = words[2 * i + 1]!;
-    if (hi > 0x1fffff || hi < -0x200000) bad = i;
-    const x = hi * TWO32 + (words[2 * i]! >>> 0);
-    out[i] = divide ? Math.floor(x / scale) : x * scale;
+  const n = d.length;
+  // Plain integers (the common case) get their own loop, without the unit scaling.
+  if (scale === 1) {
+    for (let i = 0; i < n; i++) {
+      const hi = words[2 * i + 1]!;
+      if (hi > 0x1fffff || hi < -0x200000) bad = i;
+      out[i] = hi * TWO32 + (words[2 * i]! >>> 0);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const hi = words[2 * i + 1]!;
+      if (hi > 0x1fffff || hi < -0x200000) bad = i;
+      const x = hi * TWO32 + (words[2 * i]! >>> 0);
+      out[i] = divide ? Math.floor(x / scale) : x * scale;
+    }
   }
   if (bad >= 0 && (d.nullBitmap === null || d.nullCount === 0 || validity(d)![bad] === 1)) {
-    throw new LakehouseError('UNSUPPORTED', `not supported yet: 64-bit value ${v[d.offset + bad]} in column "${name}" is beyond ±2^53`, {
+    throw new LakehouseError('UNSUPPORTED', `not supported yet: 64-bit value ${v[bad]} in column "${name}" is beyond ±2^53`, {
       help: 'The engine computes on 64-bit integers exactly only within ±2^53 (9.0e15).',
     });
   }
@@ -100,7 +110,7 @@ function decimalToF64(d: arrow.Data<arrow.Decimal>): Float64Array {
   const div = 10 ** d.type.scale;
   const stride = d.type.bitWidth / 32;
   for (let i = 0; i < d.length; i++) {
-    const o = (d.offset + i) * stride;
+    const o = i * stride;
     const neg = (words[o + stride - 1]! & 0x80000000) !== 0;
     let x = 0;
     let mul = 1;
@@ -120,6 +130,36 @@ function decimalToF64(d: arrow.Data<arrow.Decimal>): Float64Array {
   return out;
 }
 
+/**
+ * One pass over a Utf8 column whose values are all empty or one byte long (flags, status codes),
+ * coding them through a 257-entry table; `null` (codes untouched) when some value is longer.
+ */
+function shortUtf8ToCodes(d: arrow.Data, codes: Int32Array): { codes: Int32Array; dict: string[] } | null {
+  const n = d.length;
+  const dict: string[] = [];
+  const offsets = d.valueOffsets as Int32Array;
+  const bytes = d.values as Uint8Array;
+  const base = 0;
+  if (offsets[base + n]! - offsets[base]! > n) return null;
+  const lut = new Int32Array(257).fill(-1);
+  let a = offsets[base]!;
+  for (let i = 0; i < n; i++) {
+    const b = offsets[base + i + 1]!;
+    const len = b - a;
+    if (len > 1) return null;
+    const key = len === 0 ? 256 : bytes[a]!;
+    let id = lut[key]!;
+    if (id < 0) {
+      id = dict.length;
+      lut[key] = id;
+      dict.push(key === 256 ? '' : utf8.decode(bytes.subarray(a, b)));
+    }
+    codes[i] = id;
+    a = b;
+  }
+  return { codes, dict: dict.length ? dict : [''] };
+}
+
 /** Dictionary-encodes a plain Utf8 column by hashing its bytes (FNV-1a, open addressing). */
 function utf8ToStr(d: arrow.Data): { codes: Int32Array; dict: string[] } {
   const n = d.length;
@@ -128,25 +168,8 @@ function utf8ToStr(d: arrow.Data): { codes: Int32Array; dict: string[] } {
   const codes = new Int32Array(n);
   const dict: string[] = [];
   // Fast path: every value is at most one byte (flags, status codes) → a 257-entry table.
-  const base = d.offset;
-  const offs = offsets.subarray(base, base + n + 1);
-  let short = offs[n]! - offs[0]! <= n;
-  if (short) for (let i = 0; i < n; i++) if (offs[i + 1]! - offs[i]! > 1) { short = false; break; }
-  if (short) {
-    const lut = new Int32Array(257).fill(-1);
-    for (let i = 0; i < n; i++) {
-      const a = offs[i]!;
-      const key = offs[i + 1]! === a ? 256 : bytes[a]!;
-      let id = lut[key]!;
-      if (id < 0) {
-        id = dict.length;
-        lut[key] = id;
-        dict.push(key === 256 ? '' : utf8.decode(bytes.subarray(a, a + 1)));
-      }
-      codes[i] = id;
-    }
-    return { codes, dict: dict.length ? dict : [''] };
-  }
+  const short = shortUtf8ToCodes(d, codes);
+  if (short) return short;
   const starts: number[] = [];
   const ends: number[] = [];
   let cap = 1024;
@@ -154,8 +177,8 @@ function utf8ToStr(d: arrow.Data): { codes: Int32Array; dict: string[] } {
   let slots = new Int32Array(cap).fill(-1);
   let hashes: number[] = [];
   for (let i = 0; i < n; i++) {
-    const a = offsets[d.offset + i]!;
-    const b = offsets[d.offset + i + 1]!;
+    const a = offsets[i]!;
+    const b = offsets[i + 1]!;
     let h = 0x811c9dc5;
     for (let j = a; j < b; j++) h = Math.imul(h ^ bytes[j]!, 0x01000193);
     let s = (h >>> 0) & (cap - 1);
@@ -193,14 +216,18 @@ function utf8ToStr(d: arrow.Data): { codes: Int32Array; dict: string[] } {
   return { codes, dict: dict.length ? dict : [''] };
 }
 
-/** Converts one Arrow column (a single Data chunk) to a kernel vector of engine type `type`. */
+/**
+ * Converts one Arrow column (a single Data chunk) to a kernel vector of engine type `type`.
+ * Sliced Data (RecordBatch.slice, e.g. rows kept around deletes): Arrow JS slices the value and
+ * offset buffers themselves and keeps `offset` only for bit-addressed buffers (validity, booleans).
+ */
 export function dataToVec(d: arrow.Data, type: DataType, name: string): Vec {
   const valid = validity(d);
   const t = d.type;
   if (arrow.DataType.isDictionary(t)) {
     const idx = d.values as unknown as ArrayLike<number>;
     const codes = new Int32Array(d.length);
-    for (let i = 0; i < d.length; i++) codes[i] = Number(idx[d.offset + i]);
+    for (let i = 0; i < d.length; i++) codes[i] = Number(idx[i]);
     const dv = d.dictionary!;
     if (engineType(t.dictionary) !== 'string') {
       throw new LakehouseError('UNSUPPORTED', `not supported yet: dictionary-encoded ${String(t.dictionary)} column "${name}"`);
@@ -277,10 +304,13 @@ export function dataToVec(d: arrow.Data, type: DataType, name: string): Vec {
         return { t: 'num', type, values: int64ToF64(d, scale, divide, name), valid };
       }
       if (vals instanceof Float64Array) {
-        return { t: 'num', type, values: vals.subarray(d.offset, d.offset + d.length), valid };
+        return { t: 'num', type, values: vals.subarray(0, d.length), valid };
       }
       const out = new Float64Array(d.length);
-      for (let i = 0; i < d.length; i++) out[i] = vals[d.offset + i]!;
+      // A typed-array `set` converts natively (a plain loop here is polymorphic over the
+      // Int8…Uint32/Float32 array types and runs several times slower).
+      if (ArrayBuffer.isView(vals)) out.set((vals as unknown as Int32Array).subarray(0, d.length));
+      else for (let i = 0; i < d.length; i++) out[i] = vals[i]!;
       if (t.typeId === arrow.Type.Timestamp) {
         const unit = (t as arrow.Timestamp).unit;
         const mul = unit === arrow.TimeUnit.SECOND ? 1e6 : unit === arrow.TimeUnit.MILLISECOND ? 1e3 : 1;

@@ -19,6 +19,37 @@ import type { Vec } from './vec.js';
 const NULL_CODE = -1;
 const F64 = new Float64Array(1);
 const I32 = new Int32Array(F64.buffer);
+/** Numeric mode grows its slot array past this fill ratio (linear probing, well-mixed hash). */
+const MAX_LOAD = 0.7;
+/** Direct mapping is kept while the key range is within 2^16 or within 4× the groups. */
+const DIRECT_MIN_RANGE = 65_536;
+const DIRECT_MAX_SPARSITY = 4;
+
+/**
+ * Hash of one numeric key: int32 values directly, other doubles by their bits (−0 folds into 0,
+ * every NaN into one value, matching the key equality), then murmur3's finalizer so that
+ * sequential ids spread over the low bits that pick the slot.
+ */
+function hashNum(x: number): number {
+  let h = x | 0;
+  if (h !== x) {
+    if (x !== x) h = 0x7ff80000;
+    else {
+      F64[0] = x;
+      h = I32[0]! ^ Math.imul(I32[1]!, 0x9e3779b1);
+    }
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+function numValues(v: Vec, n: number): ArrayLike<number> {
+  if (v.t === 'num' || v.t === 'bool') return v.values;
+  throw new Error(`internal: a string vector as a numeric group key (${n} rows)`);
+}
 
 export class GroupTable {
   size = 0;
@@ -31,63 +62,181 @@ export class GroupTable {
   private rowKeys: Float64Array[] = [];
   private rowNull: Uint8Array[] = [];
 
+  /**
+   * Numeric mode (one key column, not string or boolean): the slots hold (key, group id) pairs
+   * side by side, so a probe touches one cache line instead of three arrays.
+   */
+  private readonly num: boolean;
+  private numTab = new Float64Array(0);
+  private nullGroup = -1;
+  /**
+   * Numeric mode starts direct-mapped (group id by key − `dlo`) while the keys seen are integers
+   * over a dense range — ids, dates, small codes; DuckDB calls this a perfect hash. Sequential
+   * keys then touch memory sequentially, where hashing them would make every row a cache miss.
+   * The array holds at most max(2^16, 4 × groups) entries (plus growth headroom); a batch that
+   * would break that bound switches the table to hashing for good.
+   */
+  private direct: Int32Array | null = new Int32Array(0);
+  private dlo = 0;
+
   constructor(readonly types: DataType[], expected = 1024) {
     this.cap = 1024;
     while (this.cap < expected * 2) this.cap <<= 1;
-    this.slots = new Int32Array(this.cap).fill(-1);
-    this.hashes = new Int32Array(this.cap >> 1);
+    this.num = types.length === 1 && types[0] !== 'string' && types[0] !== 'boolean';
+    this.slots = new Int32Array(this.num ? 0 : this.cap).fill(-1);
+    this.hashes = new Int32Array(this.num ? 0 : this.cap >> 1);
     this.keyVals = types.map(() => new Float64Array(this.cap >> 1));
     this.keyNull = types.map(() => new Uint8Array(this.cap >> 1));
     this.pools = types.map((t) => (t === 'string' ? { strs: [], ids: new Map() } : null));
+    if (this.num) this.rehashNum(this.cap);
   }
 
   /** Group id of every row, inserting new groups. */
   insert(keys: Vec[], n: number): Int32Array {
+    if (this.num) {
+      const vals = numValues(keys[0]!, n);
+      const valid = keys[0]!.valid;
+      if (this.direct && this.extendDirect(vals, valid, n)) return this.insertDirect(vals, valid, n);
+      return this.insertNum(vals, valid, n);
+    }
     const fast = this.smallDomain(keys, n, true);
     if (fast) return fast;
-    if (keys.length === 1 && keys[0]!.t === 'num') return this.insertNum(keys[0]!.values, keys[0]!.valid, n);
     this.loadRows(keys, n);
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) out[i] = this.probe(i, true);
     return out;
   }
 
-  /** Single numeric key: the same hashing as `hashRow`, without per-row indirections. */
-  private insertNum(vals: Float64Array, valid: Uint8Array | null, n: number): Int32Array {
+  /**
+   * Single numeric key. Rows equal to the previous row reuse its group without a probe (data
+   * clustered or sorted by the key — the common case for ids — costs one comparison per row).
+   */
+  private insertNum(vals: ArrayLike<number>, valid: Uint8Array | null, n: number): Int32Array {
     const out = new Int32Array(n);
-    let nullGroup = -1;
-    for (let g = 0; g < this.size; g++) if (this.keyNull[0]![g]) { nullGroup = g; break; }
-    const seed = 0x9e3779b9 | 0;
+    let prev = NaN;
+    let prevG = -1;
     for (let i = 0; i < n; i++) {
       if (valid !== null && valid[i] === 0) {
-        if (nullGroup < 0) {
-          let h = Math.imul(seed ^ 0x5bd1e995, 0x01000193);
-          h ^= h >>> 13;
-          nullGroup = this.addRaw(h, NaN, 1);
-        }
-        out[i] = nullGroup;
+        if (this.nullGroup < 0) this.nullGroup = this.newGroup(NaN, 1);
+        out[i] = this.nullGroup;
         continue;
       }
       const x = vals[i]!;
-      F64[0] = x === 0 ? 0 : x;
-      let h = Math.imul(seed ^ I32[0]!, 0x85ebca6b);
-      h = Math.imul(h ^ I32[1]!, 0xc2b2ae35);
-      h ^= h >>> 15;
-      h ^= h >>> 13;
+      if (x === prev) { out[i] = prevG; continue; }
+      const tab = this.numTab;
       const mask = this.cap - 1;
-      const slots = this.slots;
-      const hashes = this.hashes;
-      const kv = this.keyVals[0]!;
-      const kn = this.keyNull[0]!;
-      let sl = h & mask;
+      let sl = hashNum(x) & mask;
       let g: number;
       for (;;) {
-        g = slots[sl]!;
-        if (g < 0) { g = this.addRaw(h, x, 0, sl); break; }
-        if (hashes[g] === h && kn[g] === 0) {
-          const y = kv[g]!;
-          if (y === x || (x !== x && y !== y)) break;
+        g = tab[2 * sl + 1]!;
+        if (g < 0) {
+          g = this.newGroup(x, 0);
+          tab[2 * sl] = x;
+          tab[2 * sl + 1] = g;
+          if (this.size > this.cap * MAX_LOAD) this.rehashNum(this.cap << 1);
+          break;
         }
+        const y = tab[2 * sl]!;
+        if (y === x || (x !== x && y !== y)) break;
+        sl = (sl + 1) & mask;
+      }
+      out[i] = g;
+      prev = x;
+      prevG = g;
+    }
+    return out;
+  }
+
+  /**
+   * Makes the direct array cover this batch's keys; false (and the table switches to hashing
+   * for good) when a key is not an integer or the key range would be sparse.
+   */
+  private extendDirect(vals: ArrayLike<number>, valid: Uint8Array | null, n: number): boolean {
+    let lo = Infinity;
+    let hi = -Infinity;
+    let ints = true;
+    for (let i = 0; i < n; i++) {
+      if (valid !== null && valid[i] === 0) continue;
+      const x = vals[i]!;
+      ints = ints && Number.isSafeInteger(x);
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    if (lo > hi) return true; // only NULLs
+    const direct = this.direct!;
+    const curLo = direct.length ? this.dlo : lo;
+    const newLo = Math.min(curLo, lo);
+    const newHi = Math.max(curLo + direct.length - 1, hi);
+    const range = newHi - newLo + 1;
+    if (!ints || (range > DIRECT_MIN_RANGE && range > DIRECT_MAX_SPARSITY * (this.size + n))) {
+      this.direct = null;
+      let cap = this.cap;
+      while (this.size >= cap * MAX_LOAD) cap <<= 1;
+      this.rehashNum(cap);
+      return false;
+    }
+    if (newLo === curLo && range <= direct.length) return true;
+    // Grow with headroom on the side(s) that grew, so ascending or descending keys rarely copy.
+    const grownLo = newLo < curLo ? newLo - (range >> 1) : newLo;
+    const grownHi = newHi > curLo + direct.length - 1 ? newHi + (range >> 1) : newHi;
+    const next = new Int32Array(grownHi - grownLo + 1).fill(-1);
+    if (direct.length) next.set(direct, curLo - grownLo);
+    this.direct = next;
+    this.dlo = grownLo;
+    return true;
+  }
+
+  /** Numeric mode over a dense integer key range: group id = direct[key − dlo], no hashing. */
+  private insertDirect(vals: ArrayLike<number>, valid: Uint8Array | null, n: number): Int32Array {
+    const out = new Int32Array(n);
+    const direct = this.direct!;
+    const lo = this.dlo;
+    for (let i = 0; i < n; i++) {
+      if (valid !== null && valid[i] === 0) {
+        if (this.nullGroup < 0) this.nullGroup = this.newGroup(NaN, 1);
+        out[i] = this.nullGroup;
+        continue;
+      }
+      const x = vals[i]!;
+      let g = direct[x - lo]!;
+      if (g < 0) {
+        g = this.newGroup(x, 0);
+        direct[x - lo] = g;
+      }
+      out[i] = g;
+    }
+    return out;
+  }
+
+  private lookupDirect(vals: ArrayLike<number>, valid: Uint8Array | null, n: number): Int32Array {
+    const out = new Int32Array(n);
+    const direct = this.direct!;
+    const lo = this.dlo;
+    const len = direct.length;
+    for (let i = 0; i < n; i++) {
+      const x = vals[i]!;
+      const k = x - lo;
+      // Non-integers and out-of-range keys fail the bounds test or the integer test.
+      out[i] = (valid !== null && valid[i] === 0) || !(k >= 0 && k < len && Number.isInteger(k)) ? -1 : direct[k]!;
+    }
+    return out;
+  }
+
+  /** `lookup` for a single numeric key: −1 for NULL rows and absent keys. */
+  private lookupNum(vals: ArrayLike<number>, valid: Uint8Array | null, n: number): Int32Array {
+    const out = new Int32Array(n);
+    const tab = this.numTab;
+    const mask = this.cap - 1;
+    for (let i = 0; i < n; i++) {
+      if (valid !== null && valid[i] === 0) { out[i] = -1; continue; }
+      const x = vals[i]!;
+      let sl = hashNum(x) & mask;
+      let g: number;
+      for (;;) {
+        g = tab[2 * sl + 1]!;
+        if (g < 0) break;
+        const y = tab[2 * sl]!;
+        if (y === x || (x !== x && y !== y)) break;
         sl = (sl + 1) & mask;
       }
       out[i] = g;
@@ -95,24 +244,36 @@ export class GroupTable {
     return out;
   }
 
-  /** Adds a one-column group; `slot` is its free slot when known (else it is searched). */
-  private addRaw(h: number, x: number, isNull: number, slot = -1): number {
+  /** Appends a one-column group (numeric mode). */
+  private newGroup(x: number, isNull: number): number {
     const g = this.size++;
-    if (g >= this.hashes.length) this.grow();
-    this.hashes[g] = h;
+    if (g >= this.keyVals[0]!.length) this.grow();
     this.keyNull[0]![g] = isNull;
     this.keyVals[0]![g] = isNull ? NULL_CODE : x;
-    if (slot < 0) {
-      slot = h & (this.cap - 1);
-      while (this.slots[slot]! >= 0) slot = (slot + 1) & (this.cap - 1);
-    }
-    this.slots[slot] = g;
-    if (this.size * 2 > this.cap) this.rehash(this.cap << 1);
     return g;
+  }
+
+  private rehashNum(cap: number): void {
+    this.cap = cap;
+    const tab = new Float64Array(cap * 2);
+    const mask = cap - 1;
+    for (let s = 1; s < tab.length; s += 2) tab[s] = -1;
+    const kv = this.keyVals[0]!;
+    const kn = this.keyNull[0]!;
+    for (let g = 0; g < this.size; g++) {
+      if (kn[g]) continue;
+      const x = kv[g]!;
+      let s = hashNum(x) & mask;
+      while (tab[2 * s + 1]! >= 0) s = (s + 1) & mask;
+      tab[2 * s] = x;
+      tab[2 * s + 1] = g;
+    }
+    this.numTab = tab;
   }
 
   /** Group id of every row, −1 when absent or when any key is NULL (join semantics). */
   lookup(keys: Vec[], n: number): Int32Array {
+    if (this.num) return this.direct ? this.lookupDirect(numValues(keys[0]!, n), keys[0]!.valid, n) : this.lookupNum(numValues(keys[0]!, n), keys[0]!.valid, n);
     this.loadRows(keys, n);
     const out = new Int32Array(n);
     const k = this.types.length;
@@ -160,6 +321,8 @@ export class GroupTable {
       strides.push(s);
       s *= (v.t === 'str' ? v.dict.length : 2) + 1;
     }
+    const lut = new Int32Array(domain).fill(-1);
+    if (keys.length <= 2 && keys.every((v) => v.valid === null)) return this.smallDomain2(keys, n, strides, lut);
     const combo = new Int32Array(n);
     keys.forEach((v, c) => {
       const stride = strides[c]!;
@@ -169,13 +332,32 @@ export class GroupTable {
       if (valid) for (let i = 0; i < n; i++) combo[i]! += (valid[i] ? src[i]! : nullCode) * stride;
       else for (let i = 0; i < n; i++) combo[i]! += src[i]! * stride;
     });
-    const lut = new Int32Array(domain).fill(-1);
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const cc = combo[i]!;
       let g = lut[cc]!;
       if (g < 0) {
         // First row with this combination in the batch: resolve through the hash table once.
+        this.loadSingleRow(keys, i);
+        g = this.probe(0, true);
+        lut[cc] = g;
+      }
+      out[i] = g;
+    }
+    return out;
+  }
+
+  /** `smallDomain` for one or two null-free keys: a single pass, no combined-code array. */
+  private smallDomain2(keys: Vec[], n: number, strides: number[], lut: Int32Array): Int32Array {
+    const codesOf = (v: Vec): Int32Array | Uint8Array => (v.t === 'str' ? v.codes : (v as Extract<Vec, { t: 'bool' }>).values);
+    const a = codesOf(keys[0]!);
+    const b = keys.length > 1 ? codesOf(keys[1]!) : null;
+    const sb = strides[1] ?? 0;
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const cc = b === null ? a[i]! : a[i]! + b[i]! * sb;
+      let g = lut[cc]!;
+      if (g < 0) {
         this.loadSingleRow(keys, i);
         g = this.probe(0, true);
         lut[cc] = g;
@@ -289,10 +471,12 @@ export class GroupTable {
   }
 
   private grow(): void {
-    const len = this.hashes.length * 2;
-    const h2 = new Int32Array(len);
-    h2.set(this.hashes);
-    this.hashes = h2;
+    const len = Math.max(1024, (this.keyVals[0]?.length ?? this.hashes.length) * 2);
+    if (!this.num) {
+      const h2 = new Int32Array(len);
+      h2.set(this.hashes);
+      this.hashes = h2;
+    }
     for (let c = 0; c < this.types.length; c++) {
       const v = new Float64Array(len);
       v.set(this.keyVals[c]!);

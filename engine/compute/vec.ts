@@ -117,14 +117,31 @@ export function selection(pred: Vec, n: number): Int32Array | null {
   if (valid) for (let i = 0; i < n; i++) count += vals[i]! & valid[i]!;
   else for (let i = 0; i < n; i++) count += vals[i]!;
   if (count === n) return null;
-  const idx = new Int32Array(count);
+  // Branch-free: write every index and advance only past kept ones (a data-dependent branch
+  // mispredicts on selective filters). One spare slot takes the last unkept write.
+  const idx = new Int32Array(count + 1);
   let k = 0;
   if (valid) {
-    for (let i = 0; i < n; i++) if (vals[i]! & valid[i]!) idx[k++] = i;
+    for (let i = 0; i < n; i++) { idx[k] = i; k += vals[i]! & valid[i]!; }
   } else {
-    for (let i = 0; i < n; i++) if (vals[i]) idx[k++] = i;
+    for (let i = 0; i < n; i++) { idx[k] = i; k += vals[i]!; }
   }
-  return idx;
+  return idx.subarray(0, count);
+}
+
+/**
+ * A WHERE result as a row mask (1 = keep; NULL counts as false) and the number of kept rows,
+ * in one small monomorphic loop (for a filter fused into an aggregation).
+ */
+export function predicateMask(pred: Vec, n: number): { mask: Uint8Array; kept: number } {
+  if (pred.t !== 'bool') throw new Error('predicateMask over a non-boolean vector');
+  const mask = new Uint8Array(n);
+  const pv = pred.values;
+  const pvalid = pred.valid;
+  let kept = 0;
+  if (pvalid) for (let i = 0; i < n; i++) { const m = pv[i]! & pvalid[i]!; mask[i] = m; kept += m; }
+  else for (let i = 0; i < n; i++) { const m = pv[i]!; mask[i] = m; kept += m; }
+  return { mask, kept };
 }
 
 export function filterChunk(c: Chunk, pred: Vec): Chunk {

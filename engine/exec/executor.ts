@@ -25,10 +25,15 @@ import type { ScanTask } from '../source/table-source.js';
 import { dropBuild, registerBuild, runFragment, type Fragment, type FragmentOp } from './fragment.js';
 import { chunkToIPC } from './ipc.js';
 import type { TaskOutput, WorkerPool } from './pool.js';
+import type { SinkFile, SinkSpec } from '../write/sink.js';
 
 export interface QueryStats {
   tasks: number;
   rowsScanned: number;
+  /** Planned bytes of the scan tasks run (compressed, projected columns). */
+  bytesScanned: number;
+  /** Snapshot id read per catalog table (null: the table had no snapshot). */
+  inputSnapshots: Record<string, string | null>;
   decodeMs: number;
   computeMs: number;
   encodeMs: number;
@@ -47,10 +52,26 @@ export interface ExecContext {
   stats: QueryStats;
   /** Test-only fault injection forwarded to workers. */
   fault?: string;
+  /** Consume task outputs in task order (deterministic merges; writes use it). */
+  ordered?: boolean;
+}
+
+/** How a write runs its tasks (see write/stage.ts). */
+export interface WriteHooks {
+  /** The sink of one scan task, or the files of a task a previous run already wrote (then it is skipped). */
+  prepare(task: ScanTask, index: number, outputTypes: DataType[]): Promise<{ sink: SinkSpec } | { reused: SinkFile[] }>;
+  /** A plan that is not one scan pipeline: its output arrives here, on this thread. */
+  local(chunks: AsyncIterable<Chunk>, outputTypes: DataType[]): Promise<{ files: SinkFile[]; reused: boolean }>;
+}
+
+export interface WriteOutcome {
+  files: SinkFile[];
+  tasks: number;
+  tasksReused: number;
 }
 
 export function newStats(): QueryStats {
-  return { tasks: 0, rowsScanned: 0, decodeMs: 0, computeMs: 0, encodeMs: 0, transferMs: 0, queueMs: 0, mergeMs: 0 };
+  return { tasks: 0, rowsScanned: 0, bytesScanned: 0, inputSnapshots: {}, decodeMs: 0, computeMs: 0, encodeMs: 0, transferMs: 0, queueMs: 0, mergeMs: 0 };
 }
 
 interface FragmentPlan {
@@ -73,6 +94,30 @@ export class Executor {
   async *run(plan: PlanNode): AsyncGenerator<Chunk> {
     try {
       yield* this.execute(plan);
+    } finally {
+      for (const id of this.builds) dropBuild(id);
+    }
+  }
+
+  /**
+   * Runs a write: a plan that is one scan pipeline (scan → filter/project/broadcast probe) gets a
+   * sink in every fragment, so workers write their own files; any other plan (aggregates, sorts,
+   * unions, limits, shuffled joins) runs as a query and its output is written on this thread.
+   */
+  async write(plan: PlanNode, hooks: WriteHooks): Promise<WriteOutcome> {
+    try {
+      const fp = plan.op === 'scan' || plan.op === 'filter' || plan.op === 'project' || plan.op === 'join' ? await this.fragmentOf(plan) : null;
+      if (!fp) {
+        const res = await hooks.local(this.execute(plan), typesOf(plan));
+        return { files: res.files, tasks: 1, tasksReused: res.reused ? 1 : 0 };
+      }
+      const out: WriteOutcome = { files: [], tasks: 0, tasksReused: 0 };
+      for await (const o of this.runFragments(fp, undefined, hooks)) {
+        out.tasks++;
+        if (o.reused) out.tasksReused++;
+        out.files.push(...(o.files ?? []));
+      }
+      return out;
     } finally {
       for (const id of this.builds) dropBuild(id);
     }
@@ -124,7 +169,7 @@ export class Executor {
   }
 
   /** Runs one fragment per scan task, `maxInFlight` at a time, yielding outputs as they finish. */
-  private async *runFragments(fp: FragmentPlan, agg?: { keys: Expr[]; aggs: AggCall[] }): AsyncGenerator<TaskOutput> {
+  private async *runFragments(fp: FragmentPlan, agg?: { keys: Expr[]; aggs: AggCall[] }, write?: WriteHooks): AsyncGenerator<TaskOutput & { reused?: boolean }> {
     const { ctx } = this;
     const tasks = await fp.scan.source.planScan({
       columns: fp.scan.columns, filters: fp.scan.filters, targetTasks: ctx.maxInFlight * 2,
@@ -140,35 +185,54 @@ export class Executor {
     const onAbort = (): void => stage.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     let localChain: Promise<void> = Promise.resolve();
-    const runOne = async (task: ScanTask): Promise<TaskOutput> => {
+    const runOne = async (task: ScanTask, k: number): Promise<TaskOutput & { reused?: boolean }> => {
       const fragment: Fragment & { fault?: string } = { task, scanColumns, ops: fp.ops, types: fp.types, ...(agg ? { agg } : {}) };
+      if (write) {
+        const prepared = await write.prepare(task, k, fp.types);
+        if ('reused' in prepared) return { chunks: [], files: prepared.reused, reused: true, stats: { decodeMs: 0, computeMs: 0, encodeMs: 0, transferMs: 0, queueMs: 0, rowsIn: 0 } };
+        fragment.sink = prepared.sink;
+      }
       if (task.local) {
         // Local tasks share this thread (and its one parquet-wasm instance): run them one at a time.
         const run = localChain.then(() => runFragment(fragment, stage.signal));
         localChain = run.then(() => undefined, () => undefined);
         const res = await run;
-        return { chunks: res.chunks, stats: { ...res.stats, encodeMs: 0, transferMs: 0, queueMs: 0 } };
+        return { chunks: res.chunks, ...(res.files ? { files: res.files } : {}), stats: { ...res.stats, encodeMs: 0, transferMs: 0, queueMs: 0 } };
       }
       if (ctx.fault) fragment.fault = ctx.fault;
-      return ctx.pool.run(fragment, outTypes, stage.signal);
+      return ctx.pool.run(fragment, outTypes, stage.signal, { settle: write !== undefined });
     };
-    const pending = new Map<number, Promise<{ k: number; out: TaskOutput }>>();
+    const pending = new Map<number, Promise<{ k: number; out: TaskOutput & { reused?: boolean } }>>();
+    // Ordered mode: outputs that finished ahead of their turn wait here (bounded by maxInFlight).
+    const early = new Map<number, TaskOutput & { reused?: boolean }>();
+    let nextOut = 0;
     let next = 0;
     const launch = (): void => {
-      while (pending.size < ctx.maxInFlight && next < tasks.length) {
+      while (pending.size + early.size < ctx.maxInFlight && next < tasks.length) {
         const k = next++;
-        pending.set(k, runOne(tasks[k]!).then((out) => ({ k, out })));
+        pending.set(k, runOne(tasks[k]!, k).then((out) => ({ k, out })));
       }
     };
     try {
       launch();
       while (pending.size) {
         if (ctx.signal.aborted) throw new LakehouseError('CANCELLED', 'query cancelled', { cause: ctx.signal.reason });
-        const { k, out } = await Promise.race(pending.values());
+        const { k, out: done } = await Promise.race(pending.values());
         pending.delete(k);
         const s = ctx.stats;
         s.tasks++;
-        s.rowsScanned += out.stats.rowsIn;
+        s.rowsScanned += done.stats.rowsIn;
+        if (!done.reused) s.bytesScanned += tasks[k]!.bytes;
+        let out = done;
+        if (ctx.ordered) {
+          early.set(k, done);
+          if (!early.has(nextOut)) {
+            launch();
+            continue;
+          }
+          out = early.get(nextOut)!;
+          early.delete(nextOut++);
+        }
         s.decodeMs += out.stats.decodeMs;
         s.computeMs += out.stats.computeMs;
         s.encodeMs += out.stats.encodeMs;
@@ -176,12 +240,19 @@ export class Executor {
         s.queueMs += out.stats.queueMs;
         launch();
         yield out;
+        while (ctx.ordered && early.has(nextOut)) {
+          const o = early.get(nextOut)!;
+          early.delete(nextOut++);
+          yield o;
+        }
       }
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
       if (pending.size) {
         stage.abort(new LakehouseError('CANCELLED', 'stage finished early'));
         for (const pr of pending.values()) pr.catch(() => undefined);
+        // A write's tasks delete their own files when cancelled: wait until they have.
+        if (write) await Promise.allSettled(pending.values());
       }
     }
   }

@@ -18,6 +18,7 @@ import { concatChunks, filterChunk, sliceChunk, type Chunk, type Vec } from '../
 import type { AggCall, DataType, Expr } from '../plan/types.js';
 import { openScan } from '../source/scan-executors.js';
 import type { ScanTask } from '../source/table-source.js';
+import { runSink, type SinkFile, type SinkSpec } from '../write/sink.js';
 import { chunkFromBatchPositional } from './ipc.js';
 
 export type FragmentOp =
@@ -33,9 +34,13 @@ export interface Fragment {
   /** Types of the chunks after `ops`. */
   types: DataType[];
   agg?: { keys: Expr[]; aggs: AggCall[] };
+  /** Write the output as data files instead of returning it (see write/sink.ts). */
+  sink?: SinkSpec;
 }
 
 export interface FragmentResult {
+  /** Files written by a sink fragment. */
+  files?: SinkFile[];
   /** Output chunks (non-aggregating fragments) or [partial, ...distinct partials]. */
   chunks: Chunk[];
   types: DataType[][];
@@ -106,7 +111,39 @@ function compileOps(ops: FragmentOp[]): { steps: Step[]; done: () => boolean } {
 /** Fraction of surviving rows above which a WHERE before an aggregate becomes a row mask. */
 const MASK_THRESHOLD = 0.3;
 
+/** A sink fragment: the scan and its streaming operators feed the write sink. */
+async function runSinkFragment(f: Fragment, sink: SinkSpec, signal?: AbortSignal): Promise<FragmentResult> {
+  const { steps, done } = compileOps(f.ops);
+  const stats = { decodeMs: 0, computeMs: 0, rowsIn: 0 };
+  async function* produce(): AsyncGenerator<Chunk> {
+    const it = openScan(f.task, signal)[Symbol.asyncIterator]();
+    for (;;) {
+      const t0 = performance.now();
+      const next = await it.next();
+      const t1 = performance.now();
+      stats.decodeMs += t1 - t0;
+      if (next.done) break;
+      if (signal?.aborted) throw new LakehouseError('CANCELLED', 'task cancelled');
+      stats.rowsIn += next.value.numRows;
+      let c: Chunk | null = batchToChunk(next.value, f.scanColumns);
+      for (const s of steps) {
+        if (!c || c.length === 0) break;
+        c = s(c);
+      }
+      stats.computeMs += performance.now() - t1;
+      if (c && c.length > 0) yield c;
+      if (done()) {
+        await it.return?.(undefined);
+        break;
+      }
+    }
+  }
+  const files = await runSink(sink, produce(), signal);
+  return { chunks: [], types: [], files, stats };
+}
+
 export async function runFragment(f: Fragment, signal?: AbortSignal): Promise<FragmentResult> {
+  if (f.sink) return runSinkFragment(f, f.sink, signal);
   // A filter right before the partial aggregation is fused into it (see HashAggregator.addChunk).
   const last = f.ops[f.ops.length - 1];
   const fused = f.agg && last?.op === 'filter' ? compileExpr(last.predicate) : null;

@@ -21,6 +21,7 @@ import type { Chunk } from '../compute/vec.js';
 import type { Fragment } from './fragment.js';
 import { chunkFromIPC } from './ipc.js';
 import type { WorkerReply } from './worker.js';
+import type { SinkFile } from '../write/sink.js';
 
 export interface TaskStats {
   decodeMs: number;
@@ -35,6 +36,8 @@ export interface TaskStats {
 
 export interface TaskOutput {
   chunks: Chunk[];
+  /** Files written by a sink fragment. */
+  files?: SinkFile[];
   stats: TaskStats;
 }
 
@@ -52,7 +55,12 @@ export class WorkerPool {
     });
   }
 
-  async run(fragment: Fragment & { fault?: string }, outTypes: (i: number) => Fragment['types'], signal: AbortSignal): Promise<TaskOutput> {
+  /**
+   * Runs one fragment. With `settle`, a cancelled task is waited for (its thread sees the flag
+   * within one batch) before the call rejects: writes need that, so that the files a cancelled
+   * task deletes on its way out are gone before the caller cleans up.
+   */
+  async run(fragment: Fragment & { fault?: string }, outTypes: (i: number) => Fragment['types'], signal: AbortSignal, options: { settle?: boolean } = {}): Promise<TaskOutput> {
     const packed = new Uint8Array(pack(fragment));
     let reply: WorkerReply;
     const sentAt = performance.timeOrigin + performance.now();
@@ -73,7 +81,10 @@ export class WorkerPool {
     try {
       reply = await Promise.race([task, aborted]);
     } catch (err) {
-      if (signal.aborted) throw new LakehouseError('CANCELLED', 'query cancelled', { cause: signal.reason });
+      if (signal.aborted) {
+        if (options.settle) await task.then(() => undefined, () => undefined);
+        throw new LakehouseError('CANCELLED', 'query cancelled', { cause: signal.reason });
+      }
       throw new LakehouseError('TASK_FAILED', `a worker failed while running a task: ${(err as Error)?.message ?? String(err)}`, {
         cause: err,
         help: 'The query was stopped; the worker pool has replaced the failed thread and can run new queries.',
@@ -93,6 +104,7 @@ export class WorkerPool {
     const doneAt = performance.timeOrigin + performance.now();
     return {
       chunks,
+      ...(reply.files ? { files: reply.files } : {}),
       stats: {
         decodeMs: s.decodeMs, computeMs: s.computeMs, encodeMs: s.encodeMs, rowsIn: s.rowsIn,
         queueMs: Math.max(0, s.startedAt - sentAt), transferMs: Math.max(0, doneAt - s.endedAt),

@@ -11,10 +11,13 @@ import { isLakehouseError } from '../../connectors/errors.js';
 import type { Fragment } from './fragment.js';
 import { runFragment } from './fragment.js';
 import { chunkToIPC } from './ipc.js';
+import type { SinkFile } from '../write/sink.js';
 
 export interface WorkerReply {
   ok: boolean;
   buffers?: Uint8Array[];
+  /** Files written by a sink fragment (plain data). */
+  files?: SinkFile[];
   stats?: { decodeMs: number; computeMs: number; encodeMs: number; rowsIn: number; startedAt: number; endedAt: number };
   error?: { code?: string; message: string; help?: string; name?: string; stack?: string };
 }
@@ -50,7 +53,7 @@ export default async function runTask(input: { packed: Uint8Array; cancel?: Int3
     const t0 = performance.now();
     const buffers = res.chunks.map((c, i) => chunkToIPC(c, res.types[i]!));
     (signal as (AbortSignal & { dispose?: () => void }) | undefined)?.dispose?.();
-    const reply: WorkerReply = { ok: true, buffers, stats: { ...res.stats, encodeMs: performance.now() - t0, startedAt, endedAt: performance.timeOrigin + performance.now() } };
+    const reply: WorkerReply = { ok: true, buffers, ...(res.files ? { files: res.files } : {}), stats: { ...res.stats, encodeMs: performance.now() - t0, startedAt, endedAt: performance.timeOrigin + performance.now() } };
     return Piscina.move({
       get [Piscina.transferableSymbol]() { return [...new Set(buffers.map((b) => b.buffer))]; },
       get [Piscina.valueSymbol]() { return reply; },

@@ -58,6 +58,7 @@ export interface StagedFile {
   /** The task that wrote it (deterministic names: a retry reuses completed tasks' files). */
   task: string;
   partition?: Record<string, unknown>;
+  partitionPath?: string;
 }
 
 export interface RunMetrics {

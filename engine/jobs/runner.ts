@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 import type { ObjectStore } from '../../connectors/object-store.js';
-import { readParquetMetadata } from '../../connectors/index.js';
+import { dataFileStats, readParquetMetadata } from '../../connectors/index.js';
 import { Warehouse, type Table } from '../../catalog/index.js';
 import { RunLedger, TERMINAL_STATES, currentOwner, emptyMetrics, newRunId, ownerIsGone, transition, type RunRecord, type RunState, type StagedFile } from './ledger.js';
 import { bindParameters, normalizeParams } from './params.js';
@@ -250,7 +250,7 @@ async function execute(ctx: ExecContext): Promise<RunRecord> {
     const store = ctx.warehouse.store;
     if (ctx.options.testHooks?.dropOneStagedRow) await dropOneRow(store, staged);
     const stagedFiles: StagedFile[] = await Promise.all(
-      staged.files.map(async (f) => ({ key: f.key, checksum: await fileChecksum(store, f.key), rows: f.stats.recordCount, bytes: f.stats.fileSizeInBytes, task: f.taskId, partition: f.partition })),
+      staged.files.map(async (f) => ({ key: f.key, checksum: await fileChecksum(store, f.key), rows: f.stats.recordCount, bytes: f.stats.fileSizeInBytes, task: f.taskId, partition: f.partition, partitionPath: f.partitionPath })),
     );
     const m = staged.metrics;
     await ledger.update(runId, (c) =>
@@ -263,7 +263,7 @@ async function execute(ctx: ExecContext): Promise<RunRecord> {
 
     // ---- VALIDATING: quality gates and reconciliation on the staged files.
     const runClockMs = (await ledger.load(runId)).runClockMs ?? Date.now();
-    const v: Validation = await timed('validate', () => validateAndReconcile(ctx.engine, store, staged!, ctx.spec, runClockMs, outputTable, runId));
+    const v: Validation = await timed('validate', () => validateAndReconcile(ctx.engine, store, staged!, ctx.spec, runClockMs, outputTable, runId, create));
     const failRun = v.quality.filter((q) => !q.passed && q.severity === 'fail-run');
     if (failRun.length || !v.reconciliation.ok) {
       await staged.abort();
@@ -364,7 +364,8 @@ async function reusableFiles(ctx: ExecContext): Promise<Map<string, import('./en
     const ok = await Promise.all(files.map(async (f) => (await fileChecksum(store, f.key).catch(() => undefined)) === f.checksum));
     if (!ok.every(Boolean)) continue;
     const metas = await Promise.all(files.map((f) => readParquetMetadata(store, f.key)));
-    out.set(task, files.map((f, i) => ({ key: f.key, uri: store.uriFor(f.key), partition: f.partition ?? {}, partitionPath: '', taskId: task, stats: { recordCount: metas[i]!.numRows, fileSizeInBytes: metas[i]!.fileSize } })));
+    // Statistics come back from each file's footer (NaN counts are unknown for reused files).
+    out.set(task, files.map((f, i) => ({ key: f.key, uri: store.uriFor(f.key), partition: f.partition ?? {}, partitionPath: f.partitionPath ?? '', taskId: task, stats: dataFileStats(metas[i]!) })));
   }
   return out;
 }

@@ -57,6 +57,7 @@ export async function validateAndReconcile(
   runClockMs: number,
   outputTable: string,
   runId: string,
+  create?: { partitionBy?: string[] },
 ): Promise<Validation> {
   const temps: string[] = [];
   const tag = runId.replace(/[^A-Za-z0-9]/g, '_');
@@ -112,7 +113,7 @@ export async function validateAndReconcile(
       const src = await register('keep', kept);
       const anyBad = qRules.map((q) => `(${q.bad})`).join(' OR ');
       const which = `CASE ${qRules.map((q) => `WHEN ${q.bad} THEN '${q.name.replace(/'/g, "''")}'`).join(' ')} END`;
-      replacement = await engine.stageWrite({ query: `SELECT * FROM ${src} WHERE NOT (${anyBad})`, table: outputTable, mode: modeOf(spec), runId: `${runId}-clean` });
+      replacement = await engine.stageWrite({ query: `SELECT * FROM ${src} WHERE NOT (${anyBad})`, table: outputTable, mode: modeOf(spec), create, runId: `${runId}-clean` });
       quarantine = await engine.stageWrite({
         query: `SELECT *, '${runId}' AS _lake_run_id, ${which} AS _lake_failed_rule FROM ${src} WHERE ${anyBad}`,
         table: quarantineTableName(outputTable),
@@ -124,7 +125,9 @@ export async function validateAndReconcile(
       const cleanRows = replacement.metrics.rowsWritten;
       const keptRows = kept.reduce((n, f) => n + f.stats.recordCount, 0);
       if (cleanRows + quarantinedRows !== keptRows) problems.push(`quarantine split ${keptRows} rows into ${cleanRows} clean + ${quarantinedRows} quarantined`);
-      await staged.abort();
+      // The first staging is superseded. Delete its files by key: its abort() would also sweep
+      // every file named after this run, which includes the replacement's.
+      await store.deleteMany(staged.files.map((f) => f.key));
     }
     const acceptedRows = stagedRows - droppedRows - quarantinedRows;
 

@@ -8,7 +8,10 @@ import { LakehouseError } from '../../connectors/errors.js';
 import { readParquet } from '../../connectors/formats.js';
 import type { ObjectStore } from '../../connectors/object-store.js';
 import { openObjectStore } from '../../connectors/open.js';
+import { DeleteCache, readDataFile } from '../../catalog/index.js';
+import type { IcebergScanTask } from './catalog-source.js';
 import { memoryBatches } from './memory-source.js';
+import { streamOpener } from './stream-source.js';
 import type { ScanTask } from './table-source.js';
 
 const stores = new Map<string, Promise<ObjectStore>>();
@@ -41,6 +44,24 @@ export async function* openScan(task: ScanTask, signal?: AbortSignal): AsyncGene
       columns: t.columns, rowGroups: t.rowGroups, fileSize: t.fileSize,
       ...(t.batchSize ? { batchSize: t.batchSize } : {}), ...(signal ? { signal } : {}),
     });
+    return;
+  }
+  if (task.kind === 'iceberg') {
+    // Catalog tables: the catalog's reader maps columns by field id and applies deletes.
+    const t = task as IcebergScanTask;
+    const store = await storeFor(t.store);
+    const deletes = new DeleteCache(store);
+    for (const f of t.files) {
+      if (signal?.aborted) throw new LakehouseError('CANCELLED', 'scan cancelled');
+      yield* readDataFile(store, f, t.fields, deletes, { batchSize: t.batchSize, signal });
+    }
+    return;
+  }
+  if (task.kind === 'stream') {
+    for await (const b of streamOpener(task.id as string, task.index as number)(signal)) {
+      if (signal?.aborted) throw new LakehouseError('CANCELLED', 'scan cancelled');
+      yield b;
+    }
     return;
   }
   if (task.kind === 'memory') {

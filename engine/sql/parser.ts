@@ -36,13 +36,31 @@ type J = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type Statement =
   | { kind: 'query'; query: UQuery }
-  | { kind: 'insert'; table: string[]; overwrite: boolean; query: UQuery };
+  | { kind: 'insert'; table: string[]; overwrite: boolean; query: UQuery }
+  | { kind: 'ctas'; table: string[]; ifNotExists: boolean; partitionBy: string[]; query: UQuery };
 
-/** Parses one statement. `initSqlParser()` must have resolved before. */
+/**
+ * Parses one statement. `initSqlParser()` must have resolved before.
+ *
+ * Two forms the parser rejects are pre-processed here, keeping every character position (so
+ * error carets still point at the user's text):
+ *   - `FOR VERSION AS OF` / `FOR TIMESTAMP AS OF` (and `FOR SYSTEM_VERSION|SYSTEM_TIME AS OF`)
+ *     become the Spark forms `VERSION AS OF` / `TIMESTAMP AS OF`, which it accepts;
+ *   - `CREATE TABLE [IF NOT EXISTS] ns.t [PARTITIONED BY (month(d), bucket(8, id))] AS <query>`:
+ *     the parser does not accept transforms in PARTITIONED BY, so the head is cut off here (the
+ *     terms are returned as text, see engine/sql/partition-terms.ts) and the query is parsed alone.
+ */
 export function parseSql(sql: string): Statement {
+  const text = rewriteTimeTravel(sql);
+  const ctas = splitCtas(text);
+  if (ctas) {
+    const inner = parseSql(ctas.queryText);
+    if (inner.kind !== 'query') throw unsupported('CREATE TABLE … AS with a statement other than a query');
+    return { kind: 'ctas', table: ctas.table, ifNotExists: ctas.ifNotExists, partitionBy: ctas.partitionBy, query: inner.query };
+  }
   let ast: J[];
   try {
-    ast = parse(sql, 'databricks') as J[];
+    ast = parse(text, 'databricks') as J[];
   } catch (err) {
     const msg = String((err as Error).message ?? err).replace(/^sql parser error:\s*/, '');
     const m = /at Line: (\d+), Column: (\d+)/.exec(msg);
@@ -60,12 +78,76 @@ export function parseSql(sql: string): Statement {
   }
   const stmt = ast[0];
   if (stmt.Query) return { kind: 'query', query: convertQuery(stmt.Query) };
+  if (stmt.CreateTable) throw unsupported('CREATE TABLE without AS SELECT (create tables with `lake ingest --create` or CREATE TABLE … AS SELECT)');
   if (stmt.Insert) {
     const ins = stmt.Insert;
     const name = ins.table?.TableName ?? ins.table_name ?? ins.table;
+    if (ins.columns?.length) throw unsupported('INSERT with a column list (select the columns in table order, or by their names)');
+    if (ins.partitioned?.length) throw unsupported('INSERT … PARTITION (…) (INSERT OVERWRITE replaces the partitions present in the query output)');
+    if (!ins.source) throw unsupported('INSERT without a query (VALUES lists)');
     return { kind: 'insert', table: objectName(name), overwrite: !!ins.overwrite, query: convertQuery(ins.source) };
   }
   throw unsupported(`${Object.keys(stmt)[0]} statements`);
+}
+
+/** Replaces `s` by the same number of characters (newlines kept), so positions after it stay valid. */
+function blank(s: string): string {
+  return s.replace(/[^\n]/g, ' ');
+}
+
+const TRAVEL_RE = /('(?:[^']|'')*')|("(?:[^"]|"")*")|(--[^\n]*)|\bFOR(\s+)(SYSTEM_VERSION|VERSION|SYSTEM_TIME|TIMESTAMP)(\s+AS\s+OF)\b/gi;
+
+function rewriteTimeTravel(sql: string): string {
+  return sql.replace(TRAVEL_RE, (m, sq, dq, comment, ws: string, kind: string, tail: string) => {
+    if (sq || dq || comment) return m;
+    const word = /VERSION/i.test(kind) ? 'VERSION' : 'TIMESTAMP';
+    const head = `FOR${ws}${kind}`;
+    return `${' '.repeat(head.length - word.length)}${word}${tail}`;
+  });
+}
+
+const CTAS_HEAD = /^(\s*CREATE\s+TABLE\s+)(IF\s+NOT\s+EXISTS\s+)?((?:`[^`]+`|[A-Za-z_][\w-]*)(?:\s*\.\s*(?:`[^`]+`|[A-Za-z_][\w-]*))*)\s*/i;
+
+function splitCtas(sql: string): { table: string[]; ifNotExists: boolean; partitionBy: string[]; queryText: string } | undefined {
+  const m = CTAS_HEAD.exec(sql);
+  if (!m) return undefined;
+  let pos = m[0].length;
+  let partitionBy: string[] = [];
+  const pb = /^PARTITIONED\s+BY\s*\(/i.exec(sql.slice(pos));
+  if (pb) {
+    const open = pos + pb[0].length - 1;
+    let depth = 0;
+    let close = -1;
+    for (let i = open; i < sql.length; i++) {
+      if (sql[i] === '(') depth++;
+      else if (sql[i] === ')' && --depth === 0) { close = i; break; }
+    }
+    if (close < 0) throw new LakehouseError('SQL_PARSE_ERROR', 'SQL syntax error: unbalanced parentheses in PARTITIONED BY (…)', { help: 'Close the PARTITIONED BY list.' });
+    partitionBy = splitTopLevel(sql.slice(open + 1, close));
+    pos = close + 1;
+    pos += /^\s*/.exec(sql.slice(pos))![0].length;
+  }
+  const as = /^AS\b/i.exec(sql.slice(pos));
+  if (!as) return undefined; // Not a CTAS: let the parser report what it is.
+  const table = m[3]!.split('.').map((p) => p.trim().replace(/^`|`$/g, ''));
+  return { table, ifNotExists: Boolean(m[2]), partitionBy, queryText: blank(sql.slice(0, pos + 2)) + sql.slice(pos + 2) };
+}
+
+/** Splits a top-level comma list, respecting parentheses: "month(d), bucket(8, id)". */
+export function splitTopLevel(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of text) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
 }
 
 /** Renders the offending line with a caret under the column. */

@@ -66,12 +66,18 @@ describe('errors', () => {
       'SELECT * FROM ns.facts RIGHT JOIN ns.dims ON facts.region = dims.region',
       'SELECT * FROM ns.facts WHERE id IN (SELECT g FROM ns.keys)',
       'SELECT soundex(region) FROM ns.facts',
-      'INSERT INTO ns.facts SELECT * FROM ns.facts',
+      'INSERT INTO ns.facts (id) SELECT id FROM ns.facts',
     ]) {
       const err = await failure(() => engine.sql(sql).toArray());
       expect(err.code, sql).toBe('UNSUPPORTED');
       expect(err.message, sql).toContain('not supported yet');
     }
+  });
+
+  it('refuses to build a lazy frame from a write statement and names engine.run()', async () => {
+    const err = await failure(async () => engine.sql('INSERT INTO ns.facts SELECT * FROM ns.facts'));
+    expect(err.code).toBe('INVALID_ARGUMENT');
+    expect(err.message).toContain('engine.run');
   });
 
   it('requires non-aggregated columns in GROUP BY', async () => {

@@ -1,0 +1,143 @@
+/**
+ * Loading files into a table (`lake ingest`): CSV, NDJSON or Parquet files are streamed (one
+ * file per task, a batch at a time) through the same staged write as INSERT INTO, so rows are
+ * clustered by the table's partition spec, files are written at the target size, and one commit
+ * publishes everything (or nothing). An existing table's schema drives CSV/NDJSON parsing
+ * (columns matched by name); a new table (`create`) takes the schema inferred from the first
+ * file, with `partitionBy` terms like "month(ts), bucket(16, id)".
+ */
+
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import type { Warehouse } from '../../catalog/index.js';
+import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
+import {
+  icebergSchemaToArrow, inferCsvSchema, inferNdjsonSchema, readCsv, readNdjson, readParquet, readParquetMetadata,
+} from '../../connectors/formats.js';
+import type { PrimitiveType, Schema as IcebergSchema } from '../../connectors/iceberg-types.js';
+import type { ObjectStore } from '../../connectors/object-store.js';
+import { openObjectStore } from '../../connectors/open.js';
+import { schemaFromArrow } from '../compute/arrow-io.js';
+import type { DataFrame } from '../dataframe.js';
+import { StreamTableSource, type BatchOpener } from '../source/stream-source.js';
+import type { TableSource } from '../source/table-source.js';
+import { stageWrite, type WriteHost } from '../write/stage.js';
+
+export type IngestFormat = 'csv' | 'ndjson' | 'parquet';
+
+export interface IngestOptions {
+  /** Default: from each file's extension (.csv/.tsv, .ndjson/.jsonl/.json, .parquet). */
+  format?: IngestFormat;
+  /** Create the table from the first file's schema if it does not exist. */
+  create?: boolean;
+  /** Partition terms for a created table: "month(ts), bucket(16, id)" or a list. */
+  partitionBy?: string | string[];
+  /** CSV field delimiter (default ","; "\t" for .tsv files). */
+  delimiter?: string;
+  runId?: string;
+  signal?: AbortSignal;
+}
+
+export interface IngestResult {
+  table: string;
+  snapshotId: string;
+  created: boolean;
+  filesRead: number;
+  rowsWritten: number;
+  filesWritten: number;
+  bytesWritten: number;
+}
+
+/** What ingest needs from the engine. */
+export interface IngestHost {
+  catalog(): Promise<Warehouse>;
+  registerTable(name: string, source: TableSource): void;
+  dropTable(name: string): boolean;
+  table(name: string): DataFrame;
+  writeHost(): WriteHost;
+}
+
+function formatOf(file: string, explicit: IngestFormat | undefined): IngestFormat {
+  if (explicit) return explicit;
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.csv' || ext === '.tsv') return 'csv';
+  if (ext === '.ndjson' || ext === '.jsonl' || ext === '.json') return 'ndjson';
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  throw new LakehouseError('INVALID_ARGUMENT', `cannot tell the format of ${file} from its extension`, { help: 'Pass --format csv|ndjson|parquet.' });
+}
+
+/** A file argument → (store URI of its directory, key). Plain paths are local files. */
+function locate(file: string): { dir: string; key: string } {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/.*)\/([^/]+)$/i.exec(file);
+  if (m) return { dir: m[1]!, key: m[2]! };
+  const abs = path.resolve(file);
+  return { dir: path.dirname(abs), key: path.basename(abs) };
+}
+
+export async function ingestFiles(host: IngestHost, table: string, files: string[], options: IngestOptions = {}): Promise<IngestResult> {
+  if (files.length === 0) throw new LakehouseError('INVALID_ARGUMENT', 'no input files', { help: 'Name at least one CSV, NDJSON or Parquet file.' });
+  const wh = await host.catalog();
+  const exists = await wh.tableExists(table);
+  if (!exists && !options.create) {
+    throw new LakehouseError('TABLE_NOT_FOUND', `table ${table} does not exist`, { help: 'Pass --create (and --partition-by) to create it from the first file.' });
+  }
+  const stores = new Map<string, Promise<ObjectStore>>();
+  const storeOf = (dir: string): Promise<ObjectStore> => {
+    let s = stores.get(dir);
+    if (!s) stores.set(dir, (s = openObjectStore(dir)));
+    return s;
+  };
+  const inputs = files.map((f) => ({ file: f, format: formatOf(f, options.format), ...locate(f) }));
+  const delimiterOf = (f: string): string | undefined => options.delimiter ?? (path.extname(f).toLowerCase() === '.tsv' ? '\t' : undefined);
+  const name = `_ingest.s${randomBytes(4).toString('hex')}`;
+  let source: StreamTableSource | undefined;
+  try {
+    // The schema the readers produce: the table's (CSV/NDJSON parse into it), else the first file's.
+    let schema: IcebergSchema;
+    const first = inputs[0]!;
+    if (exists) schema = (await wh.loadTable(table)).schema();
+    else if (first.format === 'csv') {
+      const d = delimiterOf(first.file);
+      schema = await inferCsvSchema(await storeOf(first.dir), first.key, d ? { delimiter: d } : {});
+    } else if (first.format === 'ndjson') schema = await inferNdjsonSchema(await storeOf(first.dir), first.key);
+    else schema = (await readParquetMetadata(await storeOf(first.dir), first.key)).schema;
+    const sizes = await Promise.all(inputs.map(async (i) => (await (await storeOf(i.dir)).head(i.key))?.size ?? 1));
+    const openers: BatchOpener[] = inputs.map((i) => (signal) => ({
+      [Symbol.asyncIterator]: async function* () {
+        const store = await storeOf(i.dir);
+        const d = delimiterOf(i.file);
+        const opts = { schema, ...(signal ? { signal } : {}) };
+        if (i.format === 'csv') yield* readCsv(store, i.key, { ...opts, ...(d ? { delimiter: d } : {}) });
+        else if (i.format === 'ndjson') yield* readNdjson(store, i.key, opts);
+        else yield* readParquet(store, i.key, signal ? { signal } : {});
+      },
+    }));
+    const engineSchema = schemaFromArrow(icebergSchemaToArrow({ ...schema, fields: schema.fields })).schema;
+    source = new StreamTableSource(engineSchema, openers, sizes);
+    host.registerTable(name, source);
+    const partitionBy = typeof options.partitionBy === 'string' ? [options.partitionBy] : options.partitionBy ?? [];
+    const columnTypes = Object.fromEntries(schema.fields.filter((f) => typeof f.type === 'string').map((f) => [f.name, f.type as PrimitiveType]));
+    const staged = await stageWrite(host.writeHost(), {
+      query: host.table(name),
+      table,
+      mode: 'append',
+      ...(options.create && !exists ? { create: { partitionBy } } : {}),
+      runId: options.runId ?? `ingest-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
+      ...(options.signal ? { signal: options.signal } : {}),
+    }, { columnTypes });
+    try {
+      const { snapshotId } = await staged.commit({ provenance: { jobName: 'lake ingest' } });
+      return {
+        table, snapshotId, created: !exists, filesRead: inputs.length, rowsWritten: staged.metrics.rowsWritten,
+        filesWritten: staged.files.length, bytesWritten: staged.metrics.bytesWritten,
+      };
+    } catch (err) {
+      if (!(isLakehouseError(err) && err.details['outcomeUnknown'] === true)) await staged.abort().catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    host.dropTable(name);
+    source?.release();
+    for (const s of stores.values()) await (await s.catch(() => undefined))?.close();
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * Two-phase table writes: `stageWrite` runs the query and writes its output as data files that
+ * no snapshot references yet (nothing is visible); `commit()` then adds them to the table in one
+ * catalog commit (append, dynamic partition overwrite, or full replace), and `abort()` deletes
+ * them. SQL writes (INSERT INTO / INSERT OVERWRITE / CTAS) are stage + commit; batch jobs call
+ * the two phases themselves, with quality gates in between.
+ *
+ * Cleanup contract: if staging fails or is cancelled, every file it wrote is deleted before the
+ * error reaches the caller (tasks delete their own partial files; the coordinator waits for them,
+ * deletes the files of finished tasks, and sweeps the data directory for this run's names).
+ * Files reused from a previous run (`reuse`) are never deleted by a failed staging.
+ *
+ * Determinism: tasks, their ids (`t<k>-<hash of the task and the plan>`) and the rows each task
+ * writes depend only on the plan and the pinned input snapshots, and file names only on (run,
+ * task, partition, index): the same job over the same inputs writes byte-identical files.
+ */
+
+import { createHash } from 'node:crypto';
+import { partitionType, planScan, type DataFile, type Table, type Warehouse } from '../../catalog/index.js';
+import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
+import { dataFileStats, readParquetMetadata, type DataFileStats } from '../../connectors/formats.js';
+import type { PrimitiveType } from '../../connectors/iceberg-types.js';
+import type { DataFrame, QueryContext } from '../dataframe.js';
+import type { QueryStats, WriteHooks, WriteOutcome } from '../exec/executor.js';
+import { explain, type PlanNode } from '../plan/logical.js';
+import { inputSnapshotsOf } from '../source/catalog-source.js';
+import { partitionValueFromJson } from './partitioner.js';
+import { fromPlainStats, runSink, type SinkFile, type SinkSpec } from './sink.js';
+import { mapColumns, partitionPlans, resolveTarget, splitName, type WriteTarget } from './target.js';
+
+export interface StagedDataFile {
+  key: string;
+  uri: string;
+  /** Partition field name → value (JSON-safe: 64-bit values are numbers when exact, else strings). */
+  partition: Record<string, unknown>;
+  partitionPath: string;
+  taskId: string;
+  stats: DataFileStats;
+}
+
+export interface CommitProvenance {
+  runId?: string;
+  jobName?: string;
+  inputSnapshotIds?: Record<string, string>;
+}
+
+export interface StagedWrite {
+  table: string;
+  files: StagedDataFile[];
+  inputSnapshots: Record<string, string | null>;
+  metrics: { rowsRead: number; bytesRead: number; rowsWritten: number; bytesWritten: number; tasks: number; tasksReused: number };
+  commit(options?: { provenance?: CommitProvenance; dropFiles?: string[] }): Promise<{ snapshotId: string }>;
+  abort(): Promise<void>;
+}
+
+export type WriteMode = 'append' | 'overwrite-partitions' | 'replace';
+
+export interface StageWriteRequest {
+  query: string | DataFrame;
+  table: string;
+  mode: WriteMode;
+  /** Create the table at commit if it does not exist (partition terms like `month(d)`, `bucket(8, id)`). */
+  create?: { partitionBy?: string[] };
+  runId: string;
+  inputs?: Record<string, { snapshotId: string }>;
+  signal?: AbortSignal;
+  reuse?: (taskId: string) => Promise<StagedDataFile[] | undefined>;
+}
+
+/** Engine-internal knobs (SQL CTAS, compaction). */
+export interface StageInternals {
+  /** CREATE TABLE semantics: fail with TABLE_EXISTS if the table appeared meanwhile. */
+  createOnly?: boolean;
+  targetFileSize?: number;
+  bufferBytes?: number;
+  /** Column types of a created table where they should differ from the engine's defaults (e.g. timestamptz). */
+  columnTypes?: Record<string, import('../../connectors/iceberg-types.js').PrimitiveType>;
+}
+
+/** What staging needs from the engine. */
+export interface WriteHost {
+  warehouse(): Promise<Warehouse>;
+  frame(sql: string, context: QueryContext): DataFrame;
+  runWrite(plan: PlanNode, hooks: WriteHooks, signal: AbortSignal | undefined): Promise<{ outcome: WriteOutcome; stats: QueryStats }>;
+  /** Worker threads of the pool. */
+  threads(): number;
+}
+
+const BUFFER_BYTES = 256 * 1024 * 1024;
+
+/** A file of a previous run, handed back by `reuse` (its stats may be partial). */
+type ReusedFile = SinkFile & { partial?: boolean };
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 10);
+}
+
+export async function stageWrite(host: WriteHost, req: StageWriteRequest, internals: StageInternals = {}): Promise<StagedWrite> {
+  if (!/^[A-Za-z0-9_.-]+$/.test(req.runId)) throw new LakehouseError('INVALID_ARGUMENT', `run id "${req.runId}" may only contain letters, digits, ".", "_" and "-"`, { help: 'It becomes part of data file names.' });
+  const df = typeof req.query === 'string' ? host.frame(req.query, req.inputs ? { inputs: req.inputs } : {}) : req.query;
+  const plan = await df.plan();
+  const wh = await host.warehouse();
+  const target = await resolveTarget(wh, req.table, plan.schema, req.create, internals.columnTypes);
+  const sources = mapColumns(plan.schema, target);
+  const partitionFields = partitionPlans(target, sources);
+  // Task ids depend on what a task reads and computes, not on where it writes (a retry or a shadow run gets the same ids).
+  const fingerprint = `${explain(plan)}|${JSON.stringify(inputSnapshotsOf(plan))}`;
+  const sinkFor = (taskId: string, outputTypes: SinkSpec['outputTypes']): SinkSpec => ({
+    store: target.storeUri, dataPrefix: target.dataPrefix, runId: req.runId, taskId, schema: target.schema, sources, outputTypes,
+    spec: target.spec, partitionFields, targetFileSize: internals.targetFileSize ?? target.targetFileSize, compression: target.compression,
+    bufferBytes: internals.bufferBytes ?? BUFFER_BYTES,
+  });
+  const reused = async (taskId: string): Promise<SinkFile[] | undefined> => {
+    const files = req.reuse ? await req.reuse(taskId) : undefined;
+    return files?.map((f): ReusedFile => ({ key: f.key, taskId, partition: target.spec.fields.map((pf) => (f.partition[pf.name] ?? null) as never), partitionPath: f.partitionPath, stats: f.stats as never, partial: true }));
+  };
+  const written: SinkFile[] = [];
+  const hooks: WriteHooks = {
+    prepare: async (task, index, outputTypes) => {
+      const taskId = `t${index}-${hash(`${fingerprint}|${JSON.stringify(task)}`)}`;
+      const r = await reused(taskId);
+      return r ? { reused: r } : { sink: sinkFor(taskId, outputTypes) };
+    },
+    local: async (chunks, outputTypes) => {
+      const taskId = `c0-${hash(fingerprint)}`;
+      const r = await reused(taskId);
+      if (r) return { files: r, reused: true };
+      const files = await runSink(sinkFor(taskId, outputTypes), chunks, req.signal);
+      written.push(...files);
+      return { files, reused: false };
+    },
+  };
+  let result: { outcome: WriteOutcome; stats: QueryStats };
+  const store = wh.store;
+  try {
+    result = await host.runWrite(plan, hooks, req.signal);
+  } catch (err) {
+    await sweep(store, target.dataPrefix, req.runId, written.map((f) => f.key));
+    throw err;
+  }
+  const { outcome, stats } = result;
+  const ptype = partitionType(target.spec, target.schema);
+  const files: StagedDataFile[] = outcome.files.map((f) => ({
+    key: f.key,
+    uri: store.uriFor(f.key),
+    partition: Object.fromEntries(target.spec.fields.map((pf, i) => [pf.name, f.partition[i] ?? null])),
+    partitionPath: f.partitionPath,
+    taskId: f.taskId,
+    stats: (f as ReusedFile).partial ? (f.stats as unknown as DataFileStats) : fromPlainStats(f.stats),
+  }));
+  const reusedKeys = new Set(outcome.files.filter((f) => (f as ReusedFile).partial).map((f) => f.key));
+  const inputSnapshots = inputSnapshotsOf(plan);
+  let state: 'staged' | 'committed' | 'aborted' = 'staged';
+  let committedId: string | undefined;
+  return {
+    table: req.table,
+    files,
+    inputSnapshots,
+    metrics: {
+      rowsRead: stats.rowsScanned, bytesRead: stats.bytesScanned,
+      rowsWritten: files.reduce((s, f) => s + f.stats.recordCount, 0), bytesWritten: files.reduce((s, f) => s + f.stats.fileSizeInBytes, 0),
+      tasks: outcome.tasks, tasksReused: outcome.tasksReused,
+    },
+    async commit(options = {}) {
+      if (state === 'committed') return { snapshotId: committedId! };
+      if (state === 'aborted') throw new LakehouseError('INVALID_ARGUMENT', `the staged write to ${req.table} was aborted; its files are gone`, { help: 'Stage the write again.' });
+      const drop = new Set(options.dropFiles ?? []);
+      const keep = files.filter((f) => !drop.has(f.key));
+      const table = target.table ? await target.table.refresh() : await createAtCommit(wh, target, internals.createOnly === true);
+      const dataFiles: DataFile[] = await Promise.all(keep.map(async (f) => table.dataFile({
+        key: f.key,
+        stats: f.stats.lowerBounds ? f.stats : dataFileStats(await readParquetMetadata(store, f.key)),
+        partition: target.spec.fields.map((pf, i) => partitionValueFromJson(ptype.fields[i]!.type as PrimitiveType, f.partition[pf.name])),
+      })));
+      const builder = req.mode === 'append' ? table.newAppend() : table.newOverwrite();
+      builder.addFiles(dataFiles);
+      if (req.mode === 'overwrite-partitions') builder.overwritePartitions().basedOn(target.baseSnapshotId);
+      if (req.mode === 'replace') {
+        // Replace what the query saw (the base snapshot); rows appended since then stay.
+        if (target.baseSnapshotId !== null) {
+          const base = await planScan(table.state, { snapshotId: target.baseSnapshotId });
+          const gone = new Set<string>();
+          for (const t of base.tasks) for (const p of [t.file.filePath, ...t.deletes.map((d) => d.file.filePath)]) gone.add(p);
+          for (const p of gone) builder.deleteFile(p);
+        }
+        builder.basedOn(target.baseSnapshotId);
+      }
+      const prov = options.provenance ?? {};
+      const inputIds = prov.inputSnapshotIds ?? Object.fromEntries(Object.entries(inputSnapshots).filter(([, v]) => v !== null)) as Record<string, string>;
+      builder.withProvenance({
+        runId: prov.runId ?? req.runId,
+        ...(prov.jobName ? { jobName: prov.jobName } : {}),
+        inputSnapshotIds: Object.values(inputIds),
+        ...(Object.keys(inputIds).length ? { summary: { 'lake.inputs': Object.entries(inputIds).map(([t, s]) => `${t}@${s}`).join(',') } } : {}),
+      });
+      const res = await builder.commit();
+      state = 'committed';
+      committedId = String(res.snapshot['snapshot-id']);
+      // Files a quality gate dropped are referenced by nothing: remove them now.
+      if (drop.size) await store.deleteMany(files.filter((f) => drop.has(f.key)).map((f) => f.key)).catch(() => undefined);
+      return { snapshotId: committedId };
+    },
+    async abort() {
+      if (state !== 'staged') return;
+      state = 'aborted';
+      await store.deleteMany(files.map((f) => f.key)).catch(() => undefined);
+      await sweep(store, target.dataPrefix, req.runId, [], reusedKeys);
+    },
+  };
+}
+
+/** Deletes `keys` and any file of this run left in the table's data directory (a cancelled task's). */
+async function sweep(store: Warehouse['store'], dataPrefix: string, runId: string, keys: string[], keep: Set<string> = new Set()): Promise<void> {
+  const doomed = new Set(keys);
+  try {
+    for await (const o of store.list(`${dataPrefix}/`)) {
+      const base = o.key.slice(o.key.lastIndexOf('/') + 1);
+      if (base.startsWith(`${runId}-`) && !keep.has(o.key)) doomed.add(o.key);
+    }
+  } catch {
+    // Listing is the safety net; the explicit keys are still deleted.
+  }
+  if (doomed.size) await store.deleteMany([...doomed]).catch(() => undefined);
+}
+
+async function createAtCommit(wh: Warehouse, target: WriteTarget, createOnly: boolean): Promise<Table> {
+  const [ns] = splitName(target.name);
+  if (!(await wh.namespaceExists(ns))) {
+    await wh.createNamespace(ns).catch((err: unknown) => {
+      if (!isLakehouseError(err, 'NAMESPACE_EXISTS')) throw err;
+    });
+  }
+  try {
+    return await wh.createTable(target.name, target.create!.fields, { partitionBy: target.create!.partitionBy });
+  } catch (err) {
+    if (createOnly || !isLakehouseError(err, 'TABLE_EXISTS')) throw err;
+  }
+  // Created concurrently by someone else: append only if it is the table we staged for.
+  const table = await wh.loadTable(target.name);
+  const same = JSON.stringify(table.schema().fields.map((f) => [f.id, f.name, f.type])) === JSON.stringify(target.schema.fields.map((f) => [f.id, f.name, f.type]))
+    && JSON.stringify(table.spec().fields.map((f) => [f['source-id'], f.transform])) === JSON.stringify(target.spec.fields.map((f) => [f['source-id'], f.transform]));
+  if (!same) {
+    throw new LakehouseError('SCHEMA_MISMATCH', `table ${target.name} was created concurrently with a different schema or partition spec; nothing was committed`, {
+      help: 'Run the write again: it will be planned against the table as it now is.',
+    });
+  }
+  return table;
+}
