@@ -35,6 +35,8 @@ export interface RetryHooks {
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
+  /** Which errors are worth another attempt (default: `isTransient`). */
+  isRetryable?: (err: unknown) => boolean;
 }
 
 const TRANSIENT_NET_CODES = new Set([
@@ -79,7 +81,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, policy: Retr
       return await fn(attempt);
     } catch (err) {
       const last = attempt + 1 >= policy.maxAttempts;
-      if (!isTransient(err) || last || now() - started >= policy.totalTimeoutMs) throw err;
+      if (!(hooks.isRetryable ?? isTransient)(err) || last || now() - started >= policy.totalTimeoutMs) throw err;
       const delayMs = backoffDelay(attempt, policy, hooks.random);
       hooks.onRetry?.({ attempt: attempt + 1, delayMs, error: err });
       await sleep(delayMs);

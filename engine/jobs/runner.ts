@@ -13,6 +13,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
+import { isTransient, retry } from '../../connectors/retry.js';
 import type { ObjectStore } from '../../connectors/object-store.js';
 import { dataFileStats, readParquetMetadata } from '../../connectors/index.js';
 import { Warehouse, type Table } from '../../catalog/index.js';
@@ -39,7 +40,11 @@ export interface SubmitOptions {
   /** A run whose owner has not shown a heartbeat for this long is presumed dead (default 60 s). */
   leaseMs?: number;
   /** Tests only: simulate a crash (SIGKILL of this process) or data loss at a chosen point. */
-  testHooks?: { crashAt?: 'INPUT_LOCKED' | 'mid-tasks' | 'VALIDATING' | 'COMMITTING' | 'after-commit'; dropOneStagedRow?: boolean };
+  testHooks?: {
+    crashAt?: 'INPUT_LOCKED' | 'mid-tasks' | 'VALIDATING' | 'COMMITTING' | 'after-commit';
+    dropOneStagedRow?: boolean;
+    onStageFailure?: (err: unknown, attempt: number) => void;
+  };
 }
 
 export class RunHandle extends EventEmitter {
@@ -232,21 +237,36 @@ async function execute(ctx: ExecContext): Promise<RunRecord> {
     const reusable = await reusableFiles(ctx);
     let reuseCalls = 0;
     const create = ctx.spec.mode === 'shadow' ? { partitionBy: await prodPartitionBy(ctx) } : ctx.target.create;
+    const policy = ctx.spec.retry ?? { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 10_000 };
+    let attempts = 0;
     staged = await timed('run', () =>
-      ctx.engine.stageWrite({
-        query: ctx.target.select,
-        table: outputTable,
-        mode: ctx.spec.mode === 'shadow' ? 'append' : ctx.target.mode,
-        create,
-        runId,
-        inputs: Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== null).map(([k, v]) => [k, { snapshotId: v! }])),
-        signal,
-        reuse: async (taskId: string) => {
-          if (++reuseCalls === 2) crashIf(ctx, 'mid-tasks');
-          return reusable.get(taskId);
+      retry(
+        async () => {
+          attempts++;
+          try {
+            return await ctx.engine.stageWrite({
+              query: ctx.target.select,
+              table: outputTable,
+              mode: ctx.spec.mode === 'shadow' ? 'append' : ctx.target.mode,
+              create,
+              runId,
+              inputs: Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== null).map(([k, v]) => [k, { snapshotId: v! }])),
+              signal,
+              reuse: async (taskId: string) => {
+                if (++reuseCalls === 2) crashIf(ctx, 'mid-tasks');
+                return reusable.get(taskId);
+              },
+            });
+          } catch (err) {
+            ctx.options.testHooks?.onStageFailure?.(err, attempts);
+            throw err;
+          }
         },
-      }),
+        { maxAttempts: policy.maxAttempts, baseDelayMs: policy.baseDelayMs, maxDelayMs: policy.maxDelayMs, totalTimeoutMs: Number.POSITIVE_INFINITY },
+        { isRetryable: (err) => !signal.aborted && isRetryableStageError(err) },
+      ),
     );
+    stageMs['attempts'] = attempts;
     const store = ctx.warehouse.store;
     if (ctx.options.testHooks?.dropOneStagedRow) await dropOneRow(store, staged);
     const stagedFiles: StagedFile[] = await Promise.all(
@@ -302,6 +322,17 @@ function progressLedger(ctx: ExecContext): RunLedger {
       return r;
     },
   });
+}
+
+/**
+ * Transient failures of the staging (a worker crash, an unreachable store) are retried with
+ * backoff and jitter, up to the spec's `retry.maxAttempts`; deterministic ones (bad data, SQL,
+ * schema mismatch, cancellation) fail at once. A failed staging has deleted its own files, so a
+ * retry starts clean (files reused from a previous run are kept).
+ */
+export function isRetryableStageError(err: unknown): boolean {
+  if (isLakehouseError(err)) return err.code === 'TASK_FAILED' || err.code === 'STORE_UNAVAILABLE' || isTransient(err);
+  return isTransient(err);
 }
 
 function finalMetrics(c: RunRecord, stageMs: Record<string, number>, t0: number, v: Validation): RunRecord['metrics'] {

@@ -152,3 +152,43 @@ describe('reconciliation, dry-run, shadow, determinism', () => {
     expect(await bytes(a)).toEqual(await bytes(b));
   });
 });
+
+describe('task retries', () => {
+  const fast = { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 };
+
+  it('a worker crash is retried and the run still publishes its output exactly once', async () => {
+    engine.injectFault('crash');
+    const failures: number[] = [];
+    const rec = await (
+      await submitJob(engine, { name: 'clean', sql: CTAS, retry: fast }, {
+        testHooks: {
+          onStageFailure: (_err, attempt) => {
+            failures.push(attempt);
+            engine.injectFault(undefined);
+          },
+        },
+      })
+    ).result();
+    expect(failures).toEqual([1]);
+    expect(rec.metrics.stageMs['attempts']).toBe(2);
+    const rows = await readRows((await table('mart.clean'))!);
+    expect(rows.length).toBe(400);
+    expect(new Set(rows.map((r) => r['id'])).size).toBe(400);
+    await noOrphans('mart.clean');
+  });
+
+  it('a crash that keeps happening fails after maxAttempts; a deterministic error fails at once', async () => {
+    engine.injectFault('crash');
+    const seen: number[] = [];
+    const crashed = await (await submitJob(engine, { name: 'clean', sql: CTAS, retry: fast }, { testHooks: { onStageFailure: (_e, n) => void seen.push(n) } })).settled();
+    engine.injectFault(undefined);
+    expect(crashed.state).toBe('FAILED');
+    expect(seen).toEqual([1, 2, 3]);
+    const once: number[] = [];
+    const bad = await (await submitJob(engine, { name: 'bad', sql: 'CREATE TABLE mart.bad AS SELECT no_such_column FROM raw.sales', retry: fast }, { testHooks: { onStageFailure: (_e, n) => void once.push(n) } })).settled();
+    expect(bad.state).toBe('FAILED');
+    expect(bad.error?.message).toContain('no_such_column');
+    expect(once).toEqual([1]);
+    await noOrphans('mart.clean');
+  });
+});
