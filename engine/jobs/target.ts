@@ -7,7 +7,9 @@
 
 import { LakehouseError } from '../../connectors/errors.js';
 import type { UBody, UFrom, UQuery } from '../plan/unbound.js';
-import { initSqlParser, parseSql } from '../sql/parser.js';
+import { initSqlParser, parseSql, splitTopLevel } from '../sql/parser.js';
+
+export { splitTopLevel };
 import type { JobSpec } from './spec.js';
 
 export type WriteMode = 'append' | 'overwrite-partitions' | 'replace';
@@ -20,23 +22,6 @@ export interface JobTarget {
 }
 
 const IDENT = '([A-Za-z_][A-Za-z0-9_-]*\\.[A-Za-z_][A-Za-z0-9_-]*)';
-
-/** Splits a top-level comma list, respecting parentheses: "month(d), bucket(8, id)". */
-export function splitTopLevel(text: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of text) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      out.push(cur.trim());
-      cur = '';
-    } else cur += ch;
-  }
-  if (cur.trim()) out.push(cur.trim());
-  return out;
-}
 
 export function jobTarget(spec: JobSpec, sql: string): JobTarget {
   const text = sql.trim().replace(/;\s*$/, '');

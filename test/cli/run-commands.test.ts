@@ -1,28 +1,14 @@
 /** `lake run` and `lake runs list|show|recover`: --json shapes and --help, as a user runs them. */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLake, type CliResult } from '../helpers/cli.js';
 import { makeRawTable } from '../jobs/helpers.js';
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-const lakeBin = join(root, pkg.bin['lake']!);
 let wh: string;
 
-async function lake(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [lakeBin, ...args, ...(args.includes('--help') ? [] : ['--warehouse', wh])]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const lake = (...args: string[]): Promise<CliResult> => runLake(args, wh);
 
 beforeAll(async () => {
   wh = mkdtempSync(join(tmpdir(), 'lake-cli-run-'));

@@ -2,32 +2,17 @@
  * `lake sql` as a user runs it (child processes on a local warehouse): query output in the json,
  * csv and table formats, writes printing the committed snapshot id, errors and --help.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLake, type CliResult } from '../helpers/cli.js';
 import { Warehouse } from 'lakehouse-engine/catalog';
-
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-const lakeBin = join(root, pkg.bin['lake']!);
 
 let dir: string;
 let wh: string;
 
-async function lake(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [lakeBin, ...args, ...(args.includes('--help') ? [] : ['--warehouse', wh])]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const lake = (...args: string[]): Promise<CliResult> => runLake(args, wh);
 
 const CSV = 'id,day,region,amount\n1,2024-01-05,north,10.5\n2,2024-02-07,south,3\n3,2024-02-09,,7.25\n4,2024-03-01,north,1\n';
 

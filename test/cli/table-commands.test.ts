@@ -3,32 +3,18 @@
  * (child processes on a local warehouse), checking the documented --json shapes against the
  * table's real contents.
  */
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, runLake, type CliResult } from '../helpers/cli.js';
 import { recordBatchFromRows, writeParquetFiles } from 'lakehouse-engine/connectors';
 import { Warehouse, type Table } from 'lakehouse-engine/catalog';
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-const lakeBin = join(root, pkg.bin['lake']!);
 
 let wh: string;
 
-async function lake(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [lakeBin, ...args, ...(args.includes('--help') ? [] : ['--warehouse', wh])]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const lake = (...args: string[]): Promise<CliResult> => runLake(args, wh);
 
 async function lakeJson<T = any>(...args: string[]): Promise<T> {
   const r = await lake(...args, '--json');
@@ -130,7 +116,7 @@ describe('lake table commands (--json)', () => {
 describe('lake table register', () => {
   it('adopts a table written by Spark, mapping its s3a:// prefix onto a copy', async () => {
     const copy = join(wh, '..', `${wh.split('/').pop()}-bunnies`);
-    cpSync(join(root, '..', 'shared', 'fixtures', 'iceberg', 'spark', 'bunnies'), copy, { recursive: true });
+    cpSync(join(repoRoot, '..', 'shared', 'fixtures', 'iceberg', 'spark', 'bunnies'), copy, { recursive: true });
     try {
       const r = await lakeJson('table', 'register', 'adopted.bunnies', join(copy, 'metadata', 'v5.metadata.json'), '--map-prefix', `s3a://hyperparam-iceberg/spark/bunnies=${copy}`);
       expect(r.identifier).toBe('adopted.bunnies');
