@@ -39,28 +39,28 @@ export class HashJoinBuild {
   probe(probe: Chunk, keys: Vec[], kind: 'inner' | 'left'): Chunk {
     const n = probe.length;
     const g = this.table.lookup(keys, n);
-    let cap = Math.max(16, n);
-    let pi = new Int32Array(cap);
-    let bi = new Int32Array(cap);
+    const starts = this.starts;
+    const left = kind === 'left';
+    // Two tight passes (count, then fill) instead of one loop that grows its outputs.
     let m = 0;
     for (let i = 0; i < n; i++) {
       const gi = g[i]!;
-      const a = gi < 0 ? 0 : this.starts[gi]!;
-      const b = gi < 0 ? 0 : this.starts[gi + 1]!;
-      const need = b > a ? b - a : kind === 'left' ? 1 : 0;
-      if (m + need > cap) {
-        while (m + need > cap) cap *= 2;
-        const p2 = new Int32Array(cap); p2.set(pi); pi = p2;
-        const b2 = new Int32Array(cap); b2.set(bi); bi = b2;
-      }
-      if (b > a) {
-        for (let r = a; r < b; r++) { pi[m] = i; bi[m] = this.rows[r]!; m++; }
-      } else if (kind === 'left') {
-        pi[m] = i; bi[m] = -1; m++;
+      if (gi >= 0) m += starts[gi + 1]! - starts[gi]!;
+      else if (left) m++;
+    }
+    const pidx = new Int32Array(m);
+    const bidx = new Int32Array(m);
+    const rows = this.rows;
+    let o = 0;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i]!;
+      if (gi >= 0) {
+        const b = starts[gi + 1]!;
+        for (let r = starts[gi]!; r < b; r++) { pidx[o] = i; bidx[o] = rows[r]!; o++; }
+      } else if (left) {
+        pidx[o] = i; bidx[o] = -1; o++;
       }
     }
-    const pidx = pi.subarray(0, m);
-    const bidx = bi.subarray(0, m);
     return {
       length: m,
       cols: [...probe.cols.map((v) => take(v, pidx)), ...this.build.cols.map((v) => take(v, bidx))],

@@ -40,6 +40,9 @@ export interface QueryStats {
   transferMs: number;
   queueMs: number;
   mergeMs: number;
+  /** Joins whose build side was broadcast to the probe tasks, joins probed on this thread, and
+   * inner joins whose sides were swapped so the smaller one is the build side. */
+  joins: { broadcast: number; local: number; swapped: number };
 }
 
 export interface ExecContext {
@@ -71,7 +74,7 @@ export interface WriteOutcome {
 }
 
 export function newStats(): QueryStats {
-  return { tasks: 0, rowsScanned: 0, bytesScanned: 0, inputSnapshots: {}, decodeMs: 0, computeMs: 0, encodeMs: 0, transferMs: 0, queueMs: 0, mergeMs: 0 };
+  return { tasks: 0, rowsScanned: 0, bytesScanned: 0, inputSnapshots: {}, decodeMs: 0, computeMs: 0, encodeMs: 0, transferMs: 0, queueMs: 0, mergeMs: 0, joins: { broadcast: 0, local: 0, swapped: 0 } };
 }
 
 interface FragmentPlan {
@@ -89,11 +92,14 @@ export class Executor {
   private readonly collected = new Map<PlanNode, Chunk>();
   private readonly builds: string[] = [];
 
+  /** One scan plan per scan node: join orientation estimates from it, the fragments then run it. */
+  private readonly scanPlans = new Map<PlanNode, Promise<ScanTask[]>>();
+
   constructor(private readonly ctx: ExecContext) {}
 
   async *run(plan: PlanNode): AsyncGenerator<Chunk> {
     try {
-      yield* this.execute(plan);
+      yield* this.execute(await this.orient(plan));
     } finally {
       for (const id of this.builds) dropBuild(id);
     }
@@ -104,8 +110,9 @@ export class Executor {
    * sink in every fragment, so workers write their own files; any other plan (aggregates, sorts,
    * unions, limits, shuffled joins) runs as a query and its output is written on this thread.
    */
-  async write(plan: PlanNode, hooks: WriteHooks): Promise<WriteOutcome> {
+  async write(input: PlanNode, hooks: WriteHooks): Promise<WriteOutcome> {
     try {
+      const plan = await this.orient(input);
       const fp = plan.op === 'scan' || plan.op === 'filter' || plan.op === 'project' || plan.op === 'join' ? await this.fragmentOf(plan) : null;
       if (!fp) {
         const res = await hooks.local(this.execute(plan), typesOf(plan));
@@ -140,7 +147,9 @@ export class Executor {
       case 'join': {
         const f = await this.fragmentOf(p.left);
         if (!f) return null;
+        const tc = performance.now();
         const build = await this.collect(p.right);
+        console.error('collect build', build.length, 'rows', build.cols.length, 'cols', (performance.now() - tc).toFixed(0), 'ms');
         if (build.length > this.ctx.broadcastRows) {
           this.collected.set(p.right, build);
           return null;
@@ -151,13 +160,88 @@ export class Executor {
         const keys = p.rightKeys.map((k) => evalVec(compileExpr(k), build));
         registerBuild(id, new HashJoinBuild(build, keys, keyTypes));
         this.builds.push(id);
+        this.ctx.stats.joins.broadcast++;
         const op: FragmentOp = {
           op: 'probe', buildId: id, build: chunkToIPC(build, buildTypes), buildTypes, buildKeys: p.rightKeys, probeKeys: p.leftKeys, kind: p.kind, keyTypes,
         };
+        console.error('ipc bytes', op.build!.byteLength, 'prep', (performance.now() - tc).toFixed(0));
         return { ...f, ops: [...f.ops, op], types: typesOf(p) };
       }
       default:
         return null;
+    }
+  }
+
+  private scanTasks(scan: Extract<PlanNode, { op: 'scan' }>): Promise<ScanTask[]> {
+    let tasks = this.scanPlans.get(scan);
+    if (!tasks) {
+      const { ctx } = this;
+      tasks = scan.source.planScan({
+        columns: scan.columns, filters: scan.filters, targetTasks: ctx.maxInFlight * 2,
+        ...(scan.travel ? { travel: scan.travel } : {}), ...(ctx.batchSize ? { batchSize: ctx.batchSize } : {}),
+      });
+      this.scanPlans.set(scan, tasks);
+    }
+    return tasks;
+  }
+
+  /**
+   * Picks the build side of every inner join: the side with fewer estimated rows is hashed (and
+   * broadcast when small enough), the other is probed where it is scanned. SQL's join order is
+   * the user's FROM order, which says nothing about sizes: `small JOIN big` would otherwise
+   * collect `big` as the build side on this thread. A swapped join is wrapped in a projection
+   * that restores the column order, so nothing above it changes. Left joins keep their sides
+   * (the preserved side must be the probe side).
+   */
+  private async orient(p: PlanNode): Promise<PlanNode> {
+    switch (p.op) {
+      case 'scan': case 'values': return p;
+      case 'union': return { ...p, inputs: await Promise.all(p.inputs.map((i) => this.orient(i))) };
+      case 'join': {
+        const left = await this.orient(p.left);
+        const right = await this.orient(p.right);
+        const join = { ...p, left, right };
+        // Only a scan pipeline can be probed inside the scan tasks: never trade one for a probe
+        // on this thread, and do trade a probe on this thread (e.g. of an aggregated subquery)
+        // for one in the scan tasks when the other side can be broadcast.
+        if (p.kind !== 'inner' || !isPipeline(right)) return join;
+        const [l, r] = await Promise.all([this.estimateRows(left), this.estimateRows(right)]);
+        const better = isPipeline(left) ? r > l : l <= this.ctx.broadcastRows;
+        if (!better) return join;
+        this.ctx.stats.joins.swapped++;
+        const nl = left.schema.length;
+        const nr = right.schema.length;
+        const swapped: PlanNode = { op: 'join', kind: 'inner', left: right, right: left, leftKeys: p.rightKeys, rightKeys: p.leftKeys, schema: [...right.schema, ...left.schema] };
+        const exprs: Expr[] = p.schema.map((f, i) => ({ k: 'col', i: i < nl ? nr + i : i - nl, type: f.type }));
+        return { op: 'project', input: swapped, exprs, schema: p.schema };
+      }
+      default: return { ...p, input: await this.orient(p.input) } as PlanNode;
+    }
+  }
+
+  /**
+   * Rows a subtree is expected to produce, from the scan plans' row counts (after file and row-group
+   * pruning). Without column statistics for selectivity the rules are deliberately simple: a
+   * residual filter halves its input, an inner join yields as many rows as its larger side (the
+   * foreign-key case), an aggregate at most its input. Only the comparison of two sides matters.
+   */
+  private async estimateRows(p: PlanNode): Promise<number> {
+    switch (p.op) {
+      case 'scan': {
+        const tasks = await this.scanTasks(p);
+        const rows = tasks.reduce((s, t) => s + (t.rows ?? t.bytes / 16), 0);
+        return p.filters.length ? rows / 2 : rows;
+      }
+      case 'values': return p.rows;
+      case 'filter': return (await this.estimateRows(p.input)) / 2;
+      case 'limit': return Math.min(p.n ?? Infinity, await this.estimateRows(p.input));
+      case 'aggregate': return p.keys.length ? this.estimateRows(p.input) : 1;
+      case 'union': return (await Promise.all(p.inputs.map((i) => this.estimateRows(i)))).reduce((a, b) => a + b, 0);
+      case 'join': {
+        const [l, r] = await Promise.all([this.estimateRows(p.left), this.estimateRows(p.right)]);
+        return p.kind === 'left' ? l : Math.max(l, r);
+      }
+      default: return this.estimateRows(p.input);
     }
   }
 
@@ -171,10 +255,7 @@ export class Executor {
   /** Runs one fragment per scan task, `maxInFlight` at a time, yielding outputs as they finish. */
   private async *runFragments(fp: FragmentPlan, agg?: { keys: Expr[]; aggs: AggCall[] }, write?: WriteHooks): AsyncGenerator<TaskOutput & { reused?: boolean }> {
     const { ctx } = this;
-    const tasks = await fp.scan.source.planScan({
-      columns: fp.scan.columns, filters: fp.scan.filters, targetTasks: ctx.maxInFlight * 2,
-      ...(fp.scan.travel ? { travel: fp.scan.travel } : {}), ...(ctx.batchSize ? { batchSize: ctx.batchSize } : {}),
-    });
+    const tasks = await this.scanTasks(fp.scan);
     const scanColumns = fp.scan.columns.map((name, i) => ({ name, type: fp.scan.schema[i]!.type }));
     const outTypes = agg
       ? (i: number) => (i === 0 ? partialTypes(agg.keys.map((k) => k.type), agg.aggs) : [...agg.keys.map((k) => k.type), agg.aggs.filter((a) => a.distinct)[i - 1]!.arg!.type])
@@ -367,6 +448,7 @@ export class Executor {
       case 'join': {
         const build = this.collected.get(p.right) ?? (await this.collect(p.right));
         this.collected.delete(p.right);
+        this.ctx.stats.joins.local++;
         const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
         const hb = new HashJoinBuild(build, p.rightKeys.map((k) => evalVec(compileExpr(k), build)), keyTypes);
         const probeKeys = p.leftKeys.map(compileExpr);
@@ -379,6 +461,16 @@ export class Executor {
       default:
         throw new LakehouseError('PLAN_ERROR', `internal: ${p.op} cannot run as a streaming operator`);
     }
+  }
+}
+
+/** A plan that `fragmentOf` can turn into scan tasks (a scan and streaming operators over it). */
+function isPipeline(p: PlanNode): boolean {
+  switch (p.op) {
+    case 'scan': return true;
+    case 'filter': case 'project': return isPipeline(p.input);
+    case 'join': return isPipeline(p.left);
+    default: return false;
   }
 }
 

@@ -182,14 +182,22 @@ function prune(p: PlanNode, required: number[]): Pruned {
       const map = new Map<number, number>();
       for (const [o, n] of l.map) map.set(o, n);
       for (const [o, n] of r.map) map.set(o + nl, n + lw);
+      const node: PlanNode = {
+        ...p, left: l.node, right: r.node,
+        leftKeys: p.leftKeys.map((k) => remapColumns(k, (i) => l.map.get(i)!)),
+        rightKeys: p.rightKeys.map((k) => remapColumns(k, (i) => r.map.get(i)!)),
+        schema: [...l.node.schema, ...r.node.schema.map((f) => (p.kind === 'left' ? { ...f, nullable: true } : f))],
+      };
+      // Columns only the join itself needed (its keys, filter-only scan columns) are dropped
+      // right after it: a join's output is what gets collected into a build side or shipped back
+      // from the scan tasks, so it should not carry them.
+      const keep = sortedUnique(required.map((i) => map.get(i)!));
+      if (keep.length === node.schema.length) return { node, map };
+      const exprs = keep.map((i): Expr => ({ k: 'col', i, type: node.schema[i]!.type }));
+      const pos = new Map(keep.map((n, k) => [n, k]));
       return {
-        node: {
-          ...p, left: l.node, right: r.node,
-          leftKeys: p.leftKeys.map((k) => remapColumns(k, (i) => l.map.get(i)!)),
-          rightKeys: p.rightKeys.map((k) => remapColumns(k, (i) => r.map.get(i)!)),
-          schema: [...l.node.schema, ...r.node.schema.map((f) => (p.kind === 'left' ? { ...f, nullable: true } : f))],
-        },
-        map,
+        node: { op: 'project', input: node, exprs, schema: keep.map((i) => node.schema[i]!) },
+        map: new Map(required.map((o) => [o, pos.get(map.get(o)!)!])),
       };
     }
     case 'union': {

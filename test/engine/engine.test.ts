@@ -158,6 +158,47 @@ describe('sources and result forms', () => {
   });
 });
 
+describe('join sides', () => {
+  async function run(sql: string): Promise<{ rows: ReturnType<typeof rowsOf>; joins: { broadcast: number; local: number; swapped: number } }> {
+    const df = engine.sql(sql);
+    const rows = rowsOf(await df.toArray());
+    return { rows, joins: df.lastStats!.joins };
+  }
+
+  it('hashes the smaller side of an inner join whatever the FROM order, with columns in SQL order', async () => {
+    const smallFirst = await run('SELECT d.code, d.region, f.id, f.v FROM ns.dims d JOIN ns.facts f ON d.region = f.region WHERE f.id % 7 = 0');
+    const bigFirst = await run('SELECT d.code, d.region, f.id, f.v FROM ns.facts f JOIN ns.dims d ON d.region = f.region WHERE f.id % 7 = 0');
+    expect(smallFirst.joins).toEqual({ broadcast: 1, local: 0, swapped: 1 });
+    expect(bigFirst.joins).toEqual({ broadcast: 1, local: 0, swapped: 0 });
+    expect(smallFirst.rows.length).toBeGreaterThan(10000);
+    expect(typeof smallFirst.rows[0]![0]).toBe('string');
+    expect(diffResults(smallFirst.rows, bigFirst.rows, false)).toBeNull();
+  });
+
+  it('keeps the column order of a three-way join with the small tables first', async () => {
+    const from = 'FROM ns.keys k JOIN ns.facts f ON k.g = f.g JOIN ns.dims d ON d.region = f.region';
+    const names = async (sql: string): Promise<string[]> => (await engine.sql(sql).toTable()).schema.fields.map((f) => f.name);
+    const expected = [...(await names('SELECT * FROM ns.keys')), ...(await names('SELECT * FROM ns.facts')), ...(await names('SELECT * FROM ns.dims'))];
+    // Repeated names get a suffix (g_1, region_1); the order is what matters here.
+    expect((await names(`SELECT * ${from} LIMIT 3`)).map((n) => n.replace(/_1$/, ''))).toEqual(expected);
+    const sql = `SELECT k.g, k.label, f.id, f.v, d.code, d.weight ${from} WHERE f.id < 3000`;
+    const r = await run(sql);
+    expect(r.joins.swapped).toBeGreaterThanOrEqual(1);
+    expect(r.joins.local).toBe(0);
+    const duck = rowsOf((await data.duck.runAndReadAll(sql)).getRowObjectsJson() as Array<Record<string, unknown>>);
+    expect(r.rows.length).toBeGreaterThan(100);
+    expect(diffResults(r.rows, duck, false)).toBeNull();
+  });
+
+  it('does not trade a probe in the scan tasks for one on the coordinator, and never swaps a left join', async () => {
+    const agg = await run('SELECT f.id, t.total FROM (SELECT region, sum(v) AS total FROM ns.facts GROUP BY region) t JOIN ns.facts f ON f.region = t.region WHERE f.id < 100');
+    expect(agg.joins).toEqual({ broadcast: 1, local: 0, swapped: 1 });
+    const left = await run('SELECT d.region, f.id FROM ns.dims d LEFT JOIN ns.facts f ON d.region = f.region');
+    expect(left.joins.swapped).toBe(0);
+    expect(left.rows.some((r) => r[1] === null)).toBe(true);
+  });
+});
+
 describe('cancellation and failures', () => {
   // Every row of `a` matches 100 rows of `b`: 12M output rows, seconds of work.
   const LONG = 'SELECT a.id, b.s FROM ns.facts a JOIN ns.facts b ON a.q = b.q WHERE b.id < 5000';
