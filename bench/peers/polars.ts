@@ -69,5 +69,8 @@ export function polarsQueries(pl: Pl, t: { lineitem: Dataset; orders: Dataset; p
     'broadcast join (part)': () => scan(pl, t.lineitem).filter(c('l_shipdate').gtEq(lit(day('1995-09-01'))).and(c('l_shipdate').lt(lit(day('1995-10-01')))))
       .join(scan(pl, t.part).select('p_partkey', 'p_brand'), { leftOn: 'l_partkey', rightOn: 'p_partkey' })
       .groupBy('p_brand').agg(revenue().sum().alias('revenue'), pl.len().alias('n')).sort('p_brand').collect(),
+    'large join (orders)': () => scan(pl, t.lineitem).select('l_orderkey', 'l_extendedprice')
+      .join(scan(pl, t.orders).select('o_orderkey', 'o_orderpriority'), { leftOn: 'l_orderkey', rightOn: 'o_orderkey' })
+      .groupBy('o_orderpriority').agg(pl.len().alias('n'), c('l_extendedprice').sum().alias('price')).sort('o_orderpriority').collect(),
   };
 }

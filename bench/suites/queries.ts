@@ -1,8 +1,9 @@
 /**
  * Query suites over the generated TPC-H-like Parquet files, our engine (SQL on its worker pool)
  * next to DuckDB and Polars on the same files: scan/filter (Q6), aggregate (Q1), high-cardinality
- * group-by (l_orderkey), join with group-by (Q3: customer ⋈ orders ⋈ lineitem) and a broadcast
- * join with a dimension (lineitem ⋈ part, grouped by brand). Each engine's last answer is
+ * group-by (l_orderkey), join with group-by (Q3: customer ⋈ orders ⋈ lineitem), a broadcast
+ * join with a dimension (lineitem ⋈ part, grouped by brand) and a join of two large tables
+ * (lineitem ⋈ orders: shuffled on our engine from SF 1 on). Each engine's last answer is
  * checked against the others before its timing is reported.
  */
 
@@ -64,6 +65,16 @@ export const QUERIES: QueryDef[] = [
       WHERE l_shipdate >= DATE '1995-09-01' AND l_shipdate < DATE '1995-10-01'
       GROUP BY p_brand ORDER BY p_brand`,
     tables: ['lineitem', 'part'],
+    compare: { ordered: true },
+  },
+  {
+    // Both sides are large (orders is 1.5M rows at SF 1, over the 1M broadcast threshold): a
+    // shuffled (hash-partitioned) join on our engine.
+    name: 'large join (orders)',
+    sql: `SELECT o_orderpriority, count(*) AS n, sum(l_extendedprice) AS price
+      FROM lineitem JOIN orders ON l_orderkey = o_orderkey
+      GROUP BY o_orderpriority ORDER BY o_orderpriority`,
+    tables: ['lineitem', 'orders'],
     compare: { ordered: true },
   },
 ];

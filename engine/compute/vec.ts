@@ -29,6 +29,14 @@ export function vecType(v: Vec): DataType {
   return v.t === 'num' ? v.type : v.t === 'bool' ? 'boolean' : 'string';
 }
 
+/** A chunk of no rows with columns of the given types. */
+export function emptyChunk(types: DataType[]): Chunk {
+  return {
+    length: 0,
+    cols: types.map((t): Vec => (t === 'string' ? { t: 'str', codes: new Int32Array(0), dict: [''], valid: null } : t === 'boolean' ? { t: 'bool', values: new Uint8Array(0), valid: null } : { t: 'num', type: t, values: new Float64Array(0), valid: null })),
+  };
+}
+
 export function allNull(type: DataType, n: number): Vec {
   const valid = new Uint8Array(n);
   if (type === 'boolean') return { t: 'bool', values: new Uint8Array(n), valid };

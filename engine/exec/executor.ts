@@ -17,12 +17,13 @@ import { LakehouseError } from '../../connectors/errors.js';
 import { HashAggregator, partialTypes } from '../compute/aggregate.js';
 import { compileExpr, evalVec } from '../compute/eval.js';
 import { HashJoinBuild } from '../compute/join.js';
+import { partitionIds, splitByPartition, xxh } from '../compute/partition.js';
 import { sortChunk } from '../compute/sort.js';
-import { concatChunks, filterChunk, sliceChunk, type Chunk } from '../compute/vec.js';
+import { concatChunks, emptyChunk, filterChunk, sliceChunk, type Chunk } from '../compute/vec.js';
 import type { PlanNode } from '../plan/logical.js';
 import { andAll, type AggCall, type DataType, type Expr } from '../plan/types.js';
 import type { ScanTask } from '../source/table-source.js';
-import { dropBuild, registerBuild, runFragment, type Fragment, type FragmentOp } from './fragment.js';
+import { dropBuild, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
 import { chunkToIPC } from './ipc.js';
 import type { TaskOutput, WorkerPool } from './pool.js';
 import type { SinkFile, SinkSpec } from '../write/sink.js';
@@ -40,9 +41,10 @@ export interface QueryStats {
   transferMs: number;
   queueMs: number;
   mergeMs: number;
-  /** Joins whose build side was broadcast to the probe tasks, joins probed on this thread, and
+  /** Joins whose build side was broadcast to the probe tasks, hash-partitioned (shuffled) joins,
+   * joins probed on this thread, and
    * inner joins whose sides were swapped so the smaller one is the build side. */
-  joins: { broadcast: number; local: number; swapped: number };
+  joins: { broadcast: number; partitioned: number; local: number; swapped: number };
 }
 
 export interface ExecContext {
@@ -74,22 +76,30 @@ export interface WriteOutcome {
 }
 
 export function newStats(): QueryStats {
-  return { tasks: 0, rowsScanned: 0, bytesScanned: 0, inputSnapshots: {}, decodeMs: 0, computeMs: 0, encodeMs: 0, transferMs: 0, queueMs: 0, mergeMs: 0, joins: { broadcast: 0, local: 0, swapped: 0 } };
+  return { tasks: 0, rowsScanned: 0, bytesScanned: 0, inputSnapshots: {}, decodeMs: 0, computeMs: 0, encodeMs: 0, transferMs: 0, queueMs: 0, mergeMs: 0, joins: { broadcast: 0, partitioned: 0, local: 0, swapped: 0 } };
 }
 
+type ScanNode = Extract<PlanNode, { op: 'scan' }>;
+
 interface FragmentPlan {
-  scan: Extract<PlanNode, { op: 'scan' }>;
+  /** Where the tasks come from: a table scan, or the partitions of a shuffled join. */
+  source: { scan: ScanNode } | { tasks: ScanTask[]; columns: Array<{ name: string; type: DataType }> };
   ops: FragmentOp[];
   types: DataType[];
 }
 
+/** A task's output, with the task's position in its stage. */
+type StageOutput = TaskOutput & { reused?: boolean; index: number };
+
 let buildSeq = 0;
+/** Shuffled joins use at least two partitions per worker and at most this many. */
+const MAX_PARTITIONS = 256;
+/** Build rows per partition a shuffled join aims for. */
+const ROWS_PER_PARTITION = 250_000;
 
 const typesOf = (p: PlanNode): DataType[] => p.schema.map((f) => f.type);
 
 export class Executor {
-  /** Build sides already collected while trying to make a join part of a fragment. */
-  private readonly collected = new Map<PlanNode, Chunk>();
   private readonly builds: string[] = [];
 
   /** One scan plan per scan node: join orientation estimates from it, the fragments then run it. */
@@ -134,7 +144,7 @@ export class Executor {
     switch (p.op) {
       case 'scan': {
         const pred = andAll(p.filters);
-        return { scan: p, ops: pred ? [{ op: 'filter', predicate: pred }] : [], types: typesOf(p) };
+        return { source: { scan: p }, ops: pred ? [{ op: 'filter', predicate: pred }] : [], types: typesOf(p) };
       }
       case 'filter': {
         const f = await this.fragmentOf(p.input);
@@ -147,32 +157,97 @@ export class Executor {
       case 'join': {
         const f = await this.fragmentOf(p.left);
         if (!f) return null;
-        const tc = performance.now();
-        const build = await this.collect(p.right);
-        console.error('collect build', build.length, 'rows', build.cols.length, 'cols', (performance.now() - tc).toFixed(0), 'ms');
-        if (build.length > this.ctx.broadcastRows) {
-          this.collected.set(p.right, build);
-          return null;
+        // A build side expected to be large is shuffled straight from its scan tasks; any
+        // other is collected here first, then broadcast if it is small enough after all.
+        let build: Chunk | null = null;
+        if (!isPipeline(p.right) || (await this.estimateRows(p.right)) <= this.ctx.broadcastRows) {
+          build = await this.collect(p.right);
+          if (build.length <= this.ctx.broadcastRows) return this.broadcastJoin(p, f, build);
         }
-        const id = `b${process.pid}-${buildSeq++}`;
-        const buildTypes = typesOf(p.right);
-        const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
-        const keys = p.rightKeys.map((k) => evalVec(compileExpr(k), build));
-        registerBuild(id, new HashJoinBuild(build, keys, keyTypes));
-        this.builds.push(id);
-        this.ctx.stats.joins.broadcast++;
-        const op: FragmentOp = {
-          op: 'probe', buildId: id, build: chunkToIPC(build, buildTypes), buildTypes, buildKeys: p.rightKeys, probeKeys: p.leftKeys, kind: p.kind, keyTypes,
-        };
-        console.error('ipc bytes', op.build!.byteLength, 'prep', (performance.now() - tc).toFixed(0));
-        return { ...f, ops: [...f.ops, op], types: typesOf(p) };
+        return this.shuffledJoin(p, f, build);
       }
       default:
         return null;
     }
   }
 
-  private scanTasks(scan: Extract<PlanNode, { op: 'scan' }>): Promise<ScanTask[]> {
+  private broadcastJoin(p: Extract<PlanNode, { op: 'join' }>, f: FragmentPlan, build: Chunk): FragmentPlan {
+    const id = `b${process.pid}-${buildSeq++}`;
+    const buildTypes = typesOf(p.right);
+    const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
+    const keys = p.rightKeys.map((k) => evalVec(compileExpr(k), build));
+    registerBuild(id, new HashJoinBuild(build, keys, keyTypes));
+    this.builds.push(id);
+    this.ctx.stats.joins.broadcast++;
+    const op: FragmentOp = {
+      op: 'probe', buildId: id, build: [chunkToIPC(build, buildTypes)], buildTypes, buildKeys: p.rightKeys, probeKeys: p.leftKeys, kind: p.kind, keyTypes,
+    };
+    return { ...f, ops: [...f.ops, op], types: typesOf(p) };
+  }
+
+  /**
+   * A partitioned hash join: both sides are split by the hash of their join keys into P
+   * partitions — in their own scan tasks (the build side here when it was already collected) —
+   * and each partition becomes one task that hashes its build rows and probes its probe rows on a
+   * worker. The shuffled rows are held here as Arrow IPC until their partition's task takes them
+   * (memory bound: both inputs after their filters and projections; nothing spills). P grows
+   * with the build side so that one partition's hash table stays around 250k rows.
+   */
+  private async shuffledJoin(p: Extract<PlanNode, { op: 'join' }>, f: FragmentPlan, collected: Chunk | null): Promise<FragmentPlan> {
+    const { ctx } = this;
+    const buildRows = collected ? collected.length : await this.estimateRows(p.right);
+    const parts = Math.min(MAX_PARTITIONS, Math.max(ctx.pool.threads * 2, Math.ceil(buildRows / ROWS_PER_PARTITION)));
+    const buildTypes = typesOf(p.right);
+    const probeTypes = f.types;
+    const buildPlan = collected ?? (await this.fragmentOf(p.right))!;
+    // Inputs held in this process's memory (memory:// stores) keep their partitions on this
+    // thread too: a worker thread cannot see an in-memory store that a write targets.
+    const local = (await this.tasksOf(f)).some((t) => t.local) || ('source' in buildPlan && (await this.tasksOf(buildPlan)).some((t) => t.local));
+    const build = await this.shuffle(buildPlan, buildTypes, p.rightKeys, parts, true);
+    const probe = await this.shuffle(f, probeTypes, p.leftKeys, parts, p.kind === 'inner');
+    const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
+    const tasks: ScanTask[] = [];
+    for (let i = 0; i < parts; i++) {
+      const pr = probe[i]!;
+      const br = build[i]!;
+      if (pr.rows === 0 || (p.kind === 'inner' && br.rows === 0)) continue;
+      const bytes = pr.buffers.reduce((n, b) => n + b.byteLength, 0) + br.buffers.reduce((n, b) => n + b.byteLength, 0);
+      tasks.push({ kind: 'ipc', ...(local ? { local: true } : {}), bytes, rows: pr.rows, key: `partition ${i} of ${parts}`, payload: [...pr.buffers, ...br.buffers], probeBuffers: pr.buffers.length } satisfies IpcScanTask);
+    }
+    ctx.stats.joins.partitioned++;
+    const op: FragmentOp = { op: 'probe', buildId: 'task', build: 'task', buildTypes, buildKeys: p.rightKeys, probeKeys: p.leftKeys, kind: p.kind, keyTypes };
+    return { source: { tasks, columns: probeTypes.map((type, i) => ({ name: `c${i}`, type })) }, ops: [op], types: typesOf(p) };
+  }
+
+  /** The map side of a shuffle: rows split into `parts` partitions of Arrow IPC buffers, in task order. */
+  private async shuffle(input: FragmentPlan | Chunk, types: DataType[], keys: Expr[], parts: number, dropNull: boolean): Promise<Array<{ buffers: Uint8Array[]; rows: number }>> {
+    const out = Array.from({ length: parts }, () => ({ buffers: [] as Uint8Array[], rows: 0 }));
+    const add = (i: number, buf: Uint8Array, rows: number): void => {
+      if (rows === 0) return;
+      out[i]!.buffers.push(buf);
+      out[i]!.rows += rows;
+    };
+    if ('length' in input) {
+      const h = await xxh();
+      const ids = partitionIds(keys.map((k) => evalVec(compileExpr(k), input)), input.length, parts, h, dropNull);
+      splitByPartition(input, ids, parts).forEach((c, i) => add(i, c.length ? chunkToIPC(c, types) : new Uint8Array(0), c.length));
+      return out;
+    }
+    const byTask: StageOutput[] = [];
+    for await (const o of this.runFragments(input, undefined, undefined, { keys, parts, dropNull })) byTask.push(o);
+    byTask.sort((a, b) => a.index - b.index);
+    for (const o of byTask) {
+      if (o.buffers) o.buffers.forEach((b, i) => add(i, b, o.rows![i]!));
+      else o.chunks.forEach((c, i) => add(i, c.length ? chunkToIPC(c, types) : new Uint8Array(0), c.length));
+    }
+    return out;
+  }
+
+  private async tasksOf(fp: FragmentPlan): Promise<ScanTask[]> {
+    return 'scan' in fp.source ? this.scanTasks(fp.source.scan) : fp.source.tasks;
+  }
+
+  private scanTasks(scan: ScanNode): Promise<ScanTask[]> {
     let tasks = this.scanPlans.get(scan);
     if (!tasks) {
       const { ctx } = this;
@@ -253,10 +328,11 @@ export class Executor {
   }
 
   /** Runs one fragment per scan task, `maxInFlight` at a time, yielding outputs as they finish. */
-  private async *runFragments(fp: FragmentPlan, agg?: { keys: Expr[]; aggs: AggCall[] }, write?: WriteHooks): AsyncGenerator<TaskOutput & { reused?: boolean }> {
+  private async *runFragments(fp: FragmentPlan, agg?: { keys: Expr[]; aggs: AggCall[] }, write?: WriteHooks, partition?: Fragment['partition']): AsyncGenerator<StageOutput> {
     const { ctx } = this;
-    const tasks = await this.scanTasks(fp.scan);
-    const scanColumns = fp.scan.columns.map((name, i) => ({ name, type: fp.scan.schema[i]!.type }));
+    const src = fp.source;
+    const tasks = await this.tasksOf(fp);
+    const scanColumns = 'scan' in src ? src.scan.columns.map((name, i) => ({ name, type: src.scan.schema[i]!.type })) : src.columns;
     const outTypes = agg
       ? (i: number) => (i === 0 ? partialTypes(agg.keys.map((k) => k.type), agg.aggs) : [...agg.keys.map((k) => k.type), agg.aggs.filter((a) => a.distinct)[i - 1]!.arg!.type])
       : () => fp.types;
@@ -266,11 +342,11 @@ export class Executor {
     const onAbort = (): void => stage.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     let localChain: Promise<void> = Promise.resolve();
-    const runOne = async (task: ScanTask, k: number): Promise<TaskOutput & { reused?: boolean }> => {
-      const fragment: Fragment & { fault?: string } = { task, scanColumns, ops: fp.ops, types: fp.types, ...(agg ? { agg } : {}) };
+    const runOne = async (task: ScanTask, k: number): Promise<StageOutput> => {
+      const fragment: Fragment & { fault?: string } = { task, scanColumns, ops: fp.ops, types: fp.types, ...(agg ? { agg } : {}), ...(partition ? { partition } : {}) };
       if (write) {
         const prepared = await write.prepare(task, k, fp.types);
-        if ('reused' in prepared) return { chunks: [], files: prepared.reused, reused: true, stats: { decodeMs: 0, computeMs: 0, encodeMs: 0, transferMs: 0, queueMs: 0, rowsIn: 0 } };
+        if ('reused' in prepared) return { chunks: [], files: prepared.reused, reused: true, index: k, stats: { decodeMs: 0, computeMs: 0, encodeMs: 0, transferMs: 0, queueMs: 0, rowsIn: 0 } };
         fragment.sink = prepared.sink;
       }
       if (task.local) {
@@ -278,14 +354,14 @@ export class Executor {
         const run = localChain.then(() => runFragment(fragment, stage.signal));
         localChain = run.then(() => undefined, () => undefined);
         const res = await run;
-        return { chunks: res.chunks, ...(res.files ? { files: res.files } : {}), stats: { ...res.stats, encodeMs: 0, transferMs: 0, queueMs: 0 } };
+        return { chunks: res.chunks, ...(res.files ? { files: res.files } : {}), index: k, stats: { ...res.stats, encodeMs: 0, transferMs: 0, queueMs: 0 } };
       }
       if (ctx.fault) fragment.fault = ctx.fault;
-      return ctx.pool.run(fragment, outTypes, stage.signal, { settle: write !== undefined });
+      return { ...(await ctx.pool.run(fragment, outTypes, stage.signal, { settle: write !== undefined, raw: partition !== undefined })), index: k };
     };
-    const pending = new Map<number, Promise<{ k: number; out: TaskOutput & { reused?: boolean } }>>();
+    const pending = new Map<number, Promise<{ k: number; out: StageOutput }>>();
     // Ordered mode: outputs that finished ahead of their turn wait here (bounded by maxInFlight).
-    const early = new Map<number, TaskOutput & { reused?: boolean }>();
+    const early = new Map<number, StageOutput>();
     let nextOut = 0;
     let next = 0;
     const launch = (): void => {
@@ -446,8 +522,7 @@ export class Executor {
         return;
       }
       case 'join': {
-        const build = this.collected.get(p.right) ?? (await this.collect(p.right));
-        this.collected.delete(p.right);
+        const build = await this.collect(p.right);
         this.ctx.stats.joins.local++;
         const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
         const hb = new HashJoinBuild(build, p.rightKeys.map((k) => evalVec(compileExpr(k), build)), keyTypes);
@@ -480,11 +555,4 @@ function joinKeyType(a: DataType, b: DataType): DataType {
     throw new LakehouseError('PLAN_ERROR', `join keys have incompatible types ${a} and ${b}`, { help: 'CAST one side so both keys have the same type.' });
   }
   return 'float64';
-}
-
-function emptyChunk(types: DataType[]): Chunk {
-  return {
-    length: 0,
-    cols: types.map((t) => (t === 'string' ? { t: 'str', codes: new Int32Array(0), dict: [''], valid: null } : t === 'boolean' ? { t: 'bool', values: new Uint8Array(0), valid: null } : { t: 'num', type: t, values: new Float64Array(0), valid: null })),
-  };
 }

@@ -6,6 +6,11 @@
  *
  * Broadcast builds arrive as Arrow IPC bytes and are hashed once per thread and build id (a
  * small per-thread cache, so the tasks of one query that land on the same worker share it).
+ * A partition of a shuffled join is a task of kind 'ipc' carrying its probe rows and its build
+ * rows (`build: 'task'`); that build is hashed for that task only.
+ *
+ * With `partition`, a fragment's output is split by the hash of key expressions into that many
+ * chunks (one per partition, possibly empty): the map side of a shuffle.
  */
 
 import * as arrow from 'apache-arrow';
@@ -14,7 +19,8 @@ import { HashAggregator, partialTypes } from '../compute/aggregate.js';
 import { batchToChunk } from '../compute/arrow-io.js';
 import { compileExpr, evalVec, type Evaluator } from '../compute/eval.js';
 import { HashJoinBuild } from '../compute/join.js';
-import { concatChunks, filterChunk, sliceChunk, type Chunk, type Vec } from '../compute/vec.js';
+import { partitionIds, splitByPartition, xxh } from '../compute/partition.js';
+import { concatChunks, emptyChunk, filterChunk, sliceChunk, type Chunk, type Vec } from '../compute/vec.js';
 import type { AggCall, DataType, Expr } from '../plan/types.js';
 import { openScan } from '../source/scan-executors.js';
 import type { ScanTask } from '../source/table-source.js';
@@ -24,7 +30,7 @@ import { chunkFromBatchPositional } from './ipc.js';
 export type FragmentOp =
   | { op: 'filter'; predicate: Expr }
   | { op: 'project'; exprs: Expr[] }
-  | { op: 'probe'; buildId: string; build: Uint8Array | null; buildTypes: DataType[]; buildKeys: Expr[]; probeKeys: Expr[]; kind: 'inner' | 'left'; keyTypes: DataType[] }
+  | { op: 'probe'; buildId: string; build: Uint8Array[] | 'task' | null; buildTypes: DataType[]; buildKeys: Expr[]; probeKeys: Expr[]; kind: 'inner' | 'left'; keyTypes: DataType[] }
   | { op: 'limit'; n: number };
 
 export interface Fragment {
@@ -36,6 +42,18 @@ export interface Fragment {
   agg?: { keys: Expr[]; aggs: AggCall[] };
   /** Write the output as data files instead of returning it (see write/sink.ts). */
   sink?: SinkSpec;
+  /** Return the output split into `parts` chunks by the hash of `keys` (see compute/partition.ts). */
+  partition?: { keys: Expr[]; parts: number; dropNull: boolean };
+}
+
+/**
+ * The task of one partition of a shuffled join: its probe rows (the first `probeBuffers` payload
+ * entries) and its build rows (the rest), as Arrow IPC.
+ */
+export interface IpcScanTask extends ScanTask {
+  kind: 'ipc';
+  payload: Uint8Array[];
+  probeBuffers: number;
 }
 
 export interface FragmentResult {
@@ -60,23 +78,31 @@ export function dropBuild(id: string): void {
   builds.delete(id);
 }
 
-function buildFor(op: Extract<FragmentOp, { op: 'probe' }>): HashJoinBuild {
+function hashBuild(op: Extract<FragmentOp, { op: 'probe' }>, buffers: Uint8Array[]): HashJoinBuild {
+  const batches = buffers.flatMap((b) => arrow.tableFromIPC(b).batches);
+  const chunk = batches.length
+    ? concatChunks(batches.map((rb) => chunkFromBatchPositional(rb, op.buildTypes)), op.buildTypes)
+    : { length: 0, cols: op.buildTypes.map(() => ({ t: 'num', type: 'float64', values: new Float64Array(0), valid: null }) as const) };
+  const keys = op.buildKeys.map((k) => evalVec(compileExpr(k), chunk));
+  return new HashJoinBuild(chunk, keys, op.keyTypes);
+}
+
+function buildFor(op: Extract<FragmentOp, { op: 'probe' }>, task: ScanTask): HashJoinBuild {
+  if (op.build === 'task') {
+    const t = task as IpcScanTask;
+    return hashBuild(op, t.payload.slice(t.probeBuffers));
+  }
   let b = builds.get(op.buildId);
   if (b) return b;
   if (!op.build) throw new LakehouseError('TASK_FAILED', `internal: join build ${op.buildId} is not available on this thread`);
-  const table = arrow.tableFromIPC(op.build);
-  const chunk = table.batches.length
-    ? concatChunks(table.batches.map((rb) => chunkFromBatchPositional(rb, op.buildTypes)), op.buildTypes)
-    : { length: 0, cols: op.buildTypes.map(() => ({ t: 'num', type: 'float64', values: new Float64Array(0), valid: null }) as const) };
-  const keys = op.buildKeys.map((k) => evalVec(compileExpr(k), chunk));
-  b = new HashJoinBuild(chunk, keys, op.keyTypes);
+  b = hashBuild(op, op.build);
   registerBuild(op.buildId, b);
   return b;
 }
 
 type Step = (c: Chunk) => Chunk | null;
 
-function compileOps(ops: FragmentOp[]): { steps: Step[]; done: () => boolean } {
+function compileOps(ops: FragmentOp[], task: ScanTask): { steps: Step[]; done: () => boolean } {
   let exhausted = false;
   const steps = ops.map((op): Step => {
     switch (op.op) {
@@ -89,7 +115,7 @@ function compileOps(ops: FragmentOp[]): { steps: Step[]; done: () => boolean } {
         return (c) => ({ length: c.length, cols: evs.map((ev) => evalVec(ev, c)) });
       }
       case 'probe': {
-        const build = buildFor(op);
+        const build = buildFor(op, task);
         const keys = op.probeKeys.map(compileExpr);
         return (c) => build.probe(c, keys.map((k) => evalVec(k, c)), op.kind);
       }
@@ -113,7 +139,7 @@ const MASK_THRESHOLD = 0.3;
 
 /** A sink fragment: the scan and its streaming operators feed the write sink. */
 async function runSinkFragment(f: Fragment, sink: SinkSpec, signal?: AbortSignal): Promise<FragmentResult> {
-  const { steps, done } = compileOps(f.ops);
+  const { steps, done } = compileOps(f.ops, f.task);
   const stats = { decodeMs: 0, computeMs: 0, rowsIn: 0 };
   async function* produce(): AsyncGenerator<Chunk> {
     const it = openScan(f.task, signal)[Symbol.asyncIterator]();
@@ -147,7 +173,7 @@ export async function runFragment(f: Fragment, signal?: AbortSignal): Promise<Fr
   // A filter right before the partial aggregation is fused into it (see HashAggregator.addChunk).
   const last = f.ops[f.ops.length - 1];
   const fused = f.agg && last?.op === 'filter' ? compileExpr(last.predicate) : null;
-  const { steps, done } = compileOps(fused ? f.ops.slice(0, -1) : f.ops);
+  const { steps, done } = compileOps(fused ? f.ops.slice(0, -1) : f.ops, f.task);
   let agg: { a: HashAggregator; keys: Evaluator[]; args: Array<Evaluator | null> } | null = null;
   if (f.agg) {
     agg = {
@@ -213,6 +239,14 @@ export async function runFragment(f: Fragment, signal?: AbortSignal): Promise<Fr
       types: [partialTypes(keyTypes, f.agg!.aggs), ...f.agg!.aggs.filter((a) => a.distinct).map((a) => [...keyTypes, a.arg!.type])],
       stats: { decodeMs, computeMs, rowsIn },
     };
+  } else if (f.partition) {
+    const all = out.length ? concatChunks(out, f.types) : null;
+    const { keys, parts, dropNull } = f.partition;
+    const h = await xxh();
+    const chunks = all
+      ? splitByPartition(all, partitionIds(keys.map((k) => evalVec(compileExpr(k), all)), all.length, parts, h, dropNull), parts)
+      : Array.from({ length: parts }, () => emptyChunk(f.types));
+    result = { chunks, types: chunks.map(() => f.types), stats: { decodeMs, computeMs, rowsIn } };
   } else {
     result = { chunks: out.length ? [concatChunks(out, f.types)] : [], types: out.length ? [f.types] : [], stats: { decodeMs, computeMs, rowsIn } };
   }

@@ -36,6 +36,9 @@ export interface TaskStats {
 
 export interface TaskOutput {
   chunks: Chunk[];
+  /** With `raw`: the output as the worker's Arrow IPC buffers (not decoded here), and their row counts. */
+  buffers?: Uint8Array[];
+  rows?: number[];
   /** Files written by a sink fragment. */
   files?: SinkFile[];
   stats: TaskStats;
@@ -58,10 +61,15 @@ export class WorkerPool {
   /**
    * Runs one fragment. With `settle`, a cancelled task is waited for (its thread sees the flag
    * within one batch) before the call rejects: writes need that, so that the files a cancelled
-   * task deletes on its way out are gone before the caller cleans up.
+   * task deletes on its way out are gone before the caller cleans up. With `raw`, the output
+   * stays Arrow IPC (a shuffle passes it on to another task without decoding it here).
    */
-  async run(fragment: Fragment & { fault?: string }, outTypes: (i: number) => Fragment['types'], signal: AbortSignal, options: { settle?: boolean } = {}): Promise<TaskOutput> {
-    const packed = new Uint8Array(pack(fragment));
+  async run(fragment: Fragment & { fault?: string }, outTypes: (i: number) => Fragment['types'], signal: AbortSignal, options: { settle?: boolean; raw?: boolean } = {}): Promise<TaskOutput> {
+    // A task's payload (rows it carries) is transferred beside the packed descriptor, not copied
+    // into it. Views into a larger buffer are copied first: transferring detaches the whole buffer.
+    const payload = (fragment.task.payload ?? []).map((b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice()));
+    // A copy: msgpackr packs into a buffer it reuses, which must not be transferred away.
+    const packed = new Uint8Array(pack(payload.length ? { ...fragment, task: { ...fragment.task, payload: [] } } : fragment));
     let reply: WorkerReply;
     const sentAt = performance.timeOrigin + performance.now();
     if (signal.aborted) throw new LakehouseError('CANCELLED', 'query cancelled', { cause: signal.reason });
@@ -75,7 +83,8 @@ export class WorkerPool {
       signal.addEventListener('abort', onAbort, { once: true });
     });
     aborted.catch(() => undefined);
-    const task = this.pool.run({ packed, cancel }, { transferList: [packed.buffer] }) as Promise<WorkerReply>;
+    const transferList = [...new Set([packed.buffer, ...payload.map((b) => b.buffer)])] as ArrayBuffer[];
+    const task = this.pool.run({ packed, cancel, payload }, { transferList }) as Promise<WorkerReply>;
     // A cancelled task still settles later; its outcome is no longer anyone's business.
     task.catch(() => undefined);
     try {
@@ -99,11 +108,12 @@ export class WorkerPool {
       if (e.stack && !e.code) err.stack = e.stack;
       throw err;
     }
-    const chunks = (reply.buffers ?? []).flatMap((b, i) => chunkFromIPC(b, outTypes(i)));
+    const chunks = options.raw ? [] : (reply.buffers ?? []).flatMap((b, i) => chunkFromIPC(b, outTypes(i)));
     const s = reply.stats!;
     const doneAt = performance.timeOrigin + performance.now();
     return {
       chunks,
+      ...(options.raw ? { buffers: reply.buffers ?? [], rows: reply.rows ?? [] } : {}),
       ...(reply.files ? { files: reply.files } : {}),
       stats: {
         decodeMs: s.decodeMs, computeMs: s.computeMs, encodeMs: s.encodeMs, rowsIn: s.rowsIn,

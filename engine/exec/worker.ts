@@ -16,6 +16,8 @@ import type { SinkFile } from '../write/sink.js';
 export interface WorkerReply {
   ok: boolean;
   buffers?: Uint8Array[];
+  /** Rows in each buffer. */
+  rows?: number[];
   /** Files written by a sink fragment (plain data). */
   files?: SinkFile[];
   stats?: { decodeMs: number; computeMs: number; encodeMs: number; rowsIn: number; startedAt: number; endedAt: number };
@@ -39,9 +41,10 @@ function flagSignal(flag: Int32Array | undefined): AbortSignal | undefined {
   return signal;
 }
 
-export default async function runTask(input: { packed: Uint8Array; cancel?: Int32Array }): Promise<unknown> {
+export default async function runTask(input: { packed: Uint8Array; cancel?: Int32Array; payload?: Uint8Array[] }): Promise<unknown> {
   const startedAt = performance.timeOrigin + performance.now();
   const fragment = unpack(input.packed) as Fragment & { fault?: string };
+  if (input.payload?.length) fragment.task.payload = input.payload;
   const signal = flagSignal(input.cancel);
   try {
     if (fragment.fault === 'crash') {
@@ -53,7 +56,7 @@ export default async function runTask(input: { packed: Uint8Array; cancel?: Int3
     const t0 = performance.now();
     const buffers = res.chunks.map((c, i) => chunkToIPC(c, res.types[i]!));
     (signal as (AbortSignal & { dispose?: () => void }) | undefined)?.dispose?.();
-    const reply: WorkerReply = { ok: true, buffers, ...(res.files ? { files: res.files } : {}), stats: { ...res.stats, encodeMs: performance.now() - t0, startedAt, endedAt: performance.timeOrigin + performance.now() } };
+    const reply: WorkerReply = { ok: true, buffers, rows: res.chunks.map((c) => c.length), ...(res.files ? { files: res.files } : {}), stats: { ...res.stats, encodeMs: performance.now() - t0, startedAt, endedAt: performance.timeOrigin + performance.now() } };
     return Piscina.move({
       get [Piscina.transferableSymbol]() { return [...new Set(buffers.map((b) => b.buffer))]; },
       get [Piscina.valueSymbol]() { return reply; },

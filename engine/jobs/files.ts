@@ -1,17 +1,12 @@
 /** Helpers over a run's staged files: checksums, the shadow table's name, partition specs as text. */
 
-import xxhash from 'xxhash-wasm';
 import { readParquet, readParquetMetadata, writeParquetFiles, arrowSchemaToIceberg } from '../../connectors/index.js';
 import type { ObjectStore } from '../../connectors/object-store.js';
 import type { Table } from '../../catalog/index.js';
 import * as arrow from 'apache-arrow';
+import { xxh } from '../compute/partition.js';
 
-let hasher: ReturnType<typeof xxhash> | undefined;
-
-export function xxh(): ReturnType<typeof xxhash> {
-  hasher ??= xxhash();
-  return hasher;
-}
+export { xxh };
 
 /** xxh64 of an object's bytes, hex. */
 export async function fileChecksum(store: ObjectStore, key: string): Promise<string> {

@@ -3,7 +3,7 @@
  * opened once per thread and URI and kept for the life of the thread.
  */
 
-import type * as arrow from 'apache-arrow';
+import * as arrow from 'apache-arrow';
 import { LakehouseError } from '../../connectors/errors.js';
 import { readParquet } from '../../connectors/formats.js';
 import type { ObjectStore } from '../../connectors/object-store.js';
@@ -61,6 +61,14 @@ export async function* openScan(task: ScanTask, signal?: AbortSignal): AsyncGene
     for await (const b of streamOpener(task.id as string, task.index as number)(signal)) {
       if (signal?.aborted) throw new LakehouseError('CANCELLED', 'scan cancelled');
       yield b;
+    }
+    return;
+  }
+  if (task.kind === 'ipc') {
+    // One partition of a shuffled join: its rows travel inside the task as Arrow IPC.
+    for (const b of task.payload!.slice(0, task.probeBuffers as number)) {
+      if (signal?.aborted) throw new LakehouseError('CANCELLED', 'scan cancelled');
+      yield* arrow.tableFromIPC(b).batches;
     }
     return;
   }

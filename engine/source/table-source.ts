@@ -35,6 +35,10 @@ export interface ScanTask {
   bytes: number;
   /** Estimated rows, when known. */
   rows?: number;
+  /** A short stable identity, for tasks whose JSON would be large (they carry their rows). */
+  key?: string;
+  /** Bytes that travel beside the descriptor: transferred to the worker thread, never packed. */
+  payload?: Uint8Array[];
   [key: string]: unknown;
 }
 

@@ -117,7 +117,7 @@ export async function stageWrite(host: WriteHost, req: StageWriteRequest, intern
   const written: SinkFile[] = [];
   const hooks: WriteHooks = {
     prepare: async (task, index, outputTypes) => {
-      const taskId = `t${index}-${hash(`${fingerprint}|${JSON.stringify(task)}`)}`;
+      const taskId = `t${index}-${hash(`${fingerprint}|${task.key ?? JSON.stringify(task)}`)}`;
       const r = await reused(taskId);
       return r ? { reused: r } : { sink: sinkFor(taskId, outputTypes) };
     },

@@ -186,6 +186,31 @@ for (const backend of backends()) {
       expect((await engine.sql('SELECT count(*) AS n FROM mart.p').toArray())[0]!['n']).toBe(ROWS.length - ROWS.filter((r) => r.region === 'north').length);
     });
 
+    it('a write over a shuffled join: one task per partition, the same task ids on a retry, every joined row once', async () => {
+      const shuffling = await Engine.open({ warehouse: wh.store.uri, threads: 2, broadcastRows: 0 });
+      try {
+        const query = 'SELECT a.id, a.region, b.amount FROM raw.sales a JOIN raw.sales b ON a.id = b.id WHERE b.amount > 10';
+        const expected = ROWS.filter((r) => r.amount > 10);
+        const staged = await shuffling.stageWrite({ query, table: 'mart.j', mode: 'append', create: { partitionBy: [] }, runId: 'run-shuffled-1' });
+        expect(staged.metrics.rowsWritten).toBe(expected.length);
+        expect(staged.metrics.tasks).toBeGreaterThanOrEqual(4); // at least two partitions per worker
+        const byTask = new Map<string, typeof staged.files>();
+        for (const f of staged.files) byTask.set(f.taskId, [...(byTask.get(f.taskId) ?? []), f]);
+        const retry = await shuffling.stageWrite({
+          query, table: 'mart.j', mode: 'append', create: { partitionBy: [] }, runId: 'run-shuffled-2',
+          reuse: async (taskId) => byTask.get(taskId)?.map((f) => ({ ...f, stats: { recordCount: f.stats.recordCount, fileSizeInBytes: f.stats.fileSizeInBytes } as never })),
+        });
+        expect(retry.metrics.tasksReused).toBe(retry.metrics.tasks);
+        await retry.commit();
+        const [row] = await engine.sql('SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(amount) AS total FROM mart.j').toArray();
+        expect(row!['n']).toBe(expected.length);
+        expect(row!['ids']).toBe(expected.length);
+        expect(close(row!['total'] as number, expected.reduce((a, r) => a + r.amount, 0))).toBe(true);
+      } finally {
+        await shuffling.close();
+      }
+    });
+
     it('cancelling a running write stops it within a second and leaves no staged files', async () => {
       // Two tasks at a time: the third task is prepared only when one has finished writing, so
       // the abort lands with one task's files written and another task mid-write.

@@ -159,7 +159,7 @@ describe('sources and result forms', () => {
 });
 
 describe('join sides', () => {
-  async function run(sql: string): Promise<{ rows: ReturnType<typeof rowsOf>; joins: { broadcast: number; local: number; swapped: number } }> {
+  async function run(sql: string): Promise<{ rows: ReturnType<typeof rowsOf>; joins: { broadcast: number; partitioned: number; local: number; swapped: number } }> {
     const df = engine.sql(sql);
     const rows = rowsOf(await df.toArray());
     return { rows, joins: df.lastStats!.joins };
@@ -168,8 +168,8 @@ describe('join sides', () => {
   it('hashes the smaller side of an inner join whatever the FROM order, with columns in SQL order', async () => {
     const smallFirst = await run('SELECT d.code, d.region, f.id, f.v FROM ns.dims d JOIN ns.facts f ON d.region = f.region WHERE f.id % 7 = 0');
     const bigFirst = await run('SELECT d.code, d.region, f.id, f.v FROM ns.facts f JOIN ns.dims d ON d.region = f.region WHERE f.id % 7 = 0');
-    expect(smallFirst.joins).toEqual({ broadcast: 1, local: 0, swapped: 1 });
-    expect(bigFirst.joins).toEqual({ broadcast: 1, local: 0, swapped: 0 });
+    expect(smallFirst.joins).toEqual({ broadcast: 1, partitioned: 0, local: 0, swapped: 1 });
+    expect(bigFirst.joins).toEqual({ broadcast: 1, partitioned: 0, local: 0, swapped: 0 });
     expect(smallFirst.rows.length).toBeGreaterThan(10000);
     expect(typeof smallFirst.rows[0]![0]).toBe('string');
     expect(diffResults(smallFirst.rows, bigFirst.rows, false)).toBeNull();
@@ -192,7 +192,7 @@ describe('join sides', () => {
 
   it('does not trade a probe in the scan tasks for one on the coordinator, and never swaps a left join', async () => {
     const agg = await run('SELECT f.id, t.total FROM (SELECT region, sum(v) AS total FROM ns.facts GROUP BY region) t JOIN ns.facts f ON f.region = t.region WHERE f.id < 100');
-    expect(agg.joins).toEqual({ broadcast: 1, local: 0, swapped: 1 });
+    expect(agg.joins).toEqual({ broadcast: 1, partitioned: 0, local: 0, swapped: 1 });
     const left = await run('SELECT d.region, f.id FROM ns.dims d LEFT JOIN ns.facts f ON d.region = f.region');
     expect(left.joins.swapped).toBe(0);
     expect(left.rows.some((r) => r[1] === null)).toBe(true);
