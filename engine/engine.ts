@@ -44,6 +44,9 @@ export interface EngineOptions {
   threads?: number;
   /** Join build sides with at most this many rows are broadcast to the probe tasks (default 1M). */
   broadcastRows?: number;
+  /** A grouped aggregation whose partial groups number at most this many is merged on the
+   * coordinator; above it, each hash partition is merged by its own task (default 100k). */
+  localMergeRows?: number;
   /** Tasks of one query running at once (default: 2 × threads). */
   maxInFlight?: number;
   /** Rows per scanned batch (default: the reader's, 65 536). */
@@ -226,6 +229,7 @@ export class Engine implements QueryRunner {
       pool: this.pool,
       signal: controller.signal,
       broadcastRows: this.options.broadcastRows ?? 1_000_000,
+      localMergeRows: this.options.localMergeRows ?? 100_000,
       maxInFlight: this.options.maxInFlight ?? this.pool.threads * 2,
       stats,
       ordered: true,
@@ -258,6 +262,7 @@ export class Engine implements QueryRunner {
       pool: this.pool,
       signal: controller.signal,
       broadcastRows: this.options.broadcastRows ?? 1_000_000,
+      localMergeRows: this.options.localMergeRows ?? 100_000,
       maxInFlight: this.options.maxInFlight ?? this.pool.threads * 2,
       stats,
       ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),

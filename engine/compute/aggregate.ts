@@ -1,11 +1,13 @@
 /**
  * Two-phase hash aggregation. Each task runs a `HashAggregator` over its batches and emits a
  * *partial* chunk (group keys + state columns, plus one (keys, value) chunk per DISTINCT
- * aggregate); the coordinator feeds the partials of all tasks into one aggregator with
- * `mergePartial` and emits final values.
+ * aggregate); the partials of all tasks are fed into one aggregator with `mergePartial`, which
+ * emits final values — on the coordinator, or, for a grouped aggregation with many partial
+ * groups, one aggregator per hash partition of the group keys, each in its own task.
  *
- * Memory bound (spill-free by design): a task holds O(G_t) groups, the coordinator O(G) groups,
- * where G is the number of distinct group keys in the query result — each group costs about
+ * Memory bound (spill-free by design): a task holds O(G_t) groups, the coordinator O(G) groups
+ * (the partials, or their partitions until merged), where G is the number of distinct group keys
+ * in the query result — each group costs about
  * 8 bytes per key column and 16 bytes per aggregate — plus, for a DISTINCT aggregate, one entry
  * per distinct (group, value) pair. Inputs stream through; only groups are retained.
  *
@@ -37,6 +39,11 @@ export function partialTypes(keyTypes: DataType[], aggs: AggCall[]): DataType[] 
   return [...keyTypes, ...aggs.flatMap(partialStateTypes)].map(wireType);
 }
 
+/** Column types of every chunk a partial aggregation emits: the main partial, then one per DISTINCT aggregate. */
+export function partialLayout(keyTypes: DataType[], aggs: AggCall[]): DataType[][] {
+  return [partialTypes(keyTypes, aggs), ...aggs.filter((a) => a.distinct).map((a) => [...keyTypes, a.arg!.type])];
+}
+
 function wireType(t: DataType): DataType {
   return t === 'int32' || t === 'int64' || t === 'date' || t === 'timestamp' ? 'float64' : t;
 }
@@ -53,8 +60,9 @@ export class HashAggregator {
   /** Groups that received at least one (unmasked) row; others were created by masked rows only. */
   private live = new Uint8Array(0);
 
-  constructor(readonly keyTypes: DataType[], readonly aggs: AggCall[]) {
-    this.table = new GroupTable(keyTypes);
+  /** `expectedGroups` presizes the group table (a merge knows its partial row count). */
+  constructor(readonly keyTypes: DataType[], readonly aggs: AggCall[], expectedGroups?: number) {
+    this.table = new GroupTable(keyTypes, expectedGroups);
     this.states = aggs.map((a) => (a.distinct ? null : a.fn !== 'count' && a.fn !== 'count_star' && a.arg?.type === 'string' ? { kind: 'str', vals: [] } : { kind: 'num', a: new Float64Array(0), b: new Float64Array(0), has: new Uint8Array(0) }));
     this.distinct = aggs.map((a) => (a.distinct ? new GroupTable(['int64', a.arg!.type]) : null));
   }

@@ -2,10 +2,13 @@
  * The coordinator: executes an optimized logical plan as a stream of chunks.
  *
  * Scans and the streaming operators above them (filter, project, limit, the probe side of a
- * broadcast hash join) become fragments: one per scan task, run in the worker pool (or on this
- * thread for in-process data). An aggregate over such a pipeline runs partially inside each
- * fragment and is merged here (two-phase). Everything else — final aggregation, sort, union,
- * joins whose build side exceeds the broadcast threshold — runs here over the fragments' output.
+ * hash join) become fragments: one per scan task, run in the worker pool (or on this thread for
+ * in-process data). A join's build side is broadcast to the probe side's tasks when small, and
+ * otherwise both sides are hash-partitioned (shuffled) and each partition joined by one task. An
+ * aggregate over such a pipeline runs partially inside each fragment and is merged here, or
+ * partition by partition on the pool when its partial groups are many (two-phase). Everything
+ * else — global aggregates, sort, union, joins whose probe side is not a scan pipeline — runs
+ * here over the fragments' output.
  *
  * Concurrency and cancellation: at most `maxInFlight` tasks of a query run at once and results are
  * consumed as tasks finish (order-insensitive; ORDER BY is a sort here). Every task gets the
@@ -14,7 +17,7 @@
  */
 
 import { LakehouseError } from '../../connectors/errors.js';
-import { HashAggregator, partialTypes } from '../compute/aggregate.js';
+import { HashAggregator, partialLayout, partialTypes } from '../compute/aggregate.js';
 import { compileExpr, evalVec } from '../compute/eval.js';
 import { HashJoinBuild } from '../compute/join.js';
 import { partitionIds, splitByPartition, xxh } from '../compute/partition.js';
@@ -24,7 +27,7 @@ import type { PlanNode } from '../plan/logical.js';
 import { andAll, type AggCall, type DataType, type Expr } from '../plan/types.js';
 import type { ScanTask } from '../source/table-source.js';
 import { dropBuild, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
-import { chunkToIPC } from './ipc.js';
+import { chunkToIPC, oneChunkFromIPC } from './ipc.js';
 import type { TaskOutput, WorkerPool } from './pool.js';
 import type { SinkFile, SinkSpec } from '../write/sink.js';
 
@@ -45,6 +48,8 @@ export interface QueryStats {
    * joins probed on this thread, and
    * inner joins whose sides were swapped so the smaller one is the build side. */
   joins: { broadcast: number; partitioned: number; local: number; swapped: number };
+  /** Grouped aggregations whose partitions were merged by tasks on the pool. */
+  partitionedMerges: number;
 }
 
 export interface ExecContext {
@@ -52,6 +57,8 @@ export interface ExecContext {
   signal: AbortSignal;
   /** Build sides with at most this many rows are broadcast to the probe tasks. */
   broadcastRows: number;
+  /** Partial groups up to which a grouped aggregation is merged on this thread. */
+  localMergeRows: number;
   maxInFlight: number;
   batchSize?: number;
   stats: QueryStats;
@@ -76,7 +83,7 @@ export interface WriteOutcome {
 }
 
 export function newStats(): QueryStats {
-  return { tasks: 0, rowsScanned: 0, bytesScanned: 0, inputSnapshots: {}, decodeMs: 0, computeMs: 0, encodeMs: 0, transferMs: 0, queueMs: 0, mergeMs: 0, joins: { broadcast: 0, partitioned: 0, local: 0, swapped: 0 } };
+  return { tasks: 0, rowsScanned: 0, bytesScanned: 0, inputSnapshots: {}, decodeMs: 0, computeMs: 0, encodeMs: 0, transferMs: 0, queueMs: 0, mergeMs: 0, joins: { broadcast: 0, partitioned: 0, local: 0, swapped: 0 }, partitionedMerges: 0 };
 }
 
 type ScanNode = Extract<PlanNode, { op: 'scan' }>;
@@ -217,6 +224,77 @@ export class Executor {
     ctx.stats.joins.partitioned++;
     const op: FragmentOp = { op: 'probe', buildId: 'task', build: 'task', buildTypes, buildKeys: p.rightKeys, probeKeys: p.leftKeys, kind: p.kind, keyTypes };
     return { source: { tasks, columns: probeTypes.map((type, i) => ({ name: `c${i}`, type })) }, ops: [op], types: typesOf(p) };
+  }
+
+  /**
+   * A grouped aggregation over scan tasks: each task aggregates its rows partially and splits its
+   * partial groups by the hash of the group keys into P partitions (P = 2 × threads). When the
+   * partials are many (over `localMergeRows` rows), each partition is merged and finished by its
+   * own task on the pool, so high-cardinality GROUP BYs are not bound by one thread; otherwise
+   * they are merged here. Memory bound: the partial groups of all tasks, as Arrow IPC, until merged.
+   */
+  private async *partitionedAggregate(p: Extract<PlanNode, { op: 'aggregate' }>, fp: FragmentPlan): AsyncGenerator<Chunk> {
+    const { ctx } = this;
+    const keyTypes = p.keys.map((k) => k.type);
+    const layout = partialLayout(keyTypes, p.aggs);
+    const parts = ctx.pool.threads * 2;
+    const keys = keyTypes.map((type, i): Expr => ({ k: 'col', i, type }));
+    const outputs: StageOutput[] = [];
+    for await (const o of this.runFragments(fp, { keys: p.keys, aggs: p.aggs }, undefined, { keys, parts, dropNull: false })) outputs.push(o);
+    outputs.sort((a, b) => a.index - b.index);
+    // Every output as [partition][chunk of the layout] of IPC buffers and row counts.
+    const width = layout.length;
+    const buffersOf = (o: StageOutput): { buffers: Uint8Array[]; rows: number[] } =>
+      o.buffers ? { buffers: o.buffers, rows: o.rows! } : { buffers: o.chunks.map((c, i) => chunkToIPC(c, layout[i % width]!)), rows: o.chunks.map((c) => c.length) };
+    const all = outputs.map(buffersOf);
+    const partialRows = all.reduce((n, o) => n + o.rows.reduce((a, b) => a + b, 0), 0);
+    const t0 = performance.now();
+    if (partialRows <= ctx.localMergeRows) {
+      const merger = new HashAggregator(keyTypes, p.aggs);
+      for (const o of all) {
+        for (let q = 0; q < parts; q++) {
+          const [main, ...distinct] = layout.map((types, j) => oneChunkFromIPC(o.buffers[q * width + j]!, types));
+          if (main!.length || distinct.some((d) => d.length)) merger.mergePartial(main!, distinct);
+        }
+      }
+      const out = merger.finish();
+      ctx.stats.mergeMs += performance.now() - t0;
+      yield out;
+      return;
+    }
+    const types = typesOf(p);
+    ctx.stats.partitionedMerges++;
+    // The merges' own signal: the consumer stopping early (or an error) cancels the rest.
+    const stage = new AbortController();
+    const onAbort = (): void => stage.abort(ctx.signal.reason);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const merges = Array.from({ length: parts }, (_, q) => {
+      const payload = all.flatMap((o) => o.buffers.slice(q * width, (q + 1) * width));
+      const fragment: Fragment = {
+        task: { kind: 'ipc', bytes: payload.reduce((n, b) => n + b.byteLength, 0), payload }, scanColumns: [], ops: [], types, merge: { keyTypes, aggs: p.aggs },
+      };
+      const run = ctx.pool.run(fragment, () => types, stage.signal);
+      run.catch(() => undefined);
+      return run;
+    });
+    let rows = 0;
+    try {
+      for (const m of merges) {
+        const out = await m;
+        ctx.stats.tasks++;
+        ctx.stats.computeMs += out.stats.computeMs;
+        ctx.stats.transferMs += out.stats.transferMs;
+        for (const c of out.chunks) {
+          rows += c.length;
+          if (c.length) yield c;
+        }
+      }
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      stage.abort(new LakehouseError('CANCELLED', 'stage finished early'));
+    }
+    ctx.stats.mergeMs += performance.now() - t0;
+    if (rows === 0) yield emptyChunk(types);
   }
 
   /** The map side of a shuffle: rows split into `parts` partitions of Arrow IPC buffers, in task order. */
@@ -452,6 +530,10 @@ export class Executor {
         const keyTypes = p.keys.map((k) => k.type);
         const merger = new HashAggregator(keyTypes, p.aggs);
         const fp = await this.fragmentOf(p.input);
+        if (fp && p.keys.length) {
+          yield* this.partitionedAggregate(p, fp);
+          return;
+        }
         if (fp) {
           for await (const out of this.runFragments(fp, { keys: p.keys, aggs: p.aggs })) {
             const t0 = performance.now();

@@ -10,12 +10,15 @@
  * rows (`build: 'task'`); that build is hashed for that task only.
  *
  * With `partition`, a fragment's output is split by the hash of key expressions into that many
- * chunks (one per partition, possibly empty): the map side of a shuffle.
+ * chunks (one per partition, possibly empty): the map side of a shuffle. A partial aggregation's
+ * chunks are split by their group keys, partition after partition ([main, ...distinct] each).
+ * A `merge` fragment is the reduce side of a partitioned aggregation: it merges the partial
+ * chunks of one partition (its payload, task after task) and returns final rows.
  */
 
 import * as arrow from 'apache-arrow';
 import { LakehouseError } from '../../connectors/errors.js';
-import { HashAggregator, partialTypes } from '../compute/aggregate.js';
+import { HashAggregator, partialLayout } from '../compute/aggregate.js';
 import { batchToChunk } from '../compute/arrow-io.js';
 import { compileExpr, evalVec, type Evaluator } from '../compute/eval.js';
 import { HashJoinBuild } from '../compute/join.js';
@@ -25,7 +28,7 @@ import type { AggCall, DataType, Expr } from '../plan/types.js';
 import { openScan } from '../source/scan-executors.js';
 import type { ScanTask } from '../source/table-source.js';
 import { runSink, type SinkFile, type SinkSpec } from '../write/sink.js';
-import { chunkFromBatchPositional } from './ipc.js';
+import { chunkFromBatchPositional, oneChunkFromIPC } from './ipc.js';
 
 export type FragmentOp =
   | { op: 'filter'; predicate: Expr }
@@ -44,6 +47,8 @@ export interface Fragment {
   sink?: SinkSpec;
   /** Return the output split into `parts` chunks by the hash of `keys` (see compute/partition.ts). */
   partition?: { keys: Expr[]; parts: number; dropNull: boolean };
+  /** Merge partial aggregates carried in the task's payload instead of scanning (see above). */
+  merge?: { keyTypes: DataType[]; aggs: AggCall[] };
 }
 
 /**
@@ -168,8 +173,24 @@ async function runSinkFragment(f: Fragment, sink: SinkSpec, signal?: AbortSignal
   return { chunks: [], types: [], files, stats };
 }
 
+/** Final aggregation of one partition: payload = [main, ...distinct] partial chunks of each map task. */
+function runMerge(f: Fragment, merge: NonNullable<Fragment['merge']>): FragmentResult {
+  const t0 = performance.now();
+  const layout = partialLayout(merge.keyTypes, merge.aggs);
+  const payload = f.task.payload ?? [];
+  const partials: Chunk[][] = [];
+  for (let t = 0; t + layout.length <= payload.length; t += layout.length) partials.push(layout.map((types, j) => oneChunkFromIPC(payload[t + j]!, types)));
+  const rowsIn = partials.reduce((n, [main]) => n + main!.length, 0);
+  // The partial rows bound the groups: presizing saves the table's rehashes while it grows.
+  const merger = new HashAggregator(merge.keyTypes, merge.aggs, rowsIn);
+  for (const [main, ...distinct] of partials) if (main!.length || distinct.some((d) => d.length)) merger.mergePartial(main!, distinct);
+  const out = merger.finish();
+  return { chunks: [out], types: [f.types], stats: { decodeMs: 0, computeMs: performance.now() - t0, rowsIn } };
+}
+
 export async function runFragment(f: Fragment, signal?: AbortSignal): Promise<FragmentResult> {
   if (f.sink) return runSinkFragment(f, f.sink, signal);
+  if (f.merge) return runMerge(f, f.merge);
   // A filter right before the partial aggregation is fused into it (see HashAggregator.addChunk).
   const last = f.ops[f.ops.length - 1];
   const fused = f.agg && last?.op === 'filter' ? compileExpr(last.predicate) : null;
@@ -233,12 +254,20 @@ export async function runFragment(f: Fragment, signal?: AbortSignal): Promise<Fr
   let result: FragmentResult;
   if (agg) {
     const { main, distinct } = agg.a.partial();
-    const keyTypes = f.agg!.keys.map((k) => k.type);
-    result = {
-      chunks: [main, ...distinct],
-      types: [partialTypes(keyTypes, f.agg!.aggs), ...f.agg!.aggs.filter((a) => a.distinct).map((a) => [...keyTypes, a.arg!.type])],
-      stats: { decodeMs, computeMs, rowsIn },
-    };
+    const layout = partialLayout(f.agg!.keys.map((k) => k.type), f.agg!.aggs);
+    let chunks = [main, ...distinct];
+    let types = layout;
+    if (f.partition) {
+      // Split every partial chunk by its group keys (its first columns), partition by partition.
+      const { parts } = f.partition;
+      const nk = f.agg!.keys.length;
+      const h = await xxh();
+      const split = chunks.map((c) => splitByPartition(c, partitionIds(c.cols.slice(0, nk), c.length, parts, h, false), parts));
+      chunks = [];
+      types = [];
+      for (let p = 0; p < parts; p++) split.forEach((s, j) => { chunks.push(s[p]!); types.push(layout[j]!); });
+    }
+    result = { chunks, types, stats: { decodeMs, computeMs, rowsIn } };
   } else if (f.partition) {
     const all = out.length ? concatChunks(out, f.types) : null;
     const { keys, parts, dropNull } = f.partition;

@@ -5,7 +5,7 @@
 
 import * as arrow from 'apache-arrow';
 import { chunkToBatch, dataToVec } from '../compute/arrow-io.js';
-import type { Chunk } from '../compute/vec.js';
+import { concatChunks, emptyChunk, type Chunk } from '../compute/vec.js';
 import type { DataType } from '../plan/types.js';
 
 export function chunkToIPC(c: Chunk, types: DataType[]): Uint8Array {
@@ -20,4 +20,10 @@ export function chunkFromBatchPositional(rb: arrow.RecordBatch, types: DataType[
 export function chunkFromIPC(bytes: Uint8Array, types: DataType[]): Chunk[] {
   const table = arrow.tableFromIPC(bytes);
   return table.batches.map((rb) => chunkFromBatchPositional(rb, types));
+}
+
+/** All batches of an IPC stream as one chunk (an empty chunk for a stream of no batches). */
+export function oneChunkFromIPC(bytes: Uint8Array, types: DataType[]): Chunk {
+  const parts = chunkFromIPC(bytes, types);
+  return parts.length === 1 ? parts[0]! : parts.length ? concatChunks(parts, types) : emptyChunk(types);
 }
