@@ -144,7 +144,8 @@ export class Binder {
     const left = await this.bindFrom(f.left);
     const right = await this.bindFrom(f.right);
     const scope = [...left.scope, ...right.scope];
-    const schema: Schema = [...left.plan.schema, ...right.plan.schema.map((c) => (f.kind === 'left' ? { ...c, nullable: true } : c))];
+    const nullable = (c: Schema[number]): Schema[number] => ({ ...c, nullable: true });
+    const schema: Schema = [...left.plan.schema.map((c) => (f.kind === 'right' ? nullable(c) : c)), ...right.plan.schema.map((c) => (f.kind === 'left' ? nullable(c) : c))];
     const nl = left.scope.length;
     const leftKeys: Expr[] = [];
     const rightKeys: Expr[] = [];
@@ -175,10 +176,21 @@ export class Binder {
         residual.push(c);
       }
     }
-    if (f.kind === 'left' && residual.length) {
-      throw unsupported('conditions other than column equalities in LEFT JOIN … ON (move them into WHERE or a subquery)');
+    if ((f.kind === 'left' || f.kind === 'right') && residual.length) {
+      throw unsupported(`conditions other than column equalities in ${f.kind.toUpperCase()} JOIN … ON (move them into WHERE or a subquery)`);
     }
-    let plan: PlanNode = { op: 'join', kind: f.kind === 'left' ? 'left' : 'inner', left: left.plan, right: right.plan, leftKeys, rightKeys, schema };
+    let plan: PlanNode;
+    if (f.kind === 'right') {
+      // a RIGHT JOIN b is b LEFT JOIN a, with the columns put back in SQL order.
+      const nr = right.plan.schema.length;
+      const swapped: PlanNode = {
+        op: 'join', kind: 'left', left: right.plan, right: left.plan, leftKeys: rightKeys, rightKeys: leftKeys,
+        schema: [...right.plan.schema, ...left.plan.schema.map(nullable)],
+      };
+      plan = { op: 'project', input: swapped, exprs: schema.map((c, i): Expr => ({ k: 'col', i: i < nl ? nr + i : i - nl, type: c.type })), schema };
+    } else {
+      plan = { op: 'join', kind: f.kind === 'left' ? 'left' : 'inner', left: left.plan, right: right.plan, leftKeys, rightKeys, schema };
+    }
     const pred = andAll(residual);
     if (pred) plan = { op: 'filter', input: plan, predicate: pred, schema };
     return { plan, scope };

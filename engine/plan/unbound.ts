@@ -37,7 +37,7 @@ export type TimeTravel = { kind: 'version'; snapshotId: string } | { kind: 'time
 export type UFrom =
   | { k: 'table'; name: string[]; alias?: string; travel?: TimeTravel; pos?: Pos }
   | { k: 'sub'; query: UQuery; alias: string }
-  | { k: 'join'; kind: 'inner' | 'left' | 'cross'; left: UFrom; right: UFrom; on: UExpr | null };
+  | { k: 'join'; kind: 'inner' | 'left' | 'right' | 'cross'; left: UFrom; right: UFrom; on: UExpr | null };
 
 export interface USelect {
   k: 'select';

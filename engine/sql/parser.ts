@@ -311,7 +311,7 @@ function convertJoin(left: UFrom, j: J): UFrom {
   const op = j.join_operator;
   const key = Object.keys(op)[0]!;
   if (key === 'CrossJoin') return { k: 'join', kind: 'cross', left, right, on: null };
-  const kind = key === 'Join' || key === 'Inner' ? 'inner' : key === 'Left' || key === 'LeftOuter' ? 'left' : null;
+  const kind = key === 'Join' || key === 'Inner' ? 'inner' : key === 'Left' || key === 'LeftOuter' ? 'left' : key === 'Right' || key === 'RightOuter' ? 'right' : null;
   if (!kind) throw unsupported(`${key.replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()} JOIN`);
   const c = op[key];
   if (!c?.On) throw unsupported('joins without ON (USING / NATURAL)');

@@ -82,6 +82,8 @@ export const CORPUS: CorpusQuery[] = [
   { name: 'left join with null keys on probe side', sql: 'SELECT f.id, f.region, d.code FROM ns.facts f LEFT JOIN ns.dims d ON f.region = d.region WHERE f.id < 500' },
   { name: 'join on int key, high-card probe', sql: 'SELECT k.label, count(*), sum(f.v), avg(k.score) FROM ns.facts f JOIN ns.keys k ON f.g = k.g GROUP BY k.label' },
   { name: 'left join on int key', sql: 'SELECT f.id, f.g, k.label FROM ns.facts f LEFT JOIN ns.keys k ON f.g = k.g WHERE f.id < 400' },
+  { name: 'right join keeps unmatched', sql: 'SELECT d.region, d.code, count(f.id), sum(f.v) FROM ns.facts f RIGHT JOIN ns.dims d ON f.region = d.region GROUP BY d.region, d.code' },
+  { name: 'right join rows', sql: 'SELECT k.g, k.label, f.id, f.g AS fg, f.region FROM ns.keys k RIGHT JOIN ns.facts f ON k.g = f.g WHERE f.id < 300' },
   { name: 'join with composite key', sql: 'SELECT count(*), sum(a.v) FROM ns.facts a JOIN ns.facts b ON a.id = b.id AND a.q = b.q WHERE a.id < 5000' },
   { name: 'join plus residual condition', sql: 'SELECT count(*) FROM ns.facts a JOIN ns.dims d ON a.region = d.region AND a.v > d.weight * 100' },
   { name: 'three-way join', sql: 'SELECT d.code, k.label, count(*) FROM ns.facts f JOIN ns.dims d ON f.region = d.region JOIN ns.keys k ON k.g = f.g GROUP BY d.code, k.label' },
