@@ -112,8 +112,23 @@ export class ColumnBuilder {
       }
       default: {
         this.offsets = grow(this.offsets!, i + 2);
-        if (!isNull) {
-          const b = typeof v === 'string' ? utf8.encode(v) : (v as Uint8Array);
+        if (typeof v === 'string') {
+          // Encoded in place: ASCII by a loop (most strings, and short ones are where a native
+          // call costs most), the rest through encodeInto. No per-value allocation.
+          const len = v.length;
+          this.values = grow(this.values as Uint8Array, this.bytesUsed + len * 3);
+          const out = this.values as Uint8Array;
+          let p = this.bytesUsed;
+          let k = 0;
+          for (; k < len; k++) {
+            const c = v.charCodeAt(k);
+            if (c >= 0x80) break;
+            out[p++] = c;
+          }
+          if (k < len) p += utf8.encodeInto(v.slice(k), out.subarray(p)).written;
+          this.bytesUsed = p;
+        } else if (!isNull) {
+          const b = v as Uint8Array;
           this.values = grow(this.values as Uint8Array, this.bytesUsed + b.byteLength);
           (this.values as Uint8Array).set(b, this.bytesUsed);
           this.bytesUsed += b.byteLength;

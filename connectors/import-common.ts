@@ -163,6 +163,9 @@ export function convertValue(type: PrimitiveType, v: unknown): IcebergValue | un
     case 'double': {
       if (typeof v === 'number') return type === 'float' ? Math.fround(v) : v;
       if (s === undefined || !FLOAT_RE.test(s)) return undefined;
+      const last = s.charCodeAt(s.length - 1);
+      // Plain numbers (ending in a digit or a dot) need no special-value handling.
+      if ((last >= 48 && last <= 57) || last === 46) return type === 'float' ? Math.fround(Number(s)) : Number(s);
       const lower = s.toLowerCase().replace(/^\+/, '');
       const n = lower.endsWith('nan') ? Number.NaN : lower.endsWith('inf') || lower.endsWith('infinity') ? (lower.startsWith('-') ? -Infinity : Infinity) : Number(s);
       return type === 'float' ? Math.fround(n) : n;
