@@ -12,7 +12,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openObjectStore } from '../../connectors/index.js';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { openObjectStore, s3ConfigFromEnv } from '../../connectors/index.js';
 import { Warehouse } from '../../catalog/index.js';
 import { percentile, summarize } from '../lib/measure.js';
 import type { BenchResult } from '../lib/report.js';
@@ -25,6 +26,8 @@ const ROWS_PER_COMMIT = 100;
 interface Target {
   label: string;
   uri: string;
+  /** Makes the target usable (the S3 bench bucket is created when missing). */
+  prepare?(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -35,6 +38,18 @@ function s3Target(): Target | undefined {
   return {
     label: 's3',
     uri,
+    // A fresh S3 endpoint (a new MinIO, the CI's RGW) has no buckets: the bench brings its own.
+    prepare: async () => {
+      const client = new S3Client(s3ConfigFromEnv());
+      try {
+        await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      } catch (err) {
+        const name = (err as { name?: string }).name;
+        if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
+      } finally {
+        client.destroy();
+      }
+    },
     cleanup: async () => {
       const store = await openObjectStore(uri);
       try {
@@ -159,6 +174,7 @@ export const commitSuite: Suite = {
     const rounds: (RoundResult & { target: string })[] = [];
     for (const target of targets) {
       try {
+        await target.prepare?.();
         const wh = await Warehouse.open(target.uri);
         try {
           await wh.createNamespace('bench');

@@ -26,19 +26,21 @@ const DIRECT_MIN_RANGE = 65_536;
 const DIRECT_MAX_SPARSITY = 4;
 
 /**
- * Hash of one numeric key: int32 values directly, other doubles by their bits (−0 folds into 0,
- * every NaN into one value, matching the key equality), then murmur3's finalizer so that
- * sequential ids spread over the low bits that pick the slot.
+ * 32 bits standing for one numeric key: int32 values directly, other doubles by their bits (−0
+ * folds into 0, every NaN into one value), so that keys equal as join/group keys agree. Not
+ * mixed: callers apply their own finalizer.
  */
+export function numKeyBits(x: number): number {
+  const h = x | 0;
+  if (h === x) return h;
+  if (x !== x) return 0x7ff80000;
+  F64[0] = x;
+  return I32[0]! ^ Math.imul(I32[1]!, 0x9e3779b1);
+}
+
+/** Hash of one numeric key: its bits through murmur3's finalizer, so that sequential ids spread over the low bits that pick the slot. */
 function hashNum(x: number): number {
-  let h = x | 0;
-  if (h !== x) {
-    if (x !== x) h = 0x7ff80000;
-    else {
-      F64[0] = x;
-      h = I32[0]! ^ Math.imul(I32[1]!, 0x9e3779b1);
-    }
-  }
+  let h = numKeyBits(x);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -12,6 +12,7 @@
  */
 
 import xxhash from 'xxhash-wasm';
+import { numKeyBits } from './hash-table.js';
 import type { Chunk, Vec } from './vec.js';
 
 let hasher: ReturnType<typeof xxhash> | undefined;
@@ -24,8 +25,6 @@ export function xxh(): ReturnType<typeof xxhash> {
 
 type Hasher = Awaited<ReturnType<typeof xxhash>>;
 
-const F64 = new Float64Array(1);
-const I32 = new Int32Array(F64.buffer);
 const STRING_SEED = 0x2f0b3c1d;
 
 function mix(h: number): number {
@@ -35,15 +34,7 @@ function mix(h: number): number {
 }
 
 function numHash(x: number): number {
-  let h = x | 0;
-  if (h !== x) {
-    if (x !== x) h = 0x7ff80000;
-    else {
-      F64[0] = x;
-      h = I32[0]! ^ Math.imul(I32[1]!, 0x9e3779b1);
-    }
-  }
-  return mix(h);
+  return mix(numKeyBits(x));
 }
 
 /**
