@@ -43,17 +43,8 @@ export interface TableIdentifier {
 }
 
 /** Statistics of a written data file, as `writeParquetFiles` reports them. */
-export interface DataFileStatsInput {
-  recordCount: number;
-  fileSizeInBytes: number;
-  columnSizes?: Map<number, number>;
-  valueCounts?: Map<number, number>;
-  nullValueCounts?: Map<number, number>;
-  nanValueCounts?: Map<number, number>;
-  lowerBounds?: Map<number, Uint8Array>;
-  upperBounds?: Map<number, Uint8Array>;
-  splitOffsets?: number[];
-}
+export type DataFileStatsInput = Pick<DataFile,
+  'recordCount' | 'fileSizeInBytes' | 'columnSizes' | 'valueCounts' | 'nullValueCounts' | 'nanValueCounts' | 'lowerBounds' | 'upperBounds' | 'splitOffsets'>;
 
 export interface CommitResult {
   snapshot: Snapshot;

@@ -12,6 +12,7 @@ import { CsvTokenizer, NULL, type CsvSyntaxError, type CsvValue } from './csv-to
 import { LakehouseError } from './errors.js';
 import type { Schema } from './iceberg-types.js';
 import {
+  assembleBatches,
   BadRecords,
   BatchAssembler,
   DEFAULT_IMPORT_BATCH,
@@ -155,15 +156,7 @@ async function* csvBatches(store: ObjectStore, key: string, options: CsvOptions)
       for (let k = 0; k < pos.length; k++) row[k] = pos[k]! < 0 ? null : r.values[pos[k]!];
       asm.add(row, r.line, isNull);
     };
-    for (const r of sample) {
-      take(r);
-      if (asm.rows >= batchSize) yield asm.flush();
-    }
-    for (let r = await it.next(); !r.done; r = await it.next()) {
-      take(r.value);
-      if (asm.rows >= batchSize) yield asm.flush();
-    }
-    if (asm.rows > 0) yield asm.flush();
+    yield* assembleBatches(sample, it, take, asm, batchSize);
   } finally {
     await it.return(undefined);
   }

@@ -314,3 +314,19 @@ export class BatchAssembler {
     return batchFromBuilders(this.arrowSchema, this.builders);
   }
 }
+
+/**
+ * Feeds the sampled records, then the rest of the stream, to `take` (which adds a row to `asm`
+ * or reports the record), yielding a batch each time `batchSize` rows are assembled.
+ */
+export async function* assembleBatches<R>(sample: R[], rest: AsyncIterator<R>, take: (r: R) => void, asm: BatchAssembler, batchSize: number): AsyncGenerator<arrow.RecordBatch> {
+  for (const r of sample) {
+    take(r);
+    if (asm.rows >= batchSize) yield asm.flush();
+  }
+  for (let r = await rest.next(); !r.done; r = await rest.next()) {
+    take(r.value);
+    if (asm.rows >= batchSize) yield asm.flush();
+  }
+  if (asm.rows > 0) yield asm.flush();
+}

@@ -7,7 +7,7 @@ export { openObjectStore, isS3Uri } from './open.js';
 export type { OpenObjectStoreOptions } from './open.js';
 export { MemoryStore } from './memory.js';
 export { LocalFsStore } from './local-fs.js';
-export { S3Store, s3ConfigFromEnv } from './s3.js';
+export { S3Store, ensureS3Bucket, s3ConfigFromEnv } from './s3.js';
 export type { S3StoreOptions } from './s3.js';
 export { RetryingStore, retry, isTransient, backoffDelay, DEFAULT_RETRY_POLICY } from './retry.js';
 export type { RetryPolicy, RetryHooks } from './retry.js';

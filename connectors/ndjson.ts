@@ -9,7 +9,7 @@
 import type * as arrow from 'apache-arrow';
 import { LakehouseError } from './errors.js';
 import type { Schema } from './iceberg-types.js';
-import { BadRecords, BatchAssembler, DEFAULT_IMPORT_BATCH, inferSchema, objectChunks, type ImportOptions } from './import-common.js';
+import { assembleBatches, BadRecords, BatchAssembler, DEFAULT_IMPORT_BATCH, inferSchema, objectChunks, type ImportOptions } from './import-common.js';
 import type { ObjectStore } from './object-store.js';
 
 export interface NdjsonOptions extends ImportOptions {
@@ -122,15 +122,7 @@ async function* ndjsonBatches(store: ObjectStore, key: string, options: NdjsonOp
       for (let i = 0; i < names.length; i++) row[i] = r.obj[names[i]!];
       asm.add(row, r.line, isNull);
     };
-    for (const r of sample) {
-      take(r);
-      if (asm.rows >= batchSize) yield asm.flush();
-    }
-    for (let r = await it.next(); !r.done; r = await it.next()) {
-      take(r.value);
-      if (asm.rows >= batchSize) yield asm.flush();
-    }
-    if (asm.rows > 0) yield asm.flush();
+    yield* assembleBatches(sample, it, take, asm, batchSize);
   } finally {
     await it.return(undefined);
   }

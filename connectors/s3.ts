@@ -14,6 +14,7 @@
 
 import { Readable } from 'node:stream';
 import {
+  CreateBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -44,6 +45,23 @@ export interface S3StoreOptions {
   requestTimeoutMs?: number;
   /** Extra client configuration, applied last. */
   clientConfig?: Partial<S3ClientConfig>;
+}
+
+/**
+ * Creates `bucket` on the endpoint the environment names, unless it exists already (a fresh
+ * MinIO or RGW has no buckets). For tests, benches and first-time setup; stores never create
+ * buckets by themselves.
+ */
+export async function ensureS3Bucket(bucket: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const client = new S3Client(s3ConfigFromEnv({}, env));
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    const name = (err as { name?: string }).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
+  } finally {
+    client.destroy();
+  }
 }
 
 /** Resolves options from the standard environment variables, explicit options first. */

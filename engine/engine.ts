@@ -216,6 +216,24 @@ export class Engine implements QueryRunner {
     return optimize(await binder.bindQuery(query));
   }
 
+  /** An executor for one query or write, with this engine's options and fresh stats. */
+  private executorFor(plan: PlanNode, signal: AbortSignal, ordered: boolean): { executor: Executor; stats: QueryStats } {
+    const stats = newStats();
+    stats.inputSnapshots = inputSnapshotsOf(plan);
+    const executor = new Executor({
+      pool: this.pool,
+      signal,
+      broadcastRows: this.options.broadcastRows ?? 1_000_000,
+      localMergeRows: this.options.localMergeRows ?? 100_000,
+      maxInFlight: this.options.maxInFlight ?? this.pool.threads * 2,
+      stats,
+      ...(ordered ? { ordered } : {}),
+      ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
+      ...(this.options.faultInjection ? { fault: this.options.faultInjection } : {}),
+    });
+    return { executor, stats };
+  }
+
   /** @internal runs a write's tasks (see Executor.write); outputs are consumed in task order. */
   async runWrite(plan: PlanNode, hooks: WriteHooks, signal: AbortSignal | undefined): Promise<{ outcome: WriteOutcome; stats: QueryStats }> {
     this.checkOpen();
@@ -223,19 +241,7 @@ export class Engine implements QueryRunner {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const stats = newStats();
-    stats.inputSnapshots = inputSnapshotsOf(plan);
-    const executor = new Executor({
-      pool: this.pool,
-      signal: controller.signal,
-      broadcastRows: this.options.broadcastRows ?? 1_000_000,
-      localMergeRows: this.options.localMergeRows ?? 100_000,
-      maxInFlight: this.options.maxInFlight ?? this.pool.threads * 2,
-      stats,
-      ordered: true,
-      ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
-      ...(this.options.faultInjection ? { fault: this.options.faultInjection } : {}),
-    });
+    const { executor, stats } = this.executorFor(plan, controller.signal, true);
     try {
       const outcome = await executor.write(plan, hooks);
       if (signal?.aborted) throw new LakehouseError('CANCELLED', 'write cancelled', { cause: signal.reason });
@@ -256,18 +262,7 @@ export class Engine implements QueryRunner {
     const onAbort = (): void => controller.abort(signal?.reason);
     if (signal?.aborted) throw new LakehouseError('CANCELLED', 'query cancelled before it started', { cause: signal.reason });
     signal?.addEventListener('abort', onAbort, { once: true });
-    const stats = newStats();
-    stats.inputSnapshots = inputSnapshotsOf(plan);
-    const executor = new Executor({
-      pool: this.pool,
-      signal: controller.signal,
-      broadcastRows: this.options.broadcastRows ?? 1_000_000,
-      localMergeRows: this.options.localMergeRows ?? 100_000,
-      maxInFlight: this.options.maxInFlight ?? this.pool.threads * 2,
-      stats,
-      ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
-      ...(this.options.faultInjection ? { fault: this.options.faultInjection } : {}),
-    });
+    const { executor, stats } = this.executorFor(plan, controller.signal, false);
     let completed = false;
     try {
       for await (const c of executor.run(plan)) {

@@ -12,8 +12,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { openObjectStore, s3ConfigFromEnv } from '../../connectors/index.js';
+import { ensureS3Bucket, openObjectStore } from '../../connectors/index.js';
 import { Warehouse } from '../../catalog/index.js';
 import { percentile, summarize } from '../lib/measure.js';
 import type { BenchResult } from '../lib/report.js';
@@ -39,17 +38,7 @@ function s3Target(): Target | undefined {
     label: 's3',
     uri,
     // A fresh S3 endpoint (a new MinIO, the CI's RGW) has no buckets: the bench brings its own.
-    prepare: async () => {
-      const client = new S3Client(s3ConfigFromEnv());
-      try {
-        await client.send(new CreateBucketCommand({ Bucket: bucket }));
-      } catch (err) {
-        const name = (err as { name?: string }).name;
-        if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
-      } finally {
-        client.destroy();
-      }
-    },
+    prepare: () => ensureS3Bucket(bucket),
     cleanup: async () => {
       const store = await openObjectStore(uri);
       try {

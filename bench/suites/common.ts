@@ -166,6 +166,20 @@ export function judge(answers: Map<EngineName, Rows>, opts: CompareOptions): Map
   return out;
 }
 
+/**
+ * Marks every timed result by the engines' answers (correct, or the mismatch; unknown with fewer
+ * than two answers) and appends it to `results`.
+ */
+export function addJudged(results: BenchResult[], timed: BenchResult[], answers: Map<EngineName, Rows>, opts: CompareOptions): void {
+  const verdict = judge(answers, opts);
+  for (const r of timed) {
+    const why = verdict.get(r.engine as EngineName);
+    r.correct = answers.size < 2 ? undefined : why === undefined;
+    if (why) r.mismatch = why;
+    results.push(r);
+  }
+}
+
 /** A result row for an engine that failed or is unavailable. */
 export function failed(suite: string, engine: EngineName, error: unknown, extra: Partial<BenchResult> = {}): BenchResult {
   const msg = error instanceof Error ? error.message.split('\n')[0]! : String(error);

@@ -15,7 +15,7 @@ import type { BenchResult } from '../lib/report.js';
 import type { TpchTable } from '../lib/tpch.js';
 import { openDuckDb, registerViews } from '../peers/duckdb.js';
 import { loadPolars, polarsQueries, polarsRows } from '../peers/polars.js';
-import { arrowRows, errorMessage, failed, judge, type CompareOptions, type EngineName, type Rows, type Suite, type SuiteContext, type SuiteOutput } from './common.js';
+import { addJudged, arrowRows, errorMessage, failed, type CompareOptions, type EngineName, type Rows, type Suite, type SuiteContext, type SuiteOutput } from './common.js';
 
 export interface QueryDef {
   name: string;
@@ -157,13 +157,7 @@ export const querySuite: Suite = {
             results.push(failed(q.name, name, err));
           }
         }
-        const verdict = judge(answers, q.compare);
-        for (const r of timed) {
-          const why = verdict.get(r.engine as EngineName);
-          r.correct = answers.size < 2 ? undefined : why === undefined;
-          if (why) r.mismatch = why;
-          results.push(r);
-        }
+        addJudged(results, timed, answers, q.compare);
       }
       return { results };
     } finally {

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureDataset } from '../lib/datasets.js';
 import type { BenchResult } from '../lib/report.js';
-import { errorMessage, failed, judge, type EngineName, type Rows, type Suite, type SuiteContext, type SuiteOutput } from './common.js';
+import { addJudged, errorMessage, failed, type EngineName, type Rows, type Suite, type SuiteContext, type SuiteOutput } from './common.js';
 import type { ScaleChildArgs, ScaleChildReport } from './scale-child.js';
 
 const CHILD = fileURLToPath(new URL('./scale-child.js', import.meta.url));
@@ -51,13 +51,7 @@ export const scaleSuite: Suite = {
           ctx.log(`scale Q1 SF ${sf}: ${engine} failed: ${errorMessage(err)}\n${String((err as Error).cause ?? '')}`);
         }
       }
-      const verdict = judge(answers, { ordered: true });
-      for (const r of timed) {
-        const why = verdict.get(r.engine as EngineName);
-        r.correct = answers.size < 2 ? undefined : why === undefined;
-        if (why) r.mismatch = why;
-        results.push(r);
-      }
+      addJudged(results, timed, answers, { ordered: true });
     }
     return { results };
   },

@@ -26,8 +26,8 @@ import { concatChunks, emptyChunk, filterChunk, sliceChunk, type Chunk } from '.
 import type { PlanNode } from '../plan/logical.js';
 import { andAll, type AggCall, type DataType, type Expr } from '../plan/types.js';
 import type { ScanTask } from '../source/table-source.js';
-import { dropBuild, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
-import { chunkToIPC, oneChunkFromIPC } from './ipc.js';
+import { dropBuild, mergePackedPartials, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
+import { chunkToIPC } from './ipc.js';
 import type { TaskOutput, WorkerPool } from './pool.js';
 import type { SinkFile, SinkSpec } from '../write/sink.js';
 
@@ -239,25 +239,13 @@ export class Executor {
     const layout = partialLayout(keyTypes, p.aggs);
     const parts = ctx.pool.threads * 2;
     const keys = keyTypes.map((type, i): Expr => ({ k: 'col', i, type }));
-    const outputs: StageOutput[] = [];
-    for await (const o of this.runFragments(fp, { keys: p.keys, aggs: p.aggs }, undefined, { keys, parts, dropNull: false })) outputs.push(o);
-    outputs.sort((a, b) => a.index - b.index);
-    // Every output as [partition][chunk of the layout] of IPC buffers and row counts.
+    // Every task's output is [partition][chunk of the layout], as IPC buffers.
     const width = layout.length;
-    const buffersOf = (o: StageOutput): { buffers: Uint8Array[]; rows: number[] } =>
-      o.buffers ? { buffers: o.buffers, rows: o.rows! } : { buffers: o.chunks.map((c, i) => chunkToIPC(c, layout[i % width]!)), rows: o.chunks.map((c) => c.length) };
-    const all = outputs.map(buffersOf);
+    const all = await this.mapStage(fp, { keys, parts, dropNull: false }, (i) => layout[i % width]!, { keys: p.keys, aggs: p.aggs });
     const partialRows = all.reduce((n, o) => n + o.rows.reduce((a, b) => a + b, 0), 0);
     const t0 = performance.now();
     if (partialRows <= ctx.localMergeRows) {
-      const merger = new HashAggregator(keyTypes, p.aggs);
-      for (const o of all) {
-        for (let q = 0; q < parts; q++) {
-          const [main, ...distinct] = layout.map((types, j) => oneChunkFromIPC(o.buffers[q * width + j]!, types));
-          if (main!.length || distinct.some((d) => d.length)) merger.mergePartial(main!, distinct);
-        }
-      }
-      const out = merger.finish();
+      const { out } = mergePackedPartials(all.flatMap((o) => o.buffers), keyTypes, p.aggs);
       ctx.stats.mergeMs += performance.now() - t0;
       yield out;
       return;
@@ -311,14 +299,22 @@ export class Executor {
       splitByPartition(input, ids, parts).forEach((c, i) => add(i, c.length ? chunkToIPC(c, types) : new Uint8Array(0), c.length));
       return out;
     }
-    const byTask: StageOutput[] = [];
-    for await (const o of this.runFragments(input, undefined, undefined, { keys, parts, dropNull })) byTask.push(o);
-    byTask.sort((a, b) => a.index - b.index);
-    for (const o of byTask) {
-      if (o.buffers) o.buffers.forEach((b, i) => add(i, b, o.rows![i]!));
-      else o.chunks.forEach((c, i) => add(i, c.length ? chunkToIPC(c, types) : new Uint8Array(0), c.length));
-    }
+    for (const o of await this.mapStage(input, { keys, parts, dropNull }, () => types)) o.buffers.forEach((b, i) => add(i, b, o.rows[i]!));
     return out;
+  }
+
+  /**
+   * Runs the map side of a shuffle to its end: every task's partitioned output as IPC buffers
+   * and their row counts, in task order (pool tasks return IPC already; tasks that ran on this
+   * thread are encoded here, chunk i with `typesAt(i)`).
+   */
+  private async mapStage(fp: FragmentPlan, partition: NonNullable<Fragment['partition']>, typesAt: (i: number) => DataType[], agg?: { keys: Expr[]; aggs: AggCall[] }): Promise<Array<{ buffers: Uint8Array[]; rows: number[] }>> {
+    const outputs: StageOutput[] = [];
+    for await (const o of this.runFragments(fp, agg, undefined, partition)) outputs.push(o);
+    outputs.sort((a, b) => a.index - b.index);
+    return outputs.map((o) => (o.buffers
+      ? { buffers: o.buffers, rows: o.rows! }
+      : { buffers: o.chunks.map((c, i) => chunkToIPC(c, typesAt(i))), rows: o.chunks.map((c) => c.length) }));
   }
 
   private async tasksOf(fp: FragmentPlan): Promise<ScanTask[]> {

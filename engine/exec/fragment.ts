@@ -176,16 +176,23 @@ async function runSinkFragment(f: Fragment, sink: SinkSpec, signal?: AbortSignal
 /** Final aggregation of one partition: payload = [main, ...distinct] partial chunks of each map task. */
 function runMerge(f: Fragment, merge: NonNullable<Fragment['merge']>): FragmentResult {
   const t0 = performance.now();
-  const layout = partialLayout(merge.keyTypes, merge.aggs);
-  const payload = f.task.payload ?? [];
+  const { out, rowsIn } = mergePackedPartials(f.task.payload ?? [], merge.keyTypes, merge.aggs);
+  return { chunks: [out], types: [f.types], stats: { decodeMs: 0, computeMs: performance.now() - t0, rowsIn } };
+}
+
+/**
+ * Merges partial aggregates packed as IPC — one buffer per chunk of the partial layout
+ * ([main, ...distinct]), partial after partial — and returns the final rows.
+ */
+export function mergePackedPartials(buffers: Uint8Array[], keyTypes: DataType[], aggs: AggCall[]): { out: Chunk; rowsIn: number } {
+  const layout = partialLayout(keyTypes, aggs);
   const partials: Chunk[][] = [];
-  for (let t = 0; t + layout.length <= payload.length; t += layout.length) partials.push(layout.map((types, j) => oneChunkFromIPC(payload[t + j]!, types)));
+  for (let t = 0; t + layout.length <= buffers.length; t += layout.length) partials.push(layout.map((types, j) => oneChunkFromIPC(buffers[t + j]!, types)));
   const rowsIn = partials.reduce((n, [main]) => n + main!.length, 0);
   // The partial rows bound the groups: presizing saves the table's rehashes while it grows.
-  const merger = new HashAggregator(merge.keyTypes, merge.aggs, rowsIn);
+  const merger = new HashAggregator(keyTypes, aggs, rowsIn);
   for (const [main, ...distinct] of partials) if (main!.length || distinct.some((d) => d.length)) merger.mergePartial(main!, distinct);
-  const out = merger.finish();
-  return { chunks: [out], types: [f.types], stats: { decodeMs: 0, computeMs: performance.now() - t0, rowsIn } };
+  return { out: merger.finish(), rowsIn };
 }
 
 export async function runFragment(f: Fragment, signal?: AbortSignal): Promise<FragmentResult> {

@@ -2,38 +2,12 @@
  * Interop: tables this project writes are read by icebird (an independent Iceberg reader, over
  * fetch) with the same rows as our reader, after appends, an overwrite, a rollback and expiry.
  */
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { icebergRead } from 'icebird';
 import { Warehouse, expireSnapshots, rollbackTo, type Table } from 'lakehouse-engine/catalog';
 import { backends } from '../helpers/backends.js';
+import { installFileFetch } from '../helpers/file-fetch.js';
 import { readRows, writeDataFile } from './util.js';
-
-const realFetch = globalThis.fetch;
-
-/** Serves file:// URLs the way icebird fetches S3 objects: HEAD with length, ranged GETs. */
-async function fileFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-  if (!url.startsWith('file:')) return realFetch(input, init);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(fileURLToPath(url));
-  } catch {
-    return new Response('not found', { status: 404 });
-  }
-  const headers = new Headers(init?.headers);
-  if ((init?.method ?? 'GET') === 'HEAD') return new Response(null, { status: 200, headers: { 'content-length': String(bytes.byteLength) } });
-  const range = headers.get('range');
-  if (range) {
-    const m = /^bytes=(\d*)-(\d*)$/.exec(range)!;
-    const start = m[1] === '' ? bytes.byteLength - Number(m[2]) : Number(m[1]);
-    const end = m[1] !== '' && m[2] !== '' ? Number(m[2]) + 1 : bytes.byteLength;
-    const part = bytes.subarray(start, end);
-    return new Response(part, { status: 206, headers: { 'content-length': String(part.byteLength) } });
-  }
-  return new Response(bytes, { status: 200, headers: { 'content-length': String(bytes.byteLength) } });
-}
 
 function norm(rows: Array<Record<string, unknown>>): string[] {
   return rows.map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v ?? null])))).sort();
@@ -47,11 +21,12 @@ async function viaIcebird(t: Table): Promise<string[]> {
 // icebird reads through fetch, so the local backend is the one it can reach in a test.
 for (const backend of backends().filter((b) => b.name === 'local')) {
   describe('icebird reads the tables we write', () => {
+    let restoreFetch: () => void = () => undefined;
     beforeAll(() => {
-      globalThis.fetch = fileFetch as typeof fetch;
+      restoreFetch = installFileFetch();
     });
     afterAll(async () => {
-      globalThis.fetch = realFetch;
+      restoreFetch();
       await backend.cleanup();
     });
 

@@ -1,6 +1,4 @@
 /** Helpers for the engine's catalog suites: a sales-like source table, file listings, icebird over local files. */
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import * as arrow from 'apache-arrow';
 import { icebergValueAt, readParquet, type ObjectStore } from 'lakehouse-engine/connectors';
 import type { Table } from 'lakehouse-engine/catalog';
@@ -54,37 +52,6 @@ export async function fileRows(store: ObjectStore, key: string): Promise<Array<R
     }
   }
   return rows;
-}
-
-const realFetch = globalThis.fetch;
-
-/** Serves file:// URLs as icebird expects S3 objects (HEAD with length, ranged GET). */
-export async function fileFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-  if (!url.startsWith('file:')) return realFetch(input, init);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(fileURLToPath(url));
-  } catch {
-    return new Response('not found', { status: 404 });
-  }
-  if ((init?.method ?? 'GET') === 'HEAD') return new Response(null, { status: 200, headers: { 'content-length': String(bytes.byteLength) } });
-  const range = new Headers(init?.headers).get('range');
-  if (range) {
-    const m = /^bytes=(\d*)-(\d*)$/.exec(range)!;
-    const start = m[1] === '' ? bytes.byteLength - Number(m[2]) : Number(m[1]);
-    const end = m[1] !== '' && m[2] !== '' ? Number(m[2]) + 1 : bytes.byteLength;
-    const part = bytes.subarray(start, end);
-    return new Response(part, { status: 206, headers: { 'content-length': String(part.byteLength) } });
-  }
-  return new Response(bytes, { status: 200, headers: { 'content-length': String(bytes.byteLength) } });
-}
-
-export function withFileFetch<T>(fn: () => Promise<T>): Promise<T> {
-  globalThis.fetch = fileFetch as typeof fetch;
-  return fn().finally(() => {
-    globalThis.fetch = realFetch;
-  });
 }
 
 /** Canonical, order-free form of rows: one JSON line per row, keys sorted, bigints as numbers, dates as ISO days. */

@@ -8,7 +8,8 @@ import { icebergRead } from 'icebird';
 import { Warehouse } from 'lakehouse-engine/catalog';
 import { Engine, MemoryTableSource } from 'lakehouse-engine/engine';
 import { backends } from '../helpers/backends.js';
-import { canon, salesBatch, withFileFetch } from './catalog-helpers.js';
+import { withFileFetch } from '../helpers/file-fetch.js';
+import { canon, salesBatch } from './catalog-helpers.js';
 
 // icebird reads over fetch: the local backend is the one a test can serve.
 for (const backend of backends().filter((b) => b.name === 'local')) {

@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { s3ConfigFromEnv } from 'lakehouse-engine/connectors';
+import { ensureS3Bucket } from 'lakehouse-engine/connectors';
 
 export interface Backend {
   name: 'memory' | 'local' | 's3';
@@ -66,17 +65,7 @@ function localBackend(): Backend {
 let bucketReady: Promise<void> | undefined;
 
 export function ensureTestBucket(): Promise<void> {
-  bucketReady ??= (async () => {
-    const client = new S3Client(s3ConfigFromEnv());
-    try {
-      await client.send(new CreateBucketCommand({ Bucket: S3_TEST_BUCKET }));
-    } catch (err) {
-      const name = (err as { name?: string }).name;
-      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
-    } finally {
-      client.destroy();
-    }
-  })();
+  bucketReady ??= ensureS3Bucket(S3_TEST_BUCKET);
   return bucketReady;
 }
 
