@@ -27,3 +27,5 @@ export { readTable, readDataFile, DeleteCache, dataFileSlice, deleteFileSource }
 export type { ReadOptions, DataFileSlice, DeleteFileSource } from './table-read.js';
 export { rollbackTo, rollbackToTime, setCurrentSnapshot, expireSnapshots, removeOrphanFiles, ORPHAN_MIN_AGE_MS } from './maintenance.js';
 export type { RollbackResult, ExpireOptions, ExpireResult, OrphanOptions, OrphanResult } from './maintenance.js';
+export { InflightWrite, listInflight, protectedByInflight, inflightPrefix, INFLIGHT_DIR, INFLIGHT_HEARTBEAT_MS, INFLIGHT_LEASE_MS } from './inflight.js';
+export type { InflightRecord, InflightEntry } from './inflight.js';

@@ -116,10 +116,12 @@ export async function writeManifestFile(
   entries: Array<ManifestEntry & { inherit?: boolean }>,
   snapshotId: bigint,
   sequenceNumber: number,
+  /** The commit's id: manifest names start with it, so an in-flight marker protects them. */
+  commitId: string = randomUUID(),
 ): Promise<NewManifest> {
   const schema = currentSchema(md);
   const bytes = writeManifest(entries, { schema, spec, content, codec: (md.properties['write.avro.compression-codec'] === 'uncompressed' ? 'null' : 'deflate') });
-  const key = io.key(`metadata/${randomUUID()}-m${content}.avro`);
+  const key = io.key(`metadata/${commitId}-${randomUUID().slice(0, 8)}-m${content}.avro`);
   await io.store.put(key, bytes);
   const count = (st: number): number => entries.filter((e) => e.status === st).length;
   const rows = (st: number): number => entries.filter((e) => e.status === st).reduce((a, e) => a + e.dataFile.recordCount, 0);

@@ -24,6 +24,13 @@ import { partitionKey } from './spec/partition.js';
 import type { Requirement, Update } from './spec/updates.js';
 
 export interface Provenance {
+  /**
+   * The writer-chosen id of this commit, recorded as `lake.commit-id` (default: a fresh UUID).
+   * Manifest and manifest-list names carry it, so an in-flight marker protects them.
+   */
+  commitId?: string;
+  /** A caller's idempotency key (`lake.idempotency-key`): a second commit with the same key is refused. */
+  idempotencyKey?: string;
   runId?: string;
   jobName?: string;
   inputSnapshotIds?: Array<bigint | string>;
@@ -55,12 +62,14 @@ const IO_CONCURRENCY = 16;
 
 export class SnapshotProducer implements CommitOperation {
   readonly snapshotId = newSnapshotId();
+  readonly commitId: string;
   private newManifests: Array<{ file: ManifestFile; key: string }> | undefined;
   private startId: bigint | null | undefined;
   private lastManifestKeys = new Set<string>();
 
   constructor(private readonly spec: ProducerSpec) {
     this.startId = spec.startingSnapshotId;
+    this.commitId = spec.provenance?.commitId ?? randomUUID();
   }
 
   sharedFiles(): string[] {
@@ -93,7 +102,7 @@ export class SnapshotProducer implements CommitOperation {
       for (const [k, files] of bySpec) {
         const [specId, content] = k.split('|').map(Number) as [number, 0 | 1];
         const entries = files.map((f) => ({ status: EntryStatus.ADDED, snapshotId: this.snapshotId, sequenceNumber: seq, fileSequenceNumber: seq, dataFile: f, inherit: true }));
-        this.newManifests.push(await writeManifestFile(io, md, specById(md, specId), content, entries, this.snapshotId, seq));
+        this.newManifests.push(await writeManifestFile(io, md, specById(md, specId), content, entries, this.snapshotId, seq, this.commitId));
       }
     }
     const fresh = this.newManifests.map((m) => ({ ...m.file, sequenceNumber: seq, minSequenceNumber: seq }));
@@ -131,7 +140,7 @@ export class SnapshotProducer implements CommitOperation {
             out.push({ ...e, status: EntryStatus.DELETED, snapshotId: this.snapshotId });
           } else out.push({ ...e, status: EntryStatus.EXISTING });
         }
-        const nm = await writeManifestFile(io, md, specById(md, m.partitionSpecId), m.content, out, this.snapshotId, seq);
+        const nm = await writeManifestFile(io, md, specById(md, m.partitionSpecId), m.content, out, this.snapshotId, seq, this.commitId);
         attemptFiles.push(nm.key);
         carried.push(nm.file);
       }
@@ -149,7 +158,7 @@ export class SnapshotProducer implements CommitOperation {
     manifests = await this.maybeMerge(base, manifests, seq, attemptFiles);
 
     // 4. the manifest list and the snapshot.
-    const listKey = io.key(`metadata/snap-${this.snapshotId}-${attemptNo + 1}-${randomUUID()}.avro`);
+    const listKey = io.key(`metadata/snap-${this.snapshotId}-${attemptNo + 1}-${this.commitId}.avro`);
     const listBytes = writeManifestList(manifests, { snapshotId: this.snapshotId, parentSnapshotId: parentId ?? undefined, sequenceNumber: seq });
     await io.store.put(listKey, listBytes);
     attemptFiles.push(listKey);
@@ -245,7 +254,7 @@ export class SnapshotProducer implements CommitOperation {
               else entries.push({ ...e, status: EntryStatus.EXISTING });
             }
           });
-          const nm = await writeManifestFile(base.io, md, specById(md, bin[0]!.partitionSpecId), bin[0]!.content, entries, this.snapshotId, seq);
+          const nm = await writeManifestFile(base.io, md, specById(md, bin[0]!.partitionSpecId), bin[0]!.content, entries, this.snapshotId, seq, this.commitId);
           attemptFiles.push(nm.key);
           out.push(nm.file);
         }
@@ -298,6 +307,8 @@ export class SnapshotProducer implements CommitOperation {
     total('total-position-deletes', 'added-position-deletes', 'removed-position-deletes');
     total('total-equality-deletes', 'added-equality-deletes', 'removed-equality-deletes');
     const prov = this.spec.provenance;
+    s['lake.commit-id'] = this.commitId;
+    if (prov?.idempotencyKey) s['lake.idempotency-key'] = prov.idempotencyKey;
     if (prov?.runId) s['lake.run-id'] = prov.runId;
     if (prov?.jobName) s['lake.job-name'] = prov.jobName;
     if (prov?.inputSnapshotIds?.length) s['lake.input-snapshot-ids'] = prov.inputSnapshotIds.map(String).join(',');

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'PRECONDITION_UNSUPPORTED'
   | 'PRECONDITION_FAILED'
   | 'STORE_UNAVAILABLE'
+  /** Credentials missing or rejected by the store. */
+  | 'STORE_AUTH'
   | 'INJECTED_FAULT'
   // file formats
   | 'CORRUPT_FILE'
@@ -31,13 +33,18 @@ export type ErrorCode =
   | 'INVALID_METADATA'
   | 'COMMIT_CONFLICT'
   | 'COMMIT_FAILED'
+  /** The metadata write may or may not have landed; nothing was cleaned up (see docs/table-format.md). */
+  | 'COMMIT_STATE_UNKNOWN'
   | 'SNAPSHOT_NOT_FOUND'
   // engine
   | 'SQL_PARSE_ERROR'
   | 'PLAN_ERROR'
   | 'INVALID_JOB_SPEC'
   | 'CANCELLED'
-  | 'TASK_FAILED';
+  | 'TASK_FAILED'
+  // invariants
+  /** A broken invariant of this project (a bug): never the user's fault. */
+  | 'INTERNAL';
 
 export interface LakehouseErrorOptions {
   cause?: unknown;
