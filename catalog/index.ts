@@ -29,3 +29,5 @@ export { rollbackTo, rollbackToTime, setCurrentSnapshot, expireSnapshots, remove
 export type { RollbackResult, ExpireOptions, ExpireResult, OrphanOptions, OrphanResult } from './maintenance.js';
 export { InflightWrite, listInflight, protectedByInflight, inflightPrefix, INFLIGHT_DIR, INFLIGHT_HEARTBEAT_MS, INFLIGHT_LEASE_MS } from './inflight.js';
 export type { InflightRecord, InflightEntry } from './inflight.js';
+export { commitStatus, findCommitSnapshot } from './commit-status.js';
+export type { CommitStatus, CommitLookup } from './commit-status.js';
