@@ -41,7 +41,10 @@ export const COMMIT_DEFAULTS = {
   minWaitMs: 20,
   maxWaitMs: 2_000,
   totalTimeoutMs: 120_000,
-  /** How long an unsettled metadata write is re-read / re-put before the outcome is declared unknown. */
+  /**
+   * How long an unsettled metadata write is re-read / re-put before the outcome is declared
+   * unknown (table property `commit.status-check.total-timeout-ms`, Iceberg's name).
+   */
   settleTimeoutMs: 60_000,
 };
 
@@ -110,7 +113,7 @@ export async function runCommit(
   const minWait = options.minWaitMs ?? prop(md0, 'commit.retry.min-wait-ms', COMMIT_DEFAULTS.minWaitMs);
   const maxWait = options.maxWaitMs ?? prop(md0, 'commit.retry.max-wait-ms', COMMIT_DEFAULTS.maxWaitMs);
   const budget = options.totalTimeoutMs ?? prop(md0, 'commit.retry.total-timeout-ms', COMMIT_DEFAULTS.totalTimeoutMs);
-  const settleBudget = options.settleTimeoutMs ?? COMMIT_DEFAULTS.settleTimeoutMs;
+  const settleBudget = options.settleTimeoutMs ?? prop(md0, 'commit.status-check.total-timeout-ms', COMMIT_DEFAULTS.settleTimeoutMs);
   const now = options.nowMs ?? Date.now;
   const io = initial.io;
   const marker = op.commitId ? await InflightWrite.begin(io.store, io.root, { tokens: [op.commitId], kind: 'commit' }) : undefined;
