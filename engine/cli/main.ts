@@ -14,6 +14,7 @@ import { sqlCommand } from './sql-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { compactCommand } from './compact-command.js';
 import { commitCommand } from './commit-command.js';
+import { interrupted } from './interrupt.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -73,6 +74,11 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       process.stderr.write(`error: ${err.message}\n(run \`lake --help\` for usage)\n`);
       return 2;
     }
+    const sig = interrupted();
+    if (sig && isLakehouseError(err, 'CANCELLED')) {
+      process.stderr.write(`cancelled by ${sig.signal}: ${err.message.split('\n')[0]}; staged files were deleted, nothing was committed\n`);
+      return sig.exitCode;
+    }
     if (isLakehouseError(err)) {
       process.stderr.write(`error [${err.code}]: ${err.message}\n`);
       const commitId = err.details['commitId'];
@@ -86,7 +92,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     } else {
       process.stderr.write(`error: ${(err as Error)?.stack ?? err}\n`);
     }
-    return 1;
+    return sig ? sig.exitCode : 1;
   }
 }
 
