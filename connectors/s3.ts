@@ -170,6 +170,15 @@ export class S3Store implements ObjectStore {
     } catch (err) {
       const status = statusOf(err);
       if (status === 404 && !isNoSuchBucket(err)) return undefined;
+      if (status === 403) {
+        // A HEAD answer has no body, so no error code: a 1-byte GET tells bad credentials
+        // (STORE_AUTH) from missing permissions (ACCESS_DENIED).
+        const why = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.full(key), Range: 'bytes=0-0' })).then(
+          (res) => void res.Body?.transformToByteArray().catch(() => undefined),
+          (e: unknown) => e,
+        );
+        if (why && statusOf(why) === 403) throw this.mapError(why, 'head', key);
+      }
       throw this.mapError(err, 'head', key);
     }
   }
