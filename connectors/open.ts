@@ -11,6 +11,7 @@ import { LakehouseError } from './errors.js';
 import { withFaults, type FaultRule } from './faults.js';
 import { LocalFsStore } from './local-fs.js';
 import { MemoryStore } from './memory.js';
+import { redactUri } from './redact.js';
 import type { ObjectStore } from './object-store.js';
 import { ConditionalWriteGuard } from './probe.js';
 import { DEFAULT_RETRY_POLICY, RetryingStore, type RetryHooks, type RetryPolicy } from './retry.js';
@@ -56,16 +57,16 @@ function openBackend(uri: string, options: OpenObjectStoreOptions, policy: Retry
     try {
       return new LocalFsStore(fileURLToPath(uri));
     } catch (err) {
-      throw new LakehouseError('INVALID_URI', `"${uri}" is not a valid file URI`, { cause: err, help: 'Use file:///absolute/path.' });
+      throw new LakehouseError('INVALID_URI', `"${redactUri(uri)}" is not a valid file URI`, { help: 'Use file:///absolute/path.', details: { reason: (err as Error)?.message } });
     }
   }
   if (scheme === 'memory') {
     const name = uri.slice('memory://'.length).replace(/\/+$/, '');
-    if (!name) throw new LakehouseError('INVALID_URI', `"${uri}" names no memory store`, { help: 'Use memory://some-name.' });
+    if (!name) throw new LakehouseError('INVALID_URI', `"${redactUri(uri)}" names no memory store`, { help: 'Use memory://some-name.' });
     return new MemoryStore(name);
   }
   if (scheme === 's3' || scheme === 's3a') return new S3Store(uri, options.s3, policy);
-  throw new LakehouseError('INVALID_URI', `unsupported object-store scheme "${scheme}://" in "${uri}"`, {
+  throw new LakehouseError('INVALID_URI', `unsupported object-store scheme "${scheme}://" in "${redactUri(uri)}"`, {
     help: 'Supported: a directory path, file:///abs/path, s3://bucket/prefix (also s3a://), memory://name.',
   });
 }
