@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { isLakehouseError } from '../../connectors/index.js';
+import { isLakehouseError, redactSecrets } from '../../connectors/index.js';
 import { UsageError } from './common.js';
 import { expireCommand, removeOrphansCommand, rollbackCommand, tableCommand } from './table-commands.js';
 import { runCommand, runsCommand } from './run-commands.js';
@@ -71,7 +71,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       return 2;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n(run \`lake --help\` for usage)\n`);
+      process.stderr.write(`error: ${redactSecrets(err.message)}\n(run \`lake --help\` for usage)\n`);
       return 2;
     }
     const sig = interrupted();
@@ -80,7 +80,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       return sig.exitCode;
     }
     if (isLakehouseError(err)) {
-      process.stderr.write(`error [${err.code}]: ${err.message}\n`);
+      process.stderr.write(`error [${err.code}]: ${redactSecrets(err.message)}\n`);
       const commitId = err.details['commitId'];
       if (typeof commitId === 'string') {
         const table = typeof err.details['table'] === 'string' ? err.details['table'] : '<table>';
@@ -90,7 +90,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
           : `commit id: ${commitId} (not committed)\n`);
       }
     } else {
-      process.stderr.write(`error: ${(err as Error)?.stack ?? err}\n`);
+      process.stderr.write(`error: ${redactSecrets(String((err as Error)?.stack ?? err))}\n`);
     }
     return sig ? sig.exitCode : 1;
   }
