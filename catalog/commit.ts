@@ -119,6 +119,7 @@ export async function runCommit(
   const marker = op.commitId ? await InflightWrite.begin(io.store, io.root, { tokens: [op.commitId], kind: 'commit' }) : undefined;
   let base = initial;
   const staleAttemptFiles: string[] = [];
+  let staleReloads = 0;
   /** Deletes files no metadata can reference (a definite loss) and ends the marker. */
   const giveUp = async (keys: string[]): Promise<void> => {
     if (keys.length > 0) {
@@ -138,6 +139,16 @@ export async function runCommit(
       checkRequirements(base.metadata, result.requirements);
       marker?.assertFresh();
     } catch (err) {
+      // A stale base (a Table object held across other processes' commits) may name files that
+      // expiry has since deleted: reload and build on the newest version instead of failing.
+      if (isLakehouseError(err, 'NOT_FOUND') && staleReloads < 5) {
+        const fresh = await load().catch(() => undefined);
+        if (fresh && fresh.version > base.version) {
+          staleReloads++;
+          base = fresh;
+          continue;
+        }
+      }
       await giveUp([...staleAttemptFiles, ...op.sharedFiles()]);
       throw err;
     }
