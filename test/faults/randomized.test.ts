@@ -13,7 +13,9 @@
  * - replaying the landed commits per writer in sequence-number order gives exactly the rows of a
  *   full scan of the current snapshot — and of every other retained snapshot, each of which must
  *   be readable (no missing file).
- * LAKE_FAULT_SEED picks the seed (printed at the start), LAKE_FAULT_WRITE_MS the writing time.
+ * LAKE_FAULT_SEED picks the seed (printed at the start), LAKE_FAULT_WRITE_MS the writing time,
+ * LAKE_FAULT_KEEP=1 keeps the journals of a passing run, LAKE_FAULT_ORPHAN_AGE_MS runs orphan
+ * removal below the floor (an aggressive study mode, expected to lose files without markers).
  * Reproducing: docs/fault-testing.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -40,7 +42,7 @@ const IDENT = 'fault.t';
 const GRACE_MS = 90_000;
 
 interface Intent { commitId: string; kind: 'append' | 'overwrite'; seq: number; ids: number[]; writer: number }
-interface Outcome { commitId: string; outcome: 'acknowledged' | 'failed-definitely' | 'not-attempted' | 'unknown'; code?: string; message?: string; snapshotId?: string }
+interface Outcome { commitId: string; outcome: 'acknowledged' | 'failed-definitely' | 'not-attempted' | 'unknown'; phase?: string; code?: string; message?: string; snapshotId?: string }
 interface Landed { intent: Intent; snapshotId: bigint; sequenceNumber: number }
 
 function readJournal(path: string): Array<Record<string, unknown>> {
@@ -210,11 +212,17 @@ describe.skipIf(!s3Configured())('randomized faults: writers, expiry and orphan 
     // ---------------------------------------------------------------- outcomes against the history
     const count = { intents: intents.size, acknowledged: 0, failedDefinitely: 0, notAttempted: 0, unknown: 0, unknownCommitted: 0, unknownNotCommitted: 0, noOutcome: 0 };
     const unknownCodes: Record<string, number> = {};
+    /** Every outcome but acknowledged, by outcome, phase and error code: what the faults did to writers. */
+    const notAcknowledged: Record<string, number> = {};
     for (const [c, intent] of intents) {
       const out = outcomes.get(c);
       const inHistory = landedIds.has(c);
       const kind = out?.outcome ?? 'unknown';
       if (!out) count.noOutcome++;
+      if (kind !== 'acknowledged') {
+        const k = `${kind}${out?.phase ? `/${out.phase}` : ''}: ${out?.code ?? 'none'}`;
+        notAcknowledged[k] = (notAcknowledged[k] ?? 0) + 1;
+      }
       if (kind === 'acknowledged') {
         count.acknowledged++;
         if (!inHistory) violations.push(`acknowledged commit ${c} (writer ${intent.writer}) is not in the table's history`);
@@ -261,7 +269,7 @@ describe.skipIf(!s3Configured())('randomized faults: writers, expiry and orphan 
     const orphanRounds = maintLog.filter((r) => r['type'] === 'orphans');
     const summary = {
       seed: SEED,
-      commits: { attempted: count.intents, acknowledged: count.acknowledged, failedDefinitely: count.failedDefinitely, failedBeforeCommit: count.notAttempted, unknown: count.unknown, unknownResolvedCommitted: count.unknownCommitted, unknownResolvedNotCommitted: count.unknownNotCommitted, withoutOutcome: count.noOutcome, unknownByCode: unknownCodes },
+      commits: { attempted: count.intents, acknowledged: count.acknowledged, failedDefinitely: count.failedDefinitely, failedBeforeCommit: count.notAttempted, unknown: count.unknown, unknownResolvedCommitted: count.unknownCommitted, unknownResolvedNotCommitted: count.unknownNotCommitted, withoutOutcome: count.noOutcome, unknownByCode: unknownCodes, notAcknowledged },
       table: { metadataVersions: versions, snapshotsEver: bySnapshot.size, landedCommits: landed.length, retainedSnapshots: retained.length, retainedScanned: scanned, rowsChecked },
       maintenance: {
         expireRuns: expireRounds.length, expireOk: expireRounds.filter((r) => r['ok']).length, snapshotsExpired: expireRounds.reduce((a, r) => a + (Number(r['expired']) || 0), 0),
@@ -279,6 +287,7 @@ describe.skipIf(!s3Configured())('randomized faults: writers, expiry and orphan 
     await direct.close();
     expect(count.intents).toBeGreaterThan(WRITERS * 3);
     expect(violations).toEqual([]);
-    rmSync(dir, { recursive: true, force: true });
+    // Journals stay for a failed run (the path is printed above), or when LAKE_FAULT_KEEP is set.
+    if (!process.env['LAKE_FAULT_KEEP']) rmSync(dir, { recursive: true, force: true });
   });
 });
