@@ -7,8 +7,8 @@
 //   { type: 'intent', commitId, kind, seq, ids, at }                 before anything is written
 //   { type: 'outcome', commitId, outcome, code?, message?, details?, snapshotId?, sequenceNumber?, ms }
 // outcome: acknowledged | failed-definitely (COMMIT_CONFLICT, or COMMIT_FAILED not flagged
-// outcomeUnknown: nothing landed) | not-attempted (failed before the commit started: marker or
-// data file write) | unknown (anything else). The writer never guesses: an unknown outcome keeps
+// outcomeUnknown: nothing landed) | not-attempted (failed before the commit started: marker,
+// data file write or refresh) | unknown (anything else). The writer never guesses: an unknown outcome keeps
 // its data file and its in-flight marker (leave()), a definite failure deletes its data file.
 import { appendFileSync } from 'node:fs';
 import { isLakehouseError, openObjectStore, recordBatchFromRows, writeParquetFiles } from 'lakehouse-engine/connectors';
@@ -101,6 +101,18 @@ for (let seq = 0; seq < maxCommits && Date.now() - started < durationMs; seq++) 
     await marker.end().catch(() => undefined);
     done({ outcome: 'not-attempted', phase: 'data', ...describe(err) });
     continue;
+  }
+  if (kind === 'overwrite') {
+    // An overwrite is planned against the table as it is now, as a job would; an append keeps
+    // whatever state the Table object holds (a long-lived writer's, possibly stale).
+    try {
+      await table.refresh();
+    } catch (err) {
+      await store.delete(key).catch(() => undefined);
+      await marker.end().catch(() => undefined);
+      done({ outcome: 'not-attempted', phase: 'refresh', ...describe(err) });
+      continue;
+    }
   }
   try {
     const b = kind === 'append' ? table.newAppend().appendFile(file) : table.newOverwrite().addFile(file).overwritePartitions();
