@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { Engine } from '../engine.js';
 import type { IngestFormat } from '../operations/ingest.js';
 import { fmtBytes, globals, printJson, withCommonOptions } from './common.js';
+import { onInterrupt } from './interrupt.js';
 
 export function ingestCommand(): Command {
   return withCommonOptions(new Command('ingest'))
@@ -37,14 +38,19 @@ the load landed; rerunning with the same --idempotency-key is always safe.`,
     .action(async (table: string, files: string[], opts: { format?: IngestFormat; create: boolean; partitionBy?: string; delimiter?: string; idempotencyKey?: string }, cmd: Command) => {
       const g = globals(cmd);
       const engine = await Engine.open({ warehouse: g.warehouse });
+      const interrupt = onInterrupt(`the ingest into ${table}`);
       try {
         const res = await engine.ingest(table, files, {
+          signal: interrupt.signal,
           create: opts.create,
           ...(opts.format ? { format: opts.format } : {}),
           ...(opts.partitionBy ? { partitionBy: opts.partitionBy } : {}),
           ...(opts.delimiter ? { delimiter: opts.delimiter } : {}),
           ...(opts.idempotencyKey !== undefined ? { idempotencyKey: opts.idempotencyKey } : {}),
-          onCommitId: (id) => process.stderr.write(`lake ingest ${table}: commit id ${id}\n`),
+          onCommitId: (id) => {
+            interrupt.describe(`the ingest into ${table} (commit id ${id})`);
+            process.stderr.write(`lake ingest ${table}: commit id ${id}\n`);
+          },
         });
         if (g.json) return printJson({ ...res, snapshotId: BigInt(res.snapshotId) });
         if (res.alreadyCommitted) {
@@ -53,6 +59,7 @@ the load landed; rerunning with the same --idempotency-key is always safe.`,
         }
         process.stdout.write(`${res.created ? 'created and loaded' : 'loaded'} ${res.table}: ${res.rowsWritten} rows from ${res.filesRead} file(s) into ${res.filesWritten} data file(s) (${fmtBytes(res.bytesWritten)}); snapshot ${res.snapshotId}\n`);
       } finally {
+        interrupt.dispose();
         await engine.close();
       }
     });

@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { isLakehouseError } from '../../connectors/index.js';
+import { isLakehouseError, redactSecrets } from '../../connectors/index.js';
 import { UsageError } from './common.js';
 import { expireCommand, removeOrphansCommand, rollbackCommand, tableCommand } from './table-commands.js';
 import { runCommand, runsCommand } from './run-commands.js';
@@ -14,6 +14,7 @@ import { sqlCommand } from './sql-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { compactCommand } from './compact-command.js';
 import { commitCommand } from './commit-command.js';
+import { interrupted } from './interrupt.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -70,11 +71,16 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       return 2;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n(run \`lake --help\` for usage)\n`);
+      process.stderr.write(`error: ${redactSecrets(err.message)}\n(run \`lake --help\` for usage)\n`);
       return 2;
     }
+    const sig = interrupted();
+    if (sig && isLakehouseError(err, 'CANCELLED')) {
+      process.stderr.write(`cancelled by ${sig.signal}: ${err.message.split('\n')[0]}; staged files were deleted, nothing was committed\n`);
+      return sig.exitCode;
+    }
     if (isLakehouseError(err)) {
-      process.stderr.write(`error [${err.code}]: ${err.message}\n`);
+      process.stderr.write(`error [${err.code}]: ${redactSecrets(err.message)}\n`);
       const commitId = err.details['commitId'];
       if (typeof commitId === 'string') {
         const table = typeof err.details['table'] === 'string' ? err.details['table'] : '<table>';
@@ -84,9 +90,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
           : `commit id: ${commitId} (not committed)\n`);
       }
     } else {
-      process.stderr.write(`error: ${(err as Error)?.stack ?? err}\n`);
+      process.stderr.write(`error: ${redactSecrets(String((err as Error)?.stack ?? err))}\n`);
     }
-    return 1;
+    return sig ? sig.exitCode : 1;
   }
 }
 
