@@ -14,12 +14,7 @@ const { uri, ident, everyMs, expireAgeMs, retainLast, journal, stopFile, orphanA
 const log = (rec) => appendFileSync(journal, `${JSON.stringify(rec)}\n`);
 const fail = (err) => ({ ok: false, code: err?.code ?? err?.name ?? 'ERROR', message: String(err?.message ?? err).split('\n')[0].slice(0, 300) });
 
-const store = await openObjectStore(uri, {
-  s3: {
-    requestTimeoutMs,
-    clientConfig: { requestHandler: { requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true, connectionTimeout: 2_000 } },
-  },
-});
+const store = await openObjectStore(uri, { s3: { requestTimeoutMs } });
 const wh = await Warehouse.open(store);
 let rounds = 0;
 while (!existsSync(stopFile)) {

