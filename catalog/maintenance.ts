@@ -109,7 +109,7 @@ export async function expireSnapshots(table: Table, options: ExpireOptions = {})
   // Refuse a table whose retained snapshots cannot be read, before committing anything: the
   // current snapshot in particular (never report "0 deleted" on a broken table).
   const retained: MetadataVersion = { ...beforeVersion, metadata: { ...before, snapshots: before.snapshots.filter((s) => !expiredIds.includes(s['snapshot-id'])) } };
-  await reachAll(io, [], retained);
+  await reachAll(io, [], retained, new Reach(io, true));
   if (expiredIds.length === 0) return { state: table.state, metrics: empty, expiredSnapshotIds: [], deleted: [], protectedFiles: [], skipped: [] };
 
   let committed = retained;
@@ -125,7 +125,7 @@ export async function expireSnapshots(table: Table, options: ExpireOptions = {})
   const markers = await listInflight(io.store, io.root);
   const protect = options.protect ? await options.protect() : undefined;
   const later = (await readAllVersions(io)).filter((v) => v.version > committed.version);
-  const keep = await reachAll(io, [committed, ...later], later[later.length - 1] ?? committed);
+  const keep = await reachAll(io, [committed, ...later], later[later.length - 1] ?? committed, new Reach(io, true));
   const expiredSnaps = before.snapshots.filter((s) => expiredIds.includes(s['snapshot-id']));
   const gone = new Reach(io);
   for (const s of expiredSnaps) await gone.addSnapshot(before, s, false);

@@ -16,7 +16,7 @@
  */
 
 import { LakehouseError, isLakehouseError } from '../connectors/errors.js';
-import type { ManifestFile } from './manifest.js';
+import { EntryStatus, type ManifestFile } from './manifest.js';
 import { mapLimit, readManifestEntries, readSnapshotManifests } from './manifest-io.js';
 import { currentSnapshot, parseTableMetadata, type Snapshot, type TableMetadata } from './spec/metadata.js';
 import type { TableIO } from './table-io.js';
@@ -87,9 +87,13 @@ export class Reach {
   /** Content of each reached data/delete file (0 data, 1 position deletes, 2 equality deletes). */
   readonly contents = new Map<string, number>();
   private readonly lists = new Map<string, Promise<ManifestFile[]>>();
-  private readonly manifests = new Map<string, Promise<Array<{ loc: string; content: number }>>>();
+  private readonly manifests = new Map<string, Promise<Array<{ loc: string; content: number; deleted: boolean }>>>();
 
-  constructor(readonly io: TableIO) {}
+  /**
+   * `liveOnly`: files of DELETED manifest entries do not count (what expiry keeps: a retained
+   * snapshot that records a file's removal does not need the file). Orphan removal counts them.
+   */
+  constructor(readonly io: TableIO, readonly liveOnly = false) {}
 
   has(key: string): boolean {
     return this.keys.has(key);
@@ -123,11 +127,12 @@ export class Reach {
       // Entries depend on the list entry (inheritance) but the file keys do not.
       let p = this.manifests.get(mk);
       if (!p) {
-        p = readManifestEntries(this.io, md, m).then((es) => es.map((e) => ({ loc: e.dataFile.filePath, content: e.dataFile.content })));
+        p = readManifestEntries(this.io, md, m).then((es) => es.map((e) => ({ loc: e.dataFile.filePath, content: e.dataFile.content, deleted: e.status === EntryStatus.DELETED })));
         this.manifests.set(mk, p);
       }
       try {
         for (const f of await p) {
+          if (f.deleted && this.liveOnly) continue;
           const k = keyOrUndefined(this.io, f.loc);
           if (k === undefined) continue;
           this.keys.add(k);
