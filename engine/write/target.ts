@@ -88,6 +88,8 @@ export async function resolveTarget(
     }
   }
   if (table) {
+    // Before any file is staged: a read-only registration's files live in another warehouse.
+    table.assertWritable();
     const props = table.metadata.properties;
     const size = Number(props['write.target-file-size-bytes']);
     return {
