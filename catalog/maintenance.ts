@@ -1,20 +1,27 @@
 /**
- * Table maintenance: rollback, set-current, snapshot expiry and orphan-file removal. Each is a
- * commit (or a read-only dry run) and returns the new table state plus metrics.
+ * Table maintenance: rollback, set-current and snapshot expiry (orphan-file removal lives in
+ * orphans.ts and is re-exported here). Each is a commit (or a read-only dry run) and returns the
+ * new table state plus metrics.
  *
- * Safety rules: expiry deletes a file only when no retained snapshot (re-read from the metadata
- * that won the commit) still uses it; orphan removal only deletes files older than a minimum
- * age (default 3 days) that no metadata version in the table's metadata log can reach, and
- * never a metadata JSON version (see removeOrphanFiles) — so in-flight writes survive both.
+ * Expiry's safety rules: it deletes a file only when (1) an expired snapshot reached it, (2) no
+ * snapshot of the metadata that won the expiry commit, nor of any version committed after it
+ * (re-read after the commit), reaches it, (3) no live in-flight marker and no caller protection
+ * (the engine passes the run ledger's unsettled runs) claims it, and (4) it is not a metadata
+ * JSON version. A table whose retained snapshots (current, ref heads, history) cannot be read is
+ * refused before anything is committed: which files they need would be unknown.
  */
 
-import { LakehouseError, isLakehouseError } from '../connectors/errors.js';
+import { LakehouseError } from '../connectors/errors.js';
 import type { TableState } from './commit.js';
-import { EntryStatus } from './manifest.js';
-import { mapLimit, readManifestEntries, readSnapshotManifests } from './manifest-io.js';
-import { ancestors, currentSnapshot, parseTableMetadata, snapshotById, type Snapshot, type TableMetadata } from './spec/metadata.js';
+import { listInflight, protectedByInflight } from './inflight.js';
+import type { ProtectPredicate } from './orphans.js';
+import { reachAll, readAllVersions, Reach, type MetadataVersion, type SkippedRead } from './reachability.js';
+import { ancestors, currentSnapshot, snapshotById, type TableMetadata } from './spec/metadata.js';
 import type { Table } from './table.js';
-import { metadataVersionOf, TableIO, VERSION_HINT } from './table-io.js';
+import { metadataVersionOf } from './table-io.js';
+
+export { removeOrphanFiles, checkOrphanAge, ORPHAN_MIN_AGE_MS, TEMP_MIN_AGE_MS } from './orphans.js';
+export type { OrphanOptions, OrphanResult, FileInfo, ProtectPredicate, TempAwareStore } from './orphans.js';
 
 export interface RollbackResult {
   state: TableState;
@@ -61,39 +68,31 @@ export function setCurrentSnapshot(table: Table, snapshotId: bigint | string): P
   return moveMain(table, BigInt(snapshotId), false);
 }
 
-/** Everything a set of snapshots reaches: manifest lists, manifests, live data/delete files (store keys). */
-async function reachable(io: TableIO, md: TableMetadata, snapshots: Snapshot[], liveOnly: boolean): Promise<{ lists: Set<string>; manifests: Set<string>; files: Set<string> }> {
-  const lists = new Set<string>();
-  const manifests = new Map<string, import('./manifest.js').ManifestFile>();
-  for (const s of snapshots) {
-    lists.add(io.keyFor(s['manifest-list']));
-    for (const m of await readSnapshotManifests(io, s)) manifests.set(io.keyFor(m.manifestPath), m);
-  }
-  const files = new Set<string>();
-  const all = [...manifests.values()];
-  const entries = await mapLimit(all, 16, (m) => readManifestEntries(io, md, m));
-  for (const es of entries) for (const e of es) if (!liveOnly || e.status !== EntryStatus.DELETED) files.add(io.keyFor(e.dataFile.filePath));
-  return { lists, manifests: new Set(manifests.keys()), files };
-}
-
 export interface ExpireOptions {
   /** Expire snapshots older than this (ms since epoch). Default: 5 days ago. */
   olderThan?: number;
   /** Always keep at least this many of the newest snapshots of the current history. Default 1. */
   retainLast?: number;
   dryRun?: boolean;
+  /** Extra protection from a higher layer (e.g. the run ledger), loaded after the commit. */
+  protect?: () => Promise<ProtectPredicate>;
 }
 
 export interface ExpireResult {
   state: TableState;
-  metrics: { expiredSnapshots: number; deletedDataFiles: number; deletedDeleteFiles: number; deletedManifests: number; deletedManifestLists: number };
+  metrics: { expiredSnapshots: number; deletedDataFiles: number; deletedDeleteFiles: number; deletedManifests: number; deletedManifestLists: number; protectedFiles: number };
   expiredSnapshotIds: bigint[];
   /** Keys deleted (or, in a dry run, that would be deleted). */
   deleted: string[];
+  /** Files only expired snapshots reached but a live in-flight marker or an unsettled run protects: kept. */
+  protectedFiles: string[];
+  /** Parts of expired snapshots that could not be read (their files, if any, are left for remove-orphans). */
+  skipped: SkippedRead[];
 }
 
 export async function expireSnapshots(table: Table, options: ExpireOptions = {}): Promise<ExpireResult> {
   await table.refresh();
+  if (!options.dryRun) table.assertWritable();
   const olderThan = options.olderThan ?? Date.now() - 5 * 86_400_000;
   const retainLast = Math.max(1, options.retainLast ?? 1);
   const pick = (md: TableMetadata): bigint[] => {
@@ -102,113 +101,61 @@ export async function expireSnapshots(table: Table, options: ExpireOptions = {})
     for (const s of ancestors(md, currentSnapshot(md)?.['snapshot-id']).slice(0, retainLast)) keep.add(s['snapshot-id']);
     return md.snapshots.filter((s) => !keep.has(s['snapshot-id']) && s['timestamp-ms'] < olderThan).map((s) => s['snapshot-id']);
   };
-  const before = table.metadata;
-  const expiredIds = pick(before);
   const io = table.io;
-  const expiredSnaps = before.snapshots.filter((s) => expiredIds.includes(s['snapshot-id']));
-  const empty = { expiredSnapshots: 0, deletedDataFiles: 0, deletedDeleteFiles: 0, deletedManifests: 0, deletedManifestLists: 0 };
-  if (expiredIds.length === 0) return { state: table.state, metrics: empty, expiredSnapshotIds: [], deleted: [] };
+  const before = table.metadata;
+  const beforeVersion: MetadataVersion = { version: table.version, key: table.state.metadataKey, metadata: before };
+  const expiredIds = pick(before);
+  const empty = { expiredSnapshots: 0, deletedDataFiles: 0, deletedDeleteFiles: 0, deletedManifests: 0, deletedManifestLists: 0, protectedFiles: 0 };
+  // Refuse a table whose retained snapshots cannot be read, before committing anything: the
+  // current snapshot in particular (never report "0 deleted" on a broken table).
+  const retained: MetadataVersion = { ...beforeVersion, metadata: { ...before, snapshots: before.snapshots.filter((s) => !expiredIds.includes(s['snapshot-id'])) } };
+  await reachAll(io, [], retained, new Reach(io, true));
+  if (expiredIds.length === 0) return { state: table.state, metrics: empty, expiredSnapshotIds: [], deleted: [], protectedFiles: [], skipped: [] };
 
-  let after = before;
+  let committed = retained;
   if (!options.dryRun) {
     await table.commitUpdates((base) => {
       const ids = pick(base.metadata).filter((id) => expiredIds.includes(id));
       return { updates: [{ action: 'remove-snapshots', 'snapshot-ids': ids }] };
     });
-    after = table.metadata;
-  } else {
-    after = { ...before, snapshots: before.snapshots.filter((s) => !expiredIds.includes(s['snapshot-id'])) };
+    committed = { version: table.version, key: table.state.metadataKey, metadata: table.metadata };
   }
-  // What the surviving snapshots (of the metadata that won) still use.
-  const keep = await reachable(io, after, after.snapshots, true);
-  const gone = await reachable(io, before, expiredSnaps, false);
-  const kinds = new Map<string, number>();
-  for (const s of expiredSnaps) {
-    for (const m of await readSnapshotManifests(io, s)) for (const e of await readManifestEntries(io, before, m)) kinds.set(io.keyFor(e.dataFile.filePath), e.dataFile.content);
+  // What must stay: the metadata that won the commit and every version committed after it,
+  // re-read now (a concurrent commit may reference what the expired snapshots used).
+  const markers = await listInflight(io.store, io.root);
+  const protect = options.protect ? await options.protect() : undefined;
+  const later = (await readAllVersions(io)).filter((v) => v.version > committed.version);
+  const keep = await reachAll(io, [committed, ...later], later[later.length - 1] ?? committed, new Reach(io, true));
+  const expiredSnaps = before.snapshots.filter((s) => expiredIds.includes(s['snapshot-id']));
+  const gone = new Reach(io);
+  for (const s of expiredSnaps) await gone.addSnapshot(before, s, false);
+
+  const listKeys = new Set(expiredSnaps.map((s) => { try { return io.keyFor(s['manifest-list']); } catch { return ''; } }));
+  const deleted: string[] = [];
+  const protectedFiles: string[] = [];
+  for (const k of gone.keys) {
+    if (keep.has(k) || metadataVersionOf(k.slice(k.lastIndexOf('/') + 1)) !== undefined) continue;
+    if (protectedByInflight(markers.live, k) || protect?.(k)) {
+      protectedFiles.push(k);
+      continue;
+    }
+    deleted.push(k);
   }
-  const files = [...gone.files].filter((k) => !keep.files.has(k));
-  const manifests = [...gone.manifests].filter((k) => !keep.manifests.has(k));
-  const lists = [...gone.lists].filter((k) => !keep.lists.has(k));
-  const deleted = [...files, ...manifests, ...lists];
-  if (!options.dryRun) await io.store.deleteMany(deleted);
+  if (!options.dryRun && deleted.length) await io.store.deleteMany(deleted);
+  const files = deleted.filter((k) => gone.contents.has(k));
   return {
     state: table.state,
     expiredSnapshotIds: expiredIds,
     deleted,
+    protectedFiles,
+    skipped: gone.skipped,
     metrics: {
       expiredSnapshots: expiredIds.length,
-      deletedDataFiles: files.filter((k) => (kinds.get(k) ?? 0) === 0).length,
-      deletedDeleteFiles: files.filter((k) => (kinds.get(k) ?? 0) !== 0).length,
-      deletedManifests: manifests.length,
-      deletedManifestLists: lists.length,
+      deletedDataFiles: files.filter((k) => gone.contents.get(k) === 0).length,
+      deletedDeleteFiles: files.filter((k) => gone.contents.get(k) !== 0).length,
+      deletedManifests: deleted.filter((k) => !gone.contents.has(k) && !listKeys.has(k)).length,
+      deletedManifestLists: deleted.filter((k) => listKeys.has(k)).length,
+      protectedFiles: protectedFiles.length,
     },
   };
-}
-
-export interface OrphanOptions {
-  /** Only files last modified before this time (ms since epoch). Default: 3 days ago. */
-  olderThan?: number;
-  dryRun?: boolean;
-}
-
-export interface OrphanResult {
-  state: TableState;
-  orphans: string[];
-  metrics: { filesScanned: number; orphanFiles: number; orphanBytes: number; reachableFiles: number };
-}
-
-export const ORPHAN_MIN_AGE_MS = 3 * 86_400_000;
-
-export async function removeOrphanFiles(table: Table, options: OrphanOptions = {}): Promise<OrphanResult> {
-  await table.refresh();
-  const olderThan = options.olderThan ?? Date.now() - ORPHAN_MIN_AGE_MS;
-  const io = table.io;
-  const md = table.metadata;
-  // Reachable: the current metadata file and every version in its log, with all they reference.
-  const reach = new Set<string>([table.state.metadataKey, io.key(VERSION_HINT), io.key('registration.json')]);
-  const versions: TableMetadata[] = [md];
-  for (const e of md['metadata-log']) {
-    let key: string;
-    try {
-      key = io.keyFor(e['metadata-file']);
-    } catch {
-      continue;
-    }
-    reach.add(key);
-    try {
-      versions.push(parseTableMetadata(new TextDecoder().decode(await io.store.get(key)), e['metadata-file']));
-    } catch (err) {
-      if (!isLakehouseError(err, 'NOT_FOUND')) throw err;
-    }
-  }
-  const snaps = new Map<string, { snap: Snapshot; md: TableMetadata }>();
-  for (const v of versions) for (const s of v.snapshots) snaps.set(s['manifest-list'], { snap: s, md: v });
-  for (const { snap, md: v } of snaps.values()) {
-    let r;
-    try {
-      r = await reachable(io, v, [snap], false);
-    } catch (err) {
-      // Files of an expired snapshot of an old version may already be gone.
-      if (isLakehouseError(err, 'NOT_FOUND')) continue;
-      throw err;
-    }
-    for (const k of [...r.lists, ...r.manifests, ...r.files]) reach.add(k);
-  }
-  const orphans: string[] = [];
-  let scanned = 0;
-  let bytes = 0;
-  for await (const o of io.store.list(io.key(''))) {
-    scanned++;
-    if (reach.has(o.key)) continue;
-    const name = o.key.slice(o.key.lastIndexOf('/') + 1);
-    // Metadata versions are never orphans: a newer one is a concurrent commit, and an older one
-    // must stay so that a writer holding a stale state loses putIfAbsent(v{N+1}) instead of
-    // re-creating a deleted version and forking the history.
-    if (metadataVersionOf(name) !== undefined) continue;
-    if (o.lastModified.getTime() >= olderThan) continue;
-    orphans.push(o.key);
-    bytes += o.size;
-  }
-  if (!options.dryRun && orphans.length) await io.store.deleteMany(orphans);
-  return { state: table.state, orphans, metrics: { filesScanned: scanned, orphanFiles: orphans.length, orphanBytes: bytes, reachableFiles: reach.size } };
 }

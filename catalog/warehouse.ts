@@ -5,6 +5,16 @@
  * elsewhere can be registered: `<namespace>/<table>/registration.json` points at their metadata
  * (with an optional `pathMapping` for tables that were moved or copied).
  *
+ * Identifiers: namespace and table names resolve case-insensitively and are stored lower case
+ * (Spark's and Iceberg's rule for unquoted names, and what the SQL binder does): every method
+ * folds the names it is given, so `Sales.Orders` and `sales.orders` are one table. A table
+ * created before this rule under a mixed-case directory is still found by loadTable under its
+ * exact name.
+ *
+ * Registrations of a table outside this warehouse are read-only unless registered with
+ * `writable: true`: another warehouse owns that table, and writing to it through a second name
+ * (commits, expiry, orphan removal) is a decision to make explicitly, not by accident.
+ *
  * Concurrency contract: create/register use putIfAbsent, so two creators of one name cannot
  * both succeed. Drop is not atomic with concurrent commits to the dropped table.
  */
@@ -20,6 +30,7 @@ import { stringifyJson } from './json.js';
 import { buildPartitionSpec, UNSORTED, type PartitionFieldInput } from './spec/partition.js';
 import { serializeTableMetadata, type TableMetadata } from './spec/metadata.js';
 import { freshSchema } from './spec/schema.js';
+import type { TableState } from './commit.js';
 import { loadTableState, readTableState, Table, type TableIdentifier } from './table.js';
 import { metadataVersionOf, TableIO } from './table-io.js';
 
@@ -35,18 +46,35 @@ export interface CreateTableOptions {
 export interface RegisterOptions {
   /** Location prefixes to rewrite: `{ "s3a://bucket/old/table": "/data/copy/table" }`. */
   pathMapping?: Record<string, string>;
+  /** Allow commits through this registration to a table outside this warehouse (default: read-only). */
+  writable?: boolean;
 }
 
 interface Registration {
   metadataLocation: string;
   pathMapping?: Record<string, string>;
+  /** Absent in registrations written before the rule: then writable only inside the warehouse. */
+  writable?: boolean;
 }
 
+/** How a registered table may be used (see RegisteredTable). */
+export interface RegistrationInfo {
+  metadataLocation: string;
+  /** The table's root is outside this warehouse. */
+  external: boolean;
+  writable: boolean;
+}
+
+/** Parses and validates "namespace.table"; both names are folded to lower case. */
 export function parseIdentifier(ident: string | TableIdentifier): TableIdentifier {
   const id = typeof ident === 'string' ? splitIdent(ident) : ident;
   validateName(id.namespace, 'namespace');
   validateName(id.name, 'table');
-  return id;
+  return { namespace: id.namespace.toLowerCase(), name: id.name.toLowerCase() };
+}
+
+function foldNamespace(namespace: string): string {
+  return validateName(namespace, 'namespace').toLowerCase();
 }
 
 function splitIdent(s: string): TableIdentifier {
@@ -86,14 +114,14 @@ export class Warehouse {
 
   // ------------------------------------------------------------------ namespaces
 
-  async createNamespace(namespace: string, properties: Record<string, string> = {}): Promise<void> {
-    validateName(namespace, 'namespace');
+  async createNamespace(name: string, properties: Record<string, string> = {}): Promise<void> {
+    const namespace = foldNamespace(name);
     const ok = await this.store.putIfAbsent(`${namespace}/${NS_MARKER}`, new TextEncoder().encode(JSON.stringify({ properties }, null, 2)));
     if (!ok) throw new LakehouseError('NAMESPACE_EXISTS', `namespace "${namespace}" already exists`, { help: 'Use it, or choose another name.' });
   }
 
-  async namespaceExists(namespace: string): Promise<boolean> {
-    validateName(namespace, 'namespace');
+  async namespaceExists(name: string): Promise<boolean> {
+    const namespace = foldNamespace(name);
     return (await this.store.head(`${namespace}/${NS_MARKER}`)) !== undefined;
   }
 
@@ -106,7 +134,8 @@ export class Warehouse {
     return out.sort();
   }
 
-  async dropNamespace(namespace: string): Promise<void> {
+  async dropNamespace(name: string): Promise<void> {
+    const namespace = foldNamespace(name);
     await this.requireNamespace(namespace);
     const tables = await this.listTables(namespace);
     if (tables.length > 0) {
@@ -126,8 +155,8 @@ export class Warehouse {
 
   // ------------------------------------------------------------------ tables
 
-  async listTables(namespace: string): Promise<string[]> {
-    validateName(namespace, 'namespace');
+  async listTables(name: string): Promise<string[]> {
+    const namespace = foldNamespace(name);
     const out = new Set<string>();
     for await (const o of this.store.list(`${namespace}/`)) {
       const parts = o.key.split('/');
@@ -190,6 +219,21 @@ export class Warehouse {
 
   async loadTable(ident: string | TableIdentifier): Promise<Table> {
     const id = parseIdentifier(ident);
+    const found = await this.loadExact(id);
+    if (found) return found;
+    // A table created before names were folded may live under its mixed-case directory.
+    const raw = typeof ident === 'string' ? splitIdent(ident) : ident;
+    if (raw.namespace !== id.namespace || raw.name !== id.name) {
+      const legacy = await this.loadExact(raw);
+      if (legacy) return legacy;
+    }
+    throw new LakehouseError('TABLE_NOT_FOUND', `table ${id.namespace}.${id.name} does not exist in ${this.store.uri}`, {
+      help: (await this.namespaceExists(id.namespace)) ? `Create it with createTable, or list tables with listTables("${id.namespace}").` : `Namespace "${id.namespace}" does not exist either.`,
+      details: { namespace: id.namespace, name: id.name },
+    });
+  }
+
+  private async loadExact(id: TableIdentifier): Promise<Table | undefined> {
     const regKey = `${id.namespace}/${id.name}/${REGISTRATION}`;
     let reg: Registration | undefined;
     try {
@@ -197,30 +241,46 @@ export class Warehouse {
     } catch (err) {
       if (!isLakehouseError(err, 'NOT_FOUND')) throw err;
     }
-    if (reg) return openTableAt(id, reg.metadataLocation, { pathMapping: reg.pathMapping ?? {}, pinned: false });
+    if (reg) return this.openRegistration(id, reg);
     const st = await loadTableState(this.tableIO(id));
-    if (!st) {
-      throw new LakehouseError('TABLE_NOT_FOUND', `table ${id.namespace}.${id.name} does not exist in ${this.store.uri}`, {
-        help: (await this.namespaceExists(id.namespace)) ? `Create it with createTable, or list tables with listTables("${id.namespace}").` : `Namespace "${id.namespace}" does not exist either.`,
-        details: { namespace: id.namespace, name: id.name },
-      });
-    }
-    return new Table(id, st);
+    return st ? new Table(id, st) : undefined;
+  }
+
+  /** Is a location (URI) inside this warehouse's root? */
+  private contains(uri: string): boolean {
+    const root = this.store.uri.replace(/\/+$/, '');
+    return uri === root || uri.startsWith(`${root}/`);
+  }
+
+  private async openRegistration(id: TableIdentifier, reg: Registration): Promise<RegisteredTable> {
+    const { st, rootUri } = await openStateAt(reg.metadataLocation, { pathMapping: reg.pathMapping ?? {}, pinned: false });
+    const external = !this.contains(rootUri);
+    const info: RegistrationInfo = { metadataLocation: reg.metadataLocation, external, writable: reg.writable ?? !external };
+    return new RegisteredTable(id, st, info);
   }
 
   /**
    * Registers an Iceberg table written elsewhere, like Iceberg's `register_table`.
    * `metadataLocation` is a metadata JSON file or the table's root directory (path or URI).
+   * A table outside this warehouse is read-only through the registration unless `writable`.
    */
-  async registerTable(ident: string | TableIdentifier, metadataLocation: string, options: RegisterOptions = {}): Promise<Table> {
+  async registerTable(ident: string | TableIdentifier, metadataLocation: string, options: RegisterOptions = {}): Promise<RegisteredTable> {
     const id = parseIdentifier(ident);
     await this.requireNamespace(id.namespace);
     if ((await this.tableIO(id).latestVersion()) !== undefined) throw tableExists(id);
-    const table = await openTableAt(id, metadataLocation, { pathMapping: options.pathMapping ?? {}, pinned: false });
-    const reg: Registration = { metadataLocation: toUri(metadataLocation), ...(options.pathMapping ? { pathMapping: options.pathMapping } : {}) };
+    // Opening it first proves there is a table there (and where its root is).
+    const probe = await openStateAt(metadataLocation, { pathMapping: options.pathMapping ?? {}, pinned: false });
+    await probe.st.io.store.close();
+    const rootUri = probe.rootUri;
+    const external = !this.contains(rootUri);
+    const reg: Registration = {
+      metadataLocation: toUri(metadataLocation),
+      ...(options.pathMapping ? { pathMapping: options.pathMapping } : {}),
+      writable: options.writable === true || !external,
+    };
     const ok = await this.store.putIfAbsent(`${id.namespace}/${id.name}/${REGISTRATION}`, new TextEncoder().encode(stringifyJson(reg)));
     if (!ok) throw tableExists(id);
-    return table;
+    return this.openRegistration(id, reg);
   }
 
   /** Drops a table. `purge` also deletes its data and metadata files (never for registered tables). */
@@ -254,15 +314,43 @@ function toUri(loc: string): string {
 }
 
 /**
- * Opens a table from a metadata file or table directory anywhere (any store URI). With
- * `pinned`, exactly that metadata file is loaded and the table is read-only (like Iceberg's
- * StaticTable); otherwise the newest version at that location is loaded and commits continue it.
+ * A table reached through `registration.json`. Read-only registrations still follow the owner's
+ * commits (every load reads the newest version at the location) but refuse every write.
  */
-export async function openTableAt(
-  id: TableIdentifier,
+export class RegisteredTable extends Table {
+  constructor(id: TableIdentifier, state: TableState, readonly registration: RegistrationInfo) {
+    super(id, state, !registration.writable);
+  }
+
+  override async load(): Promise<TableState> {
+    const st = await loadTableState(this.io);
+    if (!st) {
+      throw new LakehouseError('TABLE_NOT_FOUND', `registered table ${this.identifier.namespace}.${this.identifier.name}: no metadata any more at ${this.registration.metadataLocation}`, {
+        help: 'The table was moved or dropped by its owner; register it again at its new location.',
+      });
+    }
+    return st;
+  }
+
+  override assertWritable(): void {
+    if (this.registration.writable) return;
+    const ident = `${this.identifier.namespace}.${this.identifier.name}`;
+    throw new LakehouseError('UNSUPPORTED', `table ${ident} is a read-only registration of ${this.registration.metadataLocation}, a table outside this warehouse; writes through it are refused`, {
+      help: `If this warehouse may write to that table, drop the registration (Warehouse.dropTable("${ident}"), which keeps the table's files) and register it again with --writable (library: registerTable(..., { writable: true })).`,
+      details: { table: ident, metadataLocation: this.registration.metadataLocation, readOnlyRegistration: true },
+    });
+  }
+}
+
+/** The registration of a table, or undefined for a table this warehouse owns. */
+export function registrationOf(table: Table): RegistrationInfo | undefined {
+  return table instanceof RegisteredTable ? table.registration : undefined;
+}
+
+async function openStateAt(
   metadataLocation: string,
-  options: { pathMapping?: Record<string, string>; pinned?: boolean } = {},
-): Promise<Table> {
+  options: { pathMapping?: Record<string, string>; pinned?: boolean },
+): Promise<{ st: TableState; rootUri: string }> {
   const uri = toUri(metadataLocation).replace(/\/+$/, '');
   const isFile = /\.metadata\.json(\.gz)?$/.test(uri);
   const rootUri = isFile ? uri.split('/').slice(0, -2).join('/') : uri;
@@ -281,6 +369,20 @@ export async function openTableAt(
       help: 'Pass the path of a *.metadata.json file or of a table directory that contains metadata/.',
     });
   }
+  return { st, rootUri };
+}
+
+/**
+ * Opens a table from a metadata file or table directory anywhere (any store URI). With
+ * `pinned`, exactly that metadata file is loaded and the table is read-only (like Iceberg's
+ * StaticTable); otherwise the newest version at that location is loaded and commits continue it.
+ */
+export async function openTableAt(
+  id: TableIdentifier,
+  metadataLocation: string,
+  options: { pathMapping?: Record<string, string>; pinned?: boolean } = {},
+): Promise<Table> {
+  const { st } = await openStateAt(metadataLocation, options);
   return new Table(id, st, options.pinned === true);
 }
 

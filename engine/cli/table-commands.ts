@@ -6,9 +6,7 @@
 
 import { Command } from 'commander';
 import {
-  expireSnapshots,
   partitionPath,
-  removeOrphanFiles,
   rollbackTo,
   rollbackToTime,
   setCurrentSnapshot,
@@ -16,6 +14,9 @@ import {
   type Snapshot,
   type Table,
 } from '../../catalog/index.js';
+import { registrationOf } from '../../catalog/warehouse.js';
+import type { FileInfo } from '../../catalog/maintenance.js';
+import { expire, removeOrphans } from '../operations/maintenance.js';
 import { fmtBytes, fmtTime, globals, parseOlderThan, printJson, printTable, UsageError, withCommonOptions } from './common.js';
 import { tableHealth } from './health.js';
 
@@ -87,6 +88,7 @@ export function tableCommand(): Command {
     .action(async (ident: string, _opts, cmd: Command) => {
       await withTable(cmd, ident, async (t) => {
         const cur = t.currentSnapshot();
+        const reg = registrationOf(t);
         const out = {
           identifier: ident,
           location: t.location,
@@ -98,9 +100,11 @@ export function tableCommand(): Command {
           sortOrder: t.metadata['sort-orders']?.find((o) => o['order-id'] === t.metadata['default-sort-order-id']),
           properties: t.metadata.properties ?? {},
           currentSnapshot: cur ? historyEntry(cur) : null,
+          registration: reg ? { metadataLocation: reg.metadataLocation, external: reg.external, writable: reg.writable } : null,
         };
         if (globals(cmd).json) return printJson(out);
-        process.stdout.write(`table ${ident}\nlocation ${out.location}\nmetadata ${out.metadataLocation}\n\nschema (id ${t.schema()['schema-id']}):\n`);
+        const regLine = reg ? (reg.writable ? `writable registration of ${reg.metadataLocation}\n` : `read-only registration of ${reg.metadataLocation}\n`) : '';
+        process.stdout.write(`table ${ident}\nlocation ${out.location}\nmetadata ${out.metadataLocation}\n${regLine}\nschema (id ${t.schema()['schema-id']}):\n`);
         printTable(['id', 'name', 'type', 'required'], t.schema().fields.map((f) => [f.id, f.name, typeof f.type === 'string' ? f.type : f.type.type, f.required]));
         const spec = t.spec();
         process.stdout.write(`\npartition spec (id ${spec['spec-id']}): ${spec.fields.length ? spec.fields.map((f) => `${f.transform}(${t.schema().fields.find((x) => x.id === f['source-id'])?.name ?? f['source-id']}) as ${f.name}`).join(', ') : 'unpartitioned'}\n`);
@@ -154,8 +158,9 @@ export function tableCommand(): Command {
   withCommonOptions(table.command('register <table> <metadataUri>'))
     .description('adopt an Iceberg table written by another engine (e.g. Spark) by its metadata file')
     .option('--map-prefix <FROM=TO...>', 'rewrite a file-path prefix (tables that were moved or copied); repeatable', collect, [])
-    .addHelpText('after', '\nExample:\n  lake table register bunnies.spark ./copy/metadata/v3.metadata.json --map-prefix s3a://bucket/spark/bunnies=./copy')
-    .action(async (ident: string, metadataUri: string, opts: { mapPrefix: string[] }, cmd: Command) => {
+    .option('--writable', 'allow commits, expiry and orphan removal through this registration of a table outside the warehouse (default: read-only)', false)
+    .addHelpText('after', '\nA table outside this warehouse is registered read-only: it can be queried, but writes through it\nare refused unless --writable is given.\n\nExamples:\n  lake table register bunnies.spark ./copy/metadata/v3.metadata.json --map-prefix s3a://bucket/spark/bunnies=./copy\n  lake table register sales.shared s3://other/wh/sales/orders --writable')
+    .action(async (ident: string, metadataUri: string, opts: { mapPrefix: string[]; writable: boolean }, cmd: Command) => {
       const pathMapping: Record<string, string> = {};
       for (const m of opts.mapPrefix) {
         const eq = m.indexOf('=');
@@ -167,11 +172,14 @@ export function tableCommand(): Command {
         const ns = ident.slice(0, ident.lastIndexOf('.'));
         // Like CREATE NAMESPACE IF NOT EXISTS: adopting a table should not need a second command.
         if (ns && !(await wh.namespaceExists(ns))) await wh.createNamespace(ns);
-        const t = await wh.registerTable(ident, metadataUri, { pathMapping });
+        const t = await wh.registerTable(ident, metadataUri, { pathMapping, writable: opts.writable });
         const cur = t.currentSnapshot();
-        const out = { identifier: ident, metadataLocation: t.metadataLocation, currentSnapshotId: cur?.['snapshot-id'] ?? null, totalRecords: cur ? Number(cur.summary['total-records'] ?? 0) : 0 };
+        const out = {
+          identifier: ident, metadataLocation: t.metadataLocation, currentSnapshotId: cur?.['snapshot-id'] ?? null, totalRecords: cur ? Number(cur.summary['total-records'] ?? 0) : 0,
+          writable: t.registration.writable, external: t.registration.external,
+        };
         if (globals(cmd).json) return printJson(out);
-        process.stdout.write(`registered ${ident} → ${out.metadataLocation} (snapshot ${out.currentSnapshotId ?? 'none'}, ${out.totalRecords} rows)\n`);
+        process.stdout.write(`registered ${ident} → ${out.metadataLocation} (snapshot ${out.currentSnapshotId ?? 'none'}, ${out.totalRecords} rows, ${out.writable ? 'writable' : 'read-only'})\n`);
       } finally {
         await wh.close();
       }
@@ -233,17 +241,25 @@ export function expireCommand(): Command {
     .option('--older-than <age>', 'expire snapshots older than this (5d, 36h, or an ISO time)', '5d')
     .option('--retain-last <n>', 'always keep the newest N snapshots of the current history', '1')
     .option('--dry-run', 'list what would be deleted, delete nothing', false)
-    .addHelpText('after', '\nExample:\n  lake expire sales.orders --older-than 5d --retain-last 1 --dry-run')
+    .addHelpText('after', `
+Never deletes a file that a retained snapshot, a metadata version committed after the expiry,
+a live in-flight write or an unsettled run (lake runs list) still needs. A table whose retained
+snapshots cannot be read is refused (error INVALID_METADATA or CORRUPT_FILE) before anything
+is committed.
+
+Example:
+  lake expire sales.orders --older-than 5d --retain-last 1 --dry-run`)
     .action(async (ident: string, opts: { olderThan: string; retainLast: string; dryRun: boolean }, cmd: Command) => {
       const retainLast = Number(opts.retainLast);
       if (!Number.isInteger(retainLast) || retainLast < 1) throw new UsageError('--retain-last must be a whole number ≥ 1');
-      await withTable(cmd, ident, async (t) => {
-        const res = await expireSnapshots(t, { olderThan: parseOlderThan(opts.olderThan), retainLast, dryRun: opts.dryRun });
-        const out = { table: ident, dryRun: opts.dryRun, expiredSnapshotIds: res.expiredSnapshotIds, metrics: res.metrics, deleted: res.deleted };
+      await withTable(cmd, ident, async (t, wh) => {
+        const res = await expire(wh.store, t, { olderThan: parseOlderThan(opts.olderThan), retainLast, dryRun: opts.dryRun });
+        const out = { table: ident, dryRun: opts.dryRun, expiredSnapshotIds: res.expiredSnapshotIds, metrics: res.metrics, deleted: res.deleted, protectedFiles: res.protectedFiles };
         if (globals(cmd).json) return printJson(out);
         const verb = opts.dryRun ? 'would expire' : 'expired';
         process.stdout.write(`${verb} ${res.expiredSnapshotIds.length} snapshot(s) of ${ident}${res.expiredSnapshotIds.length ? `: ${res.expiredSnapshotIds.join(', ')}` : ''}\n`);
         process.stdout.write(`${opts.dryRun ? 'would delete' : 'deleted'}: ${res.metrics.deletedDataFiles} data files, ${res.metrics.deletedDeleteFiles} delete files, ${res.metrics.deletedManifests} manifests, ${res.metrics.deletedManifestLists} manifest lists\n`);
+        if (res.protectedFiles.length) process.stdout.write(`kept ${res.protectedFiles.length} file(s) that in-flight writes or unsettled runs protect\n`);
         if (opts.dryRun) for (const k of res.deleted) process.stdout.write(`  ${k}\n`);
       });
     });
@@ -253,16 +269,66 @@ export function removeOrphansCommand(): Command {
   return withCommonOptions(new Command('remove-orphans'))
     .description('delete files under the table location that no metadata version references')
     .argument('<table>')
-    .option('--older-than <age>', 'only files older than this (never less than in-flight writes need)', '3d')
-    .option('--dry-run', 'list orphans, delete nothing', false)
-    .addHelpText('after', '\nExample:\n  lake remove-orphans sales.orders --older-than 3d --dry-run')
-    .action(async (ident: string, opts: { olderThan: string; dryRun: boolean }, cmd: Command) => {
-      await withTable(cmd, ident, async (t) => {
-        const res = await removeOrphanFiles(t, { olderThan: parseOlderThan(opts.olderThan), dryRun: opts.dryRun });
-        const out = { table: ident, dryRun: opts.dryRun, orphans: res.orphans, metrics: res.metrics };
+    .option('--older-than <age>', 'only files older than this: a duration (1d, 36h) or an ISO time; at least 1 day', '1d')
+    .option('--force-unsafe-age', 'allow --older-than below 1 day (prints a warning); referenced files and files of live in-flight writes are still kept', false)
+    .option('--dry-run', 'list orphans, delete nothing (any --older-than is allowed)', false)
+    .option('--verbose', 'also list recent and protected files', false)
+    .addHelpText('after', `
+Deletes a file only when no snapshot of any metadata version reaches it, no live in-flight
+write or unsettled run (lake runs list) claims it, and it is older than --older-than. Metadata
+versions, the version hint and registration.json are never deleted. Stale in-flight markers and
+.lake-tmp-* leftovers of killed processes (local disk) older than the threshold are removed too.
+Unreferenced files younger than the threshold are reported as "recent, not removed".
+
+Why 1 day at least: a younger unreferenced file may belong to a write that has not committed yet
+(see docs/operations.md). A table whose snapshots cannot be read is refused (INVALID_METADATA or
+CORRUPT_FILE), never reported as having no orphans.
+
+Examples:
+  lake remove-orphans sales.orders --dry-run
+  lake remove-orphans sales.orders --older-than 3d --json`)
+    .action(async (ident: string, opts: { olderThan: string; forceUnsafeAge: boolean; dryRun: boolean; verbose: boolean }, cmd: Command) => {
+      const olderThan = parseOlderThan(opts.olderThan);
+      await withTable(cmd, ident, async (t, wh) => {
+        const res = await removeOrphans(wh.store, t, {
+          olderThan,
+          dryRun: opts.dryRun,
+          forceUnsafeAge: opts.forceUnsafeAge,
+          onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+        });
+        const out = {
+          table: ident,
+          dryRun: opts.dryRun,
+          olderThan: new Date(res.olderThan).toISOString(),
+          orphanFiles: res.orphans.length,
+          recentFiles: res.recent.length,
+          protectedFiles: res.protectedFiles.length,
+          tempFiles: res.tempFiles.length,
+          orphans: res.orphans,
+          temporary: res.tempFiles,
+          recent: res.recent,
+          protected: res.protectedFiles,
+          skipped: res.skipped,
+          metrics: res.metrics,
+        };
         if (globals(cmd).json) return printJson(out);
-        process.stdout.write(`${opts.dryRun ? 'found' : 'removed'} ${res.orphans.length} orphan file(s) (${fmtBytes(res.metrics.orphanBytes)}) of ${res.metrics.filesScanned} scanned\n`);
+        const m = res.metrics;
+        process.stdout.write(`${opts.dryRun ? 'found' : 'removed'} ${res.orphans.length} orphan file(s) (${fmtBytes(m.orphanBytes)}) of ${m.filesScanned} scanned${m.staleMarkers ? `, ${m.staleMarkers} of them stale in-flight markers` : ''}\n`);
         for (const k of res.orphans) process.stdout.write(`  ${k}\n`);
+        if (res.tempFiles.length) {
+          process.stdout.write(`${opts.dryRun ? 'found' : 'removed'} ${res.tempFiles.length} temporary file(s) (${fmtBytes(m.tempBytes)}) left by killed processes\n`);
+          for (const k of res.tempFiles) process.stdout.write(`  ${k}\n`);
+        }
+        process.stdout.write(`recent, not removed: ${m.recentFiles} file(s) (${fmtBytes(m.recentBytes)}) younger than ${fmtTime(res.olderThan)}${m.recentFiles && !opts.verbose ? ' (--verbose lists them)' : ''}\n`);
+        if (opts.verbose) printFiles(res.recent);
+        if (res.protectedFiles.length) {
+          process.stdout.write(`protected, not removed: ${res.protectedFiles.length} file(s) of in-flight writes or unsettled runs${opts.verbose ? '' : ' (--verbose lists them)'}\n`);
+          if (opts.verbose) printFiles(res.protectedFiles);
+        }
       });
     });
+}
+
+function printFiles(files: FileInfo[]): void {
+  for (const f of files) process.stdout.write(`  ${f.key}  ${fmtBytes(f.size)}  ${fmtTime(f.lastModifiedMs)}${f.reason ? `  (${f.reason})` : ''}\n`);
 }

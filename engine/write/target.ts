@@ -10,7 +10,7 @@
  */
 
 import {
-  buildPartitionSpec, freshSchema, partitionType, type PartitionFieldInput, type PartitionSpec, type Table, type Warehouse,
+  buildPartitionSpec, freshSchema, parseIdentifier, partitionType, type PartitionFieldInput, type PartitionSpec, type Table, type Warehouse,
 } from '../../catalog/index.js';
 import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 
@@ -88,6 +88,8 @@ export async function resolveTarget(
     }
   }
   if (table) {
+    // Before any file is staged: a read-only registration's files live in another warehouse.
+    table.assertWritable();
     const props = table.metadata.properties;
     const size = Number(props['write.target-file-size-bytes']);
     return {
@@ -111,9 +113,11 @@ export async function resolveTarget(
   const { schema } = freshSchema(fields);
   const partitionBy = parsePartitionBy(create!.partitionBy ?? []);
   const spec = buildPartitionSpec(schema, partitionBy);
-  const [ns, t] = splitName(name);
+  // The directory createTable will use: names are folded to lower case (catalog/warehouse.ts).
+  splitName(name);
+  const id = parseIdentifier(name);
   return {
-    name, create: { fields, partitionBy }, schema, spec, dataPrefix: `${ns}/${t}/data`, storeUri: wh.store.uri,
+    name, create: { fields, partitionBy }, schema, spec, dataPrefix: `${id.namespace}/${id.name}/data`, storeUri: wh.store.uri,
     baseSnapshotId: null, targetFileSize: DEFAULT_TARGET_FILE_SIZE, compression: 'zstd',
   };
 }

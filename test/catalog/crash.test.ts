@@ -60,7 +60,7 @@ for (const backend of backends()) {
         expect((await removeOrphanFiles(after, { dryRun: true })).orphans).toEqual([]);
         const dry = await removeOrphanFiles(after, { olderThan: Date.now() + 60_000, dryRun: true });
         expect(dry.orphans.sort()).toEqual(expected.sort());
-        const real = await removeOrphanFiles(after, { olderThan: Date.now() + 60_000 });
+        const real = await removeOrphanFiles(after, { olderThan: Date.now() + 60_000, forceUnsafeAge: true });
         expect(real.metrics.orphanFiles).toBe(expected.length);
         for (const k of expected) expect(await after.io.store.head(k)).toBeUndefined();
         // The table still reads, and a new commit goes on from there.

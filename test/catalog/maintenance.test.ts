@@ -90,7 +90,7 @@ for (const backend of backends()) {
       const dry = await removeOrphanFiles(t, { olderThan: Date.now() + 60_000, dryRun: true });
       expect(dry.orphans).toEqual([stray]);
       expect(await t.io.store.head(stray)).toBeDefined();
-      const real = await removeOrphanFiles(t, { olderThan: Date.now() + 60_000 });
+      const real = await removeOrphanFiles(t, { olderThan: Date.now() + 60_000, forceUnsafeAge: true });
       expect(real.metrics.orphanBytes).toBe(3);
       expect(await t.io.store.head(stray)).toBeUndefined();
       expect((await readRows(t)).length).toBe(1);
