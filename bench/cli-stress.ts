@@ -91,6 +91,13 @@ async function main(): Promise<void> {
         `exit statuses: ${[...byCode].map(([k, n]) => `${k}×${n}`).join(', ')}\n` +
         `abnormal exits: ${bad.length}\n`,
     );
+    // Coded failures (exit 1) are normal exits, but say what they were.
+    const failures = new Map<string, number>();
+    for (const o of outcomes.filter((x) => x.code === 1)) {
+      const head = o.stderr.split('\n').find((l) => l.trim()) ?? '(no stderr)';
+      failures.set(head.slice(0, 160), (failures.get(head.slice(0, 160)) ?? 0) + 1);
+    }
+    for (const [head, n] of failures) process.stdout.write(`exit 1 ×${n}: ${head}\n`);
     for (const o of bad) {
       process.stdout.write(`--- ${o.signal ?? `exit ${o.code}`}: lake ${o.argv[0]}\n${o.stderr.split('\n').slice(0, 6).join('\n')}\n`);
     }
