@@ -371,14 +371,14 @@ export class RunLedger {
 }
 
 /**
- * Is the owner of a run gone? Proven dead on this machine (see processLiveness) → yes; proven
- * alive → no; otherwise only a heartbeat older than the lease says yes. Never sooner than the
- * lease without proof.
+ * Is the owner of a run gone? Proven dead on this machine (see processLiveness) → yes at once;
+ * otherwise only a heartbeat older than the lease says yes — also when the process is proven
+ * alive: a live process may have abandoned the run (its heartbeat stops when the run ends, e.g.
+ * in UNKNOWN). Never sooner than the lease without proof of death.
  */
 export async function ownerIsGone(ledger: RunLedger, rec: RunRecord, leaseMs: number, nowMs: number = Date.now()): Promise<boolean> {
   const lease = checkLease(leaseMs);
-  const live = processLiveness(rec.owner);
-  if (live !== 'unknown') return live === 'dead';
+  if (processLiveness(rec.owner) === 'dead') return true;
   const hb = (await ledger.lastHeartbeat(rec.runId)) ?? rec.createdAtMs;
   return nowMs - hb > lease;
 }

@@ -164,8 +164,7 @@ async function claimIsDead(ledger: RunLedger, key: string, seq: number, leaseMs:
   const doc = await ledger.claimDoc(key, seq);
   if (!doc?.owner) return true;
   // Proof of death on this machine, or the lease (same rule as ledger.ts ownerIsGone).
-  const live = processLiveness(doc.owner);
-  if (live !== 'unknown') return live === 'dead';
+  if (processLiveness(doc.owner) === 'dead') return true;
   return Date.now() - doc.owner.atMs > leaseMs;
 }
 

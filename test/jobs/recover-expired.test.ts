@@ -187,18 +187,22 @@ describe('the lease', () => {
     const legacy = await fakeRun(wh, { host: hostname(), pid: 4_000_001, token: 't' }, 1_000);
     // Another host.
     const remote = await fakeRun(wh, { host: 'elsewhere.example', pid: 1, token: 't' }, 1_000);
-    // Proven dead: our boot and pid namespace, pid gone.
+    // A live process (this one): alive while its heartbeat is fresh.
+    const alive = await fakeRun(wh, me, 1_000);
+    // Proven dead: our boot and pid namespace, pid gone — or our pid reused by a process started at another time.
     const dead = await fakeRun(wh, { ...me, pid: 4_000_002 }, 1_000);
+    const reused = await fakeRun(wh, { ...me, startTicks: '1' }, 1_000);
     const actions = await recoverRuns(wh, { leaseMs: 30_000 });
-    expect(actions.map((a) => a.runId)).toEqual([dead.runId]);
-    for (const r of [otherNs, legacy, remote]) expect((await new RunLedger(wh.store).load(r.runId)).state).toBe('RUNNING');
+    expect(actions.map((a) => a.runId).sort()).toEqual([dead.runId, reused.runId].sort());
+    for (const r of [otherNs, legacy, remote, alive]) expect((await new RunLedger(wh.store).load(r.runId)).state).toBe('RUNNING');
     await expect(recoverRuns(wh, { runId: remote.runId, leaseMs: 30_000 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
 
     // Once the heartbeat is older than the lease, they are.
     const ledger = new RunLedger(wh.store);
-    for (const r of [otherNs, legacy, remote]) await ledger.heartbeat(r.runId, Date.now() - 31_000);
+    // (A live process whose heartbeat stopped has abandoned the run.)
+    for (const r of [otherNs, legacy, remote, alive]) await ledger.heartbeat(r.runId, Date.now() - 31_000);
     const later = await recoverRuns(wh, { leaseMs: 30_000 });
-    expect(later.map((a) => a.runId).sort()).toEqual([otherNs.runId, legacy.runId, remote.runId].sort());
+    expect(later.map((a) => a.runId).sort()).toEqual([otherNs.runId, legacy.runId, remote.runId, alive.runId].sort());
     expect(later.every((a) => a.to === 'FAILED')).toBe(true);
     await wh.close();
   });
