@@ -129,6 +129,11 @@ describe('maintenance safety (local disk)', () => {
     writeFileSync(join(dir, 'db/t/data/.lake-tmp-new0001'), 'y');
     age(dir, 'db/t/data/.lake-tmp-old0001', 2 * DAY);
 
+    // The library applies the same floor as the CLI.
+    for (const olderThan of [Date.now(), Date.now() - 3_600_000, Date.now() + 60_000]) {
+      await expect(removeOrphanFiles(t, { olderThan })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    }
+    expect(await listAll(store, 'db/t/')).toContain(staleFile);
     const dry = await removeOrphanFiles(t, { dryRun: true });
     expect(dry.orphans.sort()).toEqual([staleMarker, staleFile].sort());
     const res = await removeOrphanFiles(t);
