@@ -21,6 +21,7 @@ import { EntryStatus, writeManifestList, type DataFile, type ManifestEntry, type
 import { mapLimit, readManifestEntries, readSnapshotManifests, writeManifestFile } from './manifest-io.js';
 import { ancestors, currentSnapshot, specById, type Operation, type Snapshot, type SnapshotSummary } from './spec/metadata.js';
 import { partitionKey } from './spec/partition.js';
+import { findCommitSnapshot } from './commit-status.js';
 import type { Requirement, Update } from './spec/updates.js';
 
 export interface Provenance {
@@ -59,6 +60,7 @@ export function newSnapshotId(): bigint {
 }
 
 const IO_CONCURRENCY = 16;
+const COMMIT_ID_RE = /^[A-Za-z0-9_.-]{8,128}$/;
 
 export class SnapshotProducer implements CommitOperation {
   readonly snapshotId = newSnapshotId();
@@ -70,6 +72,13 @@ export class SnapshotProducer implements CommitOperation {
   constructor(private readonly spec: ProducerSpec) {
     this.startId = spec.startingSnapshotId;
     this.commitId = spec.provenance?.commitId ?? randomUUID();
+    if (!COMMIT_ID_RE.test(this.commitId)) {
+      throw new LakehouseError('INVALID_ARGUMENT', `commit id "${this.commitId}" must be 8 to 128 letters, digits, ".", "_" or "-"`, { help: 'It becomes part of manifest file names; a UUID is a good choice.' });
+    }
+  }
+
+  landedIn(md: import('./spec/metadata.js').TableMetadata): boolean {
+    return md.snapshots.some((s) => s['snapshot-id'] === this.snapshotId);
   }
 
   sharedFiles(): string[] {
@@ -89,6 +98,14 @@ export class SnapshotProducer implements CommitOperation {
     const seq = md['last-sequence-number'] + 1;
     const attemptFiles: string[] = [];
 
+    const key = this.spec.provenance?.idempotencyKey;
+    const dup = key ? findCommitSnapshot(md, { idempotencyKey: key }) : undefined;
+    if (dup) {
+      throw new LakehouseError('COMMIT_CONFLICT', `a commit with idempotency key "${key}" is already in the table (snapshot ${dup['snapshot-id']}); this one was not committed`, {
+        help: 'Nothing to do: the earlier commit with this key already published its data.',
+        details: { duplicateOf: String(dup['snapshot-id']), idempotencyKey: key, outcomeUnknown: false },
+      });
+    }
     if (this.spec.operation !== 'append') await this.validate(base);
 
     // 1. manifests of the new files: written once.

@@ -3,11 +3,16 @@
  *
  * Rules match operations (and optionally keys) and then fail, delay, "crash" or break
  * conditional writes. `when: 'after'` performs the operation first and then fails — the case
- * of a write that was applied but whose answer was lost. A crash makes every later operation
+ * of a write that was applied but whose answer was lost. `when: 'later'` fails the call at once
+ * with a transient fault (as if the request timed out on the client) and performs the operation
+ * `delayMs` later in the background — a delayed delivery that lands after the writer gave up;
+ * `settled()` waits for every such background operation. A crash makes every later operation
  * fail too, as if the process had died at that point: nothing after it reaches the store.
+ * The optional temp-file methods are forwarded (without faults) when the inner store has them.
  */
 
 import { LakehouseError } from './errors.js';
+import { collectBody } from './keys.js';
 import type { Body, ByteRange, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
 
 export type FaultOp = 'get' | 'head' | 'put' | 'putIfAbsent' | 'list' | 'delete' | 'deleteMany';
@@ -27,7 +32,12 @@ export interface FaultRule {
    * `If-None-Match`.
    */
   action: 'fail' | 'error' | 'delay' | 'crash' | 'ignore-precondition';
-  when?: 'before' | 'after';
+  /**
+   * before (default): fail without performing. after: perform, then fail. later: fail at once
+   * with a transient fault and perform the operation `delayMs` (default 0) later in the
+   * background, whatever the action (see `FaultyStore.settled`).
+   */
+  when?: 'before' | 'after' | 'later';
   delayMs?: number;
   error?: unknown;
 }
@@ -43,8 +53,23 @@ export class FaultyStore implements ObjectStore {
   crashed = false;
   private readonly seen = new Map<FaultRule, number>();
   private readonly fired = new Map<FaultRule, number>();
+  private readonly background = new Set<Promise<void>>();
+  /** Outcomes of the background operations of `when: 'later'` rules, in completion order. */
+  readonly lateResults: Array<{ op: FaultOp; key: string; ok: boolean; value?: unknown; error?: unknown }> = [];
+  readonly listTemporary?: (prefix: string) => AsyncIterable<ObjectMeta>;
+  readonly deleteTemporary?: (key: string) => Promise<void>;
 
-  constructor(readonly inner: ObjectStore, readonly rules: FaultRule[]) {}
+  constructor(readonly inner: ObjectStore, readonly rules: FaultRule[]) {
+    const list = inner.listTemporary?.bind(inner);
+    const del = inner.deleteTemporary?.bind(inner);
+    if (list) this.listTemporary = (prefix) => list(prefix);
+    if (del) this.deleteTemporary = (key) => del(key);
+  }
+
+  /** Resolves when every background operation of a `when: 'later'` rule has finished. */
+  async settled(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
+  }
 
   get uri(): string {
     return this.inner.uri;
@@ -80,6 +105,21 @@ export class FaultyStore implements ObjectStore {
     const rule = this.match(op, key);
     this.calls.push({ op, key, fault: rule?.action });
     if (!rule) return perform();
+    if (rule.when === 'later') {
+      const late = (async () => {
+        await new Promise((r) => setTimeout(r, rule.delayMs ?? 0));
+        try {
+          this.lateResults.push({ op, key, ok: true, value: await perform(rule.action === 'ignore-precondition' ? rule : undefined) });
+        } catch (error) {
+          this.lateResults.push({ op, key, ok: false, error });
+        }
+      })();
+      this.background.add(late);
+      void late.finally(() => this.background.delete(late));
+      throw new LakehouseError('INJECTED_FAULT', `injected timeout of ${op} "${key}" (delivered ${rule.delayMs ?? 0} ms later)`, {
+        details: { op, key, transient: true, late: true },
+      });
+    }
     if (rule.action === 'delay') {
       await new Promise((r) => setTimeout(r, rule.delayMs ?? 0));
       return perform();
@@ -104,11 +144,15 @@ export class FaultyStore implements ObjectStore {
     return this.run('head', key, () => this.inner.head(key));
   }
 
-  put(key: string, body: Body, options?: PutOptions): Promise<void> {
-    return this.run('put', key, () => this.inner.put(key, body, options));
+  async put(key: string, body: Body, options?: PutOptions): Promise<void> {
+    // A delayed delivery needs the bytes after the caller moved on: take them now.
+    if (!(body instanceof Uint8Array) && this.rules.some((r) => r.when === 'later')) body = await collectBody(body);
+    const bytes = body instanceof Uint8Array ? new Uint8Array(body) : body;
+    return this.run('put', key, () => this.inner.put(key, bytes, options));
   }
 
   putIfAbsent(key: string, body: Uint8Array, options?: PutOptions): Promise<boolean> {
+    body = new Uint8Array(body);
     return this.run('putIfAbsent', key, async (rule) => {
       if (rule?.action === 'ignore-precondition') {
         await this.inner.put(key, body, options);

@@ -8,12 +8,27 @@
  *   with EEXIST when the name exists, atomically across threads and processes on every POSIX
  *   filesystem (including NFSv3+, where O_EXCL is not reliable), so exactly one creator wins
  *   and the winner's bytes are complete before the name becomes visible.
- * - Temp files are named `.lake-tmp-*` and never listed; a crash can leave one behind, and
- *   orphan cleanup removes them by age.
+ * - Temp files are named `.lake-tmp-*` and never listed by `list`; a crash can leave one behind.
+ *   `listTemporary` / `deleteTemporary` expose them so that orphan cleanup can remove them by age.
+ *
+ * Boundaries (the store never reads, writes, lists or deletes outside its root):
+ * - Before every operation the real path (symlinks resolved) of the key's directory is computed
+ *   and must lie inside the real path of the root; otherwise `ACCESS_DENIED`. For writes, the
+ *   nearest existing ancestor is checked before any directory is created, so a symlinked
+ *   namespace directory cannot make a write land elsewhere; a symlinked `data/` cannot make a
+ *   delete remove files elsewhere. Symlinked directories whose real path stays inside the root
+ *   are followed by key operations. (A concurrent attacker who can swap directories inside the
+ *   root between the check and the syscall is out of scope: they could write there anyway.)
+ * - The object itself (the last key segment) is never followed: files are opened with
+ *   O_NOFOLLOW, so a symlink there is refused (`INVALID_KEY`). `list` never descends into or
+ *   reports symlinks (no escapes, no cycles, no duplicate keys).
+ * - Files are opened with O_NONBLOCK and checked with fstat: a FIFO, socket or device where an
+ *   object is expected gives `CORRUPT_FILE` at once instead of blocking a libuv thread forever;
+ *   a directory is "no such object" (`NOT_FOUND` / `undefined`), as on S3.
  */
 
 import { randomBytes } from 'node:crypto';
-import { constants as fsc } from 'node:fs';
+import { constants as fsc, type Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,10 +38,12 @@ import { resolveRange, validateKey, validatePrefix } from './keys.js';
 import type { Body, ByteRange, ObjectMeta, ObjectStore } from './object-store.js';
 
 const TMP_PREFIX = '.lake-tmp-';
+const O_READ = fsc.O_RDONLY | (fsc.O_NOFOLLOW ?? 0) | (fsc.O_NONBLOCK ?? 0);
 
 export class LocalFsStore implements ObjectStore {
   readonly uri: string;
   readonly root: string;
+  private realRootCached: string | undefined;
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -37,16 +54,60 @@ export class LocalFsStore implements ObjectStore {
     return path.join(this.root, ...validateKey(key).split('/'));
   }
 
+  /** The root's real path; before the root exists, its nearest existing ancestor's plus the rest. */
+  private async realRoot(): Promise<string> {
+    if (this.realRootCached) return this.realRootCached;
+    try {
+      this.realRootCached = await fs.realpath(this.root);
+      return this.realRootCached;
+    } catch (err) {
+      if (!isCode(err, 'ENOENT') && !isCode(err, 'ENOTDIR')) throw this.mapError(err, '.');
+      return realOfNearest(this.root);
+    }
+  }
+
+  /**
+   * The real path of `key`'s file, its directory checked to be inside the root. `undefined`
+   * when the directory does not exist (and `create` is false); with `create`, missing
+   * directories are made after their nearest existing ancestor was checked.
+   */
+  private async resolve(key: string, create: boolean): Promise<string | undefined> {
+    const segs = validateKey(key).split('/');
+    const name = segs[segs.length - 1]!;
+    const dir = path.join(this.root, ...segs.slice(0, -1));
+    const root = await this.realRoot();
+    let real: string;
+    try {
+      real = await fs.realpath(dir);
+    } catch (err) {
+      if (!isCode(err, 'ENOENT') && !isCode(err, 'ENOTDIR')) throw this.mapError(err, key);
+      if (!create) return undefined;
+      const planned = await realOfNearest(dir);
+      if (!inside(planned, root)) throw this.escape(key, planned, root);
+      try {
+        await fs.mkdir(dir, { recursive: true });
+        real = await fs.realpath(dir);
+      } catch (e) {
+        throw this.mapError(e, key);
+      }
+    }
+    if (!inside(real, root)) throw this.escape(key, real, root);
+    return path.join(real, name);
+  }
+
   async get(key: string, range?: ByteRange): Promise<Uint8Array> {
-    const p = this.pathOf(key);
+    const p = await this.resolve(key, false);
+    if (p === undefined) throw notFound(this.uri, key);
     let fh: fs.FileHandle;
     try {
-      fh = await fs.open(p, fsc.O_RDONLY);
+      fh = await fs.open(p, O_READ);
     } catch (err) {
       throw this.mapError(err, key);
     }
     try {
-      const size = (await fh.stat()).size;
+      const st = await fh.stat();
+      if (!st.isFile()) throw this.notAFile(key, st);
+      const size = st.size;
       const [a, b] = range ? resolveRange(size, range) : [0, size];
       const out = new Uint8Array(b - a);
       let at = 0;
@@ -56,24 +117,30 @@ export class LocalFsStore implements ObjectStore {
         at += bytesRead;
       }
       return at === out.byteLength ? out : out.subarray(0, at);
+    } catch (err) {
+      throw this.mapError(err, key);
     } finally {
       await fh.close();
     }
   }
 
   async head(key: string): Promise<ObjectMeta | undefined> {
+    const p = await this.resolve(key, false);
+    if (p === undefined) return undefined;
+    let st: Stats;
     try {
-      const st = await fs.stat(this.pathOf(key));
-      if (!st.isFile()) return undefined;
-      return { key, size: st.size, etag: `${st.ino.toString(16)}-${st.size.toString(16)}-${Math.floor(st.mtimeMs * 1000).toString(16)}`, lastModified: st.mtime };
+      st = await fs.lstat(p);
     } catch (err) {
       if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return undefined;
       throw this.mapError(err, key);
     }
+    if (st.isDirectory()) return undefined;
+    if (!st.isFile()) throw this.notAFile(key, st);
+    return meta(key, st);
   }
 
   async put(key: string, body: Body): Promise<void> {
-    const p = this.pathOf(key);
+    const p = (await this.resolve(key, true))!;
     const tmp = await this.writeTemp(p, body, key);
     try {
       await fs.rename(tmp, p);
@@ -84,8 +151,8 @@ export class LocalFsStore implements ObjectStore {
   }
 
   async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
-    const p = this.pathOf(key);
-    if (await exists(p)) return false;
+    const p = (await this.resolve(key, true))!;
+    if (await lexists(p)) return false;
     const tmp = await this.writeTemp(p, body, key);
     try {
       await fs.link(tmp, p);
@@ -99,16 +166,46 @@ export class LocalFsStore implements ObjectStore {
     }
   }
 
-  async *list(prefix = ''): AsyncIterable<ObjectMeta> {
+  list(prefix = ''): AsyncIterable<ObjectMeta> {
+    return this.walkFrom(prefix, false);
+  }
+
+  /** Leftover temp files under `prefix` (see ObjectStore.listTemporary). */
+  listTemporary(prefix: string): AsyncIterable<ObjectMeta> {
+    return this.walkFrom(prefix, true);
+  }
+
+  /** Deletes one leftover temp file; a key whose last segment is not a temp name is refused. */
+  async deleteTemporary(key: string): Promise<void> {
+    const name = validateKey(key).split('/').pop()!;
+    if (!name.startsWith(TMP_PREFIX)) {
+      throw new LakehouseError('INVALID_KEY', `"${key}" does not name a temp file (${TMP_PREFIX}*)`, {
+        help: 'Pass a key returned by listTemporary; use delete for objects.',
+        details: { key, store: this.uri },
+      });
+    }
+    await this.delete(key);
+  }
+
+  private async *walkFrom(prefix: string, temporary: boolean): AsyncIterable<ObjectMeta> {
     validatePrefix(prefix);
     // Walk only the deepest directory the prefix names, then filter by the remaining prefix.
     const slash = prefix.lastIndexOf('/');
     const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
     const start = dirKey ? path.join(this.root, ...dirKey.split('/')) : this.root;
-    yield* this.walk(start, dirKey, prefix);
+    let real: string;
+    try {
+      real = await fs.realpath(start);
+    } catch (err) {
+      if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return;
+      throw this.mapError(err, dirKey || '.');
+    }
+    const root = await this.realRoot();
+    if (!inside(real, root)) throw this.escape(prefix, real, root);
+    yield* this.walk(real, dirKey, prefix, temporary);
   }
 
-  private async *walk(dir: string, dirKey: string, prefix: string): AsyncIterable<ObjectMeta> {
+  private async *walk(dir: string, dirKey: string, prefix: string, temporary: boolean): AsyncIterable<ObjectMeta> {
     let entries: import('node:fs').Dirent[];
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
@@ -118,20 +215,26 @@ export class LocalFsStore implements ObjectStore {
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
-      if (e.name.startsWith(TMP_PREFIX)) continue;
       const key = dirKey ? `${dirKey}/${e.name}` : e.name;
+      // Dirent types come from lstat semantics: symlinks are neither directories nor files here.
       if (e.isDirectory()) {
-        if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* this.walk(path.join(dir, e.name), key, prefix);
-      } else if (e.isFile() && key.startsWith(prefix)) {
-        const meta = await this.head(key);
-        if (meta) yield meta;
+        if (e.name.startsWith(TMP_PREFIX)) continue;
+        if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* this.walk(path.join(dir, e.name), key, prefix, temporary);
+      } else if (e.isFile() && key.startsWith(prefix) && e.name.startsWith(TMP_PREFIX) === temporary) {
+        try {
+          yield meta(key, await fs.lstat(path.join(dir, e.name)));
+        } catch (err) {
+          if (!isCode(err, 'ENOENT')) throw this.mapError(err, key);
+        }
       }
     }
   }
 
   async delete(key: string): Promise<void> {
+    const p = await this.resolve(key, false);
+    if (p === undefined) return;
     try {
-      await fs.unlink(this.pathOf(key));
+      await fs.unlink(p);
     } catch (err) {
       if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return;
       throw this.mapError(err, key);
@@ -156,8 +259,7 @@ export class LocalFsStore implements ObjectStore {
     const dir = path.dirname(finalPath);
     const tmp = path.join(dir, `${TMP_PREFIX}${randomBytes(8).toString('hex')}`);
     try {
-      await fs.mkdir(dir, { recursive: true });
-      const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
+      const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | (fsc.O_NOFOLLOW ?? 0), 0o644);
       try {
         if (body instanceof Uint8Array) {
           await writeAll(fh, body);
@@ -175,9 +277,35 @@ export class LocalFsStore implements ObjectStore {
     }
   }
 
+  private escape(key: string, real: string, root: string): LakehouseError {
+    return new LakehouseError('ACCESS_DENIED', `"${key}" resolves through a symbolic link to ${real}, outside the store root ${root}`, {
+      help: `The local store never reads, writes or deletes outside its root. Replace the symlink inside ${this.root} with a real directory, or use the link's target as the warehouse.`,
+      details: { key, store: this.uri, realPath: real, root },
+    });
+  }
+
+  private notAFile(key: string, st: Stats): LakehouseError {
+    const kind = st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a directory' : 'not a regular file';
+    if (st.isDirectory()) return notFound(this.uri, key);
+    return new LakehouseError(st.isSymbolicLink() ? 'INVALID_KEY' : 'CORRUPT_FILE', `object "${key}" in ${this.uri} is ${kind}, not a regular file`, {
+      help: 'Something replaced the object with a special file; remove it (and restore the file from a backup if it was data).',
+      details: { key, store: this.uri, kind },
+    });
+  }
+
   private mapError(err: unknown, key: string): LakehouseError {
     if (err instanceof LakehouseError) return err;
+    if (isCode(err, 'ELOOP')) {
+      return new LakehouseError('INVALID_KEY', `object "${key}" in ${this.uri} is a symbolic link; the local store does not follow links to objects`, {
+        cause: err,
+        help: 'Replace the link with the file itself.',
+        details: { key, store: this.uri, kind: 'a symbolic link' },
+      });
+    }
     if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR') || isCode(err, 'EISDIR')) return notFound(this.uri, key, err);
+    if (isCode(err, 'ENXIO')) {
+      return new LakehouseError('CORRUPT_FILE', `object "${key}" in ${this.uri} is a special file, not a regular file`, { cause: err, details: { key, store: this.uri } });
+    }
     if (isCode(err, 'EACCES') || isCode(err, 'EPERM') || isCode(err, 'EROFS')) {
       return new LakehouseError('ACCESS_DENIED', `permission denied for "${key}" in ${this.uri}`, {
         cause: err,
@@ -193,6 +321,30 @@ export class LocalFsStore implements ObjectStore {
   }
 }
 
+function meta(key: string, st: Stats): ObjectMeta {
+  return { key, size: st.size, etag: `${st.ino.toString(16)}-${st.size.toString(16)}-${Math.floor(st.mtimeMs * 1000).toString(16)}`, lastModified: st.mtime };
+}
+
+function inside(p: string, root: string): boolean {
+  return p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+/** Real path of `p`'s nearest existing ancestor, joined with the segments that do not exist yet. */
+async function realOfNearest(p: string): Promise<string> {
+  const rest: string[] = [];
+  let cur = p;
+  for (;;) {
+    try {
+      return path.join(await fs.realpath(cur), ...rest.reverse());
+    } catch (err) {
+      const parent = path.dirname(cur);
+      if ((!isCode(err, 'ENOENT') && !isCode(err, 'ENOTDIR')) || parent === cur) throw err;
+      rest.push(path.basename(cur));
+      cur = parent;
+    }
+  }
+}
+
 async function writeAll(fh: fs.FileHandle, bytes: Uint8Array): Promise<void> {
   let at = 0;
   while (at < bytes.byteLength) {
@@ -201,9 +353,9 @@ async function writeAll(fh: fs.FileHandle, bytes: Uint8Array): Promise<void> {
   }
 }
 
-async function exists(p: string): Promise<boolean> {
+async function lexists(p: string): Promise<boolean> {
   try {
-    await fs.access(p);
+    await fs.lstat(p);
     return true;
   } catch {
     return false;

@@ -11,6 +11,7 @@ import { LakehouseError } from './errors.js';
 import { withFaults, type FaultRule } from './faults.js';
 import { LocalFsStore } from './local-fs.js';
 import { MemoryStore } from './memory.js';
+import { redactUri } from './redact.js';
 import type { ObjectStore } from './object-store.js';
 import { ConditionalWriteGuard } from './probe.js';
 import { DEFAULT_RETRY_POLICY, RetryingStore, type RetryHooks, type RetryPolicy } from './retry.js';
@@ -31,7 +32,7 @@ export interface OpenObjectStoreOptions {
 }
 
 export async function openObjectStore(uri: string, options: OpenObjectStoreOptions = {}): Promise<ObjectStore> {
-  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...retryFromEnv(), ...options.retry };
   let store: ObjectStore = openBackend(uri, options, policy);
   if (options.faults) store = withFaults(store, options.faults);
   store = new RetryingStore(store, policy, options.retryHooks);
@@ -56,16 +57,33 @@ function openBackend(uri: string, options: OpenObjectStoreOptions, policy: Retry
     try {
       return new LocalFsStore(fileURLToPath(uri));
     } catch (err) {
-      throw new LakehouseError('INVALID_URI', `"${uri}" is not a valid file URI`, { cause: err, help: 'Use file:///absolute/path.' });
+      throw new LakehouseError('INVALID_URI', `"${redactUri(uri)}" is not a valid file URI`, { help: 'Use file:///absolute/path.', details: { reason: (err as Error)?.message } });
     }
   }
   if (scheme === 'memory') {
     const name = uri.slice('memory://'.length).replace(/\/+$/, '');
-    if (!name) throw new LakehouseError('INVALID_URI', `"${uri}" names no memory store`, { help: 'Use memory://some-name.' });
+    if (!name) throw new LakehouseError('INVALID_URI', `"${redactUri(uri)}" names no memory store`, { help: 'Use memory://some-name.' });
     return new MemoryStore(name);
   }
   if (scheme === 's3' || scheme === 's3a') return new S3Store(uri, options.s3, policy);
-  throw new LakehouseError('INVALID_URI', `unsupported object-store scheme "${scheme}://" in "${uri}"`, {
+  throw new LakehouseError('INVALID_URI', `unsupported object-store scheme "${scheme}://" in "${redactUri(uri)}"`, {
     help: 'Supported: a directory path, file:///abs/path, s3://bucket/prefix (also s3a://), memory://name.',
   });
+}
+
+/**
+ * `LAKE_STORE_RETRY_TIMEOUT_MS`: how long a failing store call is retried before it gives up
+ * (default 60 s, the policy's budget). Operators lower it for fail-fast scripts and tests, or
+ * raise it to ride out longer store restarts.
+ */
+function retryFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<RetryPolicy> {
+  const raw = env['LAKE_STORE_RETRY_TIMEOUT_MS'];
+  if (raw === undefined || raw === '') return {};
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms < 0) {
+    throw new LakehouseError('INVALID_ARGUMENT', `LAKE_STORE_RETRY_TIMEOUT_MS must be a non-negative number of milliseconds, got "${raw}"`, {
+      help: 'Unset it for the default (60000), or set e.g. LAKE_STORE_RETRY_TIMEOUT_MS=30000.',
+    });
+  }
+  return { totalTimeoutMs: ms };
 }

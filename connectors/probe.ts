@@ -5,6 +5,7 @@
  * through this wrapper creates a probe key twice: the second create must lose.
  *
  * Concurrency: the probe runs once per wrapper instance; concurrent first calls share it.
+ * The optional temp-file methods (`listTemporary`, `deleteTemporary`) are forwarded as is.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -15,8 +16,16 @@ export const PROBE_PREFIX = '_lake/probe/';
 
 export class ConditionalWriteGuard implements ObjectStore {
   private probe: Promise<void> | undefined;
+  readonly listTemporary?: (prefix: string) => AsyncIterable<ObjectMeta>;
+  readonly deleteTemporary?: (key: string) => Promise<void>;
 
-  constructor(readonly inner: ObjectStore) {}
+  constructor(readonly inner: ObjectStore) {
+    // Forwarded only when the inner store has them: callers test for their presence.
+    const list = inner.listTemporary?.bind(inner);
+    const del = inner.deleteTemporary?.bind(inner);
+    if (list) this.listTemporary = (prefix) => list(prefix);
+    if (del) this.deleteTemporary = (key) => del(key);
+  }
 
   get uri(): string {
     return this.inner.uri;

@@ -3,16 +3,21 @@
  *
  * Concurrency contract:
  * - `putIfAbsent` is one PutObject with `If-None-Match: *` (never a multipart upload: measured,
- *   CompleteMultipartUpload ignores the condition on RGW). 412/409 mean another writer won.
- *   Ceph RGW sometimes answers a losing conditional PUT with 500; then (and after a lost
- *   response) the key is re-read: absent → transient error (the retry layer tries again),
- *   present with our bytes → we won, present with other bytes → we lost.
+ *   CompleteMultipartUpload ignores the condition on RGW). On 412/409, on RGW's 500 for a losing
+ *   conditional PUT and after a lost response, the key is re-read: present with our bytes → we
+ *   won, present with other bytes → we lost, absent → transient error (the retry layer tries
+ *   again), re-read failed → STORE_UNAVAILABLE with `outcomeUnknown` (never `false`).
  * - The SDK's own retries are off (maxAttempts 1): `RetryingStore` owns the policy, so it is
- *   one configurable, tested policy for every backend. Multipart uploads retry their parts.
+ *   one configurable, tested policy for every backend. Byte bodies below the multipart threshold
+ *   are one attempt here (the layer above retries them); streams and multipart uploads are
+ *   retried here, part by part (connectors/s3-upload.ts).
  * - Listing pages are fetched one at a time, each page retried on transient errors.
+ * - Credentials: missing (the SDK's credential chain found none) or rejected
+ *   (InvalidAccessKeyId, SignatureDoesNotMatch, expired token) → `STORE_AUTH`, never retried.
+ *   Credentials inside the URI (`s3://key:secret@bucket`) are refused; messages carry URIs only
+ *   through `redactUri` / `redactSecrets`.
  */
 
-import { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -24,11 +29,12 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { LakehouseError } from './errors.js';
 import { resolveRange, validateKey, validatePrefix } from './keys.js';
 import type { Body, ByteRange, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
-import { DEFAULT_RETRY_POLICY, isTransient, retry, type RetryPolicy } from './retry.js';
+import { redactSecrets, redactUri } from './redact.js';
+import { DEFAULT_RETRY_POLICY, isTransient, retry, writeOutcomeError, type RetryPolicy } from './retry.js';
+import { uploadBody } from './s3-upload.js';
 
 export interface S3StoreOptions {
   region?: string;
@@ -76,7 +82,10 @@ export function s3ConfigFromEnv(opts: S3StoreOptions = {}, env: NodeJS.ProcessEn
     // RGW and older MinIO reject the SDK's default trailing checksums on streamed bodies (411).
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: { requestTimeout: opts.requestTimeoutMs ?? 60_000, connectionTimeout: 5_000 },
+    // throwOnRequestTimeout: without it @smithy/node-http-handler only logs a warning at
+    // requestTimeout and a hung request (a stalled store, a dead connection) never ends —
+    // measured: a PUT held 3 s with requestTimeout 800 ms succeeded after 3 s.
+    requestHandler: { requestTimeout: opts.requestTimeoutMs ?? 60_000, connectionTimeout: 5_000, throwOnRequestTimeout: true },
   };
   if (endpoint) cfg.endpoint = endpoint;
   if (opts.accessKeyId && opts.secretAccessKey) {
@@ -95,6 +104,13 @@ export class S3Store implements ObjectStore {
   private readonly pagePolicy: RetryPolicy;
 
   constructor(uri: string, opts: S3StoreOptions = {}, pagePolicy: RetryPolicy = DEFAULT_RETRY_POLICY) {
+    const shown = redactUri(uri);
+    if (shown !== uri) {
+      throw new LakehouseError('INVALID_URI', `"${shown}" carries credentials; S3 URIs must not`, {
+        help: 'Remove them from the URI and pass them as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or AWS_PROFILE / the AWS credential chain).',
+        details: { uri: shown },
+      });
+    }
     const m = /^s3a?:\/\/([^/]+)\/?(.*)$/i.exec(uri);
     if (!m || !m[1]) {
       throw new LakehouseError('INVALID_URI', `"${uri}" is not an S3 URI`, { help: 'Use s3://bucket or s3://bucket/prefix.' });
@@ -157,35 +173,38 @@ export class S3Store implements ObjectStore {
     } catch (err) {
       const status = statusOf(err);
       if (status === 404 && !isNoSuchBucket(err)) return undefined;
+      if (status === 403) {
+        // A HEAD answer has no body, so no error code: a 1-byte GET tells bad credentials
+        // (STORE_AUTH) from missing permissions (ACCESS_DENIED).
+        const why = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.full(key), Range: 'bytes=0-0' })).then(
+          (res) => void res.Body?.transformToByteArray().catch(() => undefined),
+          (e: unknown) => e,
+        );
+        if (why && statusOf(why) === 403) throw this.mapError(why, 'head', key);
+      }
       throw this.mapError(err, 'head', key);
     }
   }
 
   async put(key: string, body: Body, options: PutOptions = {}): Promise<void> {
     const Key = this.full(key);
-    try {
-      if (body instanceof Uint8Array && body.byteLength < this.multipartThreshold) {
+    if (body instanceof Uint8Array && body.byteLength < this.multipartThreshold) {
+      // One attempt: the retry layer above retries byte bodies.
+      try {
         await this.client.send(
           new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.byteLength, ContentType: options.contentType }),
         );
-        return;
+      } catch (err) {
+        const mapped = this.mapError(err, 'put', key);
+        throw writeOutcomeError(mapped, key, isTransient(mapped), false);
       }
-      const upload = new Upload({
-        client: this.client,
-        params: {
-          Bucket: this.bucket,
-          Key,
-          Body: body instanceof Uint8Array ? body : Readable.from(body),
-          ContentType: options.contentType,
-        },
-        partSize: this.partSize,
-        queueSize: 4,
-        leavePartsOnError: false,
-      });
-      await upload.done();
-    } catch (err) {
-      throw this.mapError(err, 'put', key);
+      return;
     }
+    await uploadBody({
+      client: this.client, bucket: this.bucket, Key, key, contentType: options.contentType, policy: this.pagePolicy,
+      multipartThreshold: this.multipartThreshold, partSize: this.partSize, queueSize: body instanceof Uint8Array ? 4 : 2,
+      mapError: (err, op) => this.mapError(err, op, key),
+    }, body);
   }
 
   async putIfAbsent(key: string, body: Uint8Array, options: PutOptions = {}): Promise<boolean> {
@@ -204,17 +223,31 @@ export class S3Store implements ObjectStore {
       return true;
     } catch (err) {
       const status = statusOf(err);
-      if (status === 412 || status === 409) return false;
-      if (status === 500 || status === undefined) {
-        // RGW's losing conditional PUT, or a lost response: decide from what is stored.
-        const stored = await this.get(key).catch((e: unknown) => {
-          if (e instanceof LakehouseError && e.code === 'NOT_FOUND') return undefined;
-          throw e;
-        });
-        if (stored === undefined) throw this.mapError(err, 'putIfAbsent', key, true);
-        return equalBytes(stored, body);
+      const mapped = this.mapError(err, 'putIfAbsent', key);
+      const ambiguous = status === 412 || status === 409 || status === 500 || (status === undefined && isTransient(mapped));
+      if (!ambiguous) throw writeOutcomeError(mapped, key, isTransient(mapped), false);
+      // 412/409: another object is there; 500: RGW's losing conditional PUT, or a lost response.
+      // Decide from what is stored, never from the status alone.
+      let stored: Uint8Array | undefined;
+      try {
+        stored = await this.get(key);
+      } catch (e) {
+        if (!(e instanceof LakehouseError && e.code === 'NOT_FOUND')) {
+          throw new LakehouseError('STORE_UNAVAILABLE', `conditional create of "${key}" in ${this.uri} answered ${status ?? mapped.code} and reading it back failed: outcome unknown`, {
+            cause: e,
+            help: 'The store is failing; the object may or may not be ours. Retry; nothing may be cleaned up until it is settled.',
+            details: { key, store: this.uri, status, outcomeUnknown: true },
+          });
+        }
       }
-      throw this.mapError(err, 'putIfAbsent', key);
+      if (stored === undefined) {
+        throw new LakehouseError('STORE_UNAVAILABLE', `conditional create of "${key}" in ${this.uri} answered ${status ?? mapped.code} but the key is absent`, {
+          cause: mapped,
+          help: 'Transient; retried with backoff.',
+          details: { key, store: this.uri, status, outcomeUnknown: status === 500 || status === undefined },
+        });
+      }
+      return equalBytes(stored, body);
     }
   }
 
@@ -231,7 +264,9 @@ export class S3Store implements ObjectStore {
         } catch (err) {
           throw this.mapError(err, 'list', prefix || '/');
         }
-      }, this.pagePolicy);
+      }, this.pagePolicy).catch((err: unknown) => {
+        throw isTransient(err) ? writeOutcomeError(err, prefix || '/', false, true) : err;
+      });
       for (const o of page.Contents ?? []) {
         if (!o.Key) continue;
         yield { key: this.rel(o.Key), size: o.Size ?? 0, etag: o.ETag?.replace(/"/g, ''), lastModified: o.LastModified ?? new Date(0) };
@@ -286,6 +321,7 @@ export class S3Store implements ObjectStore {
     if (err instanceof LakehouseError) return err;
     const status = statusOf(err);
     const name = (err as { name?: string })?.name ?? '';
+    const message = redactSecrets((err as Error)?.message ?? '');
     const where = `${op} "${key}" in ${this.uri}`;
     const details = { key, store: this.uri, op, status, s3Code: name };
     if (isNoSuchBucket(err)) {
@@ -302,15 +338,27 @@ export class S3Store implements ObjectStore {
         details,
       });
     }
-    if (status === 401 || status === 403 || /AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken/.test(name)) {
+    if (isAuthError(err)) {
+      const missing = name === 'CredentialsProviderError' || /Could not load credentials/i.test(message);
+      return new LakehouseError('STORE_AUTH', missing
+        ? `no S3 credentials found for ${where}`
+        : `S3 rejected the credentials: ${where} (${name || status})`, {
+        cause: err,
+        help: missing
+          ? 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or another source of the AWS credential chain).'
+          : 'Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE / the AWS credential chain): the key is unknown, the secret wrong or the token expired.',
+        details,
+      });
+    }
+    if (status === 401 || status === 403 || /AccessDenied/.test(name)) {
       return new LakehouseError('ACCESS_DENIED', `access denied: ${where} (${name || status})`, {
         cause: err,
-        help: 'Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the credential chain) and the bucket policy.',
+        help: 'The credentials were accepted but may not do this: check the bucket policy and the user\'s permissions (and AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY if a HEAD request, which has no error code, was refused).',
         details,
       });
     }
     if (forceTransient || isTransient(err)) {
-      return new LakehouseError('STORE_UNAVAILABLE', `S3 store unavailable: ${where}: ${(err as Error)?.message || name || status}`, {
+      return new LakehouseError('STORE_UNAVAILABLE', `S3 store unavailable: ${where}: ${message || name || status}`, {
         cause: err,
         help: 'Check that the endpoint (AWS_ENDPOINT_URL / S3_ENDPOINT) is reachable; transient failures are retried with backoff.',
         details,
@@ -319,7 +367,7 @@ export class S3Store implements ObjectStore {
     if (status === 412) {
       return new LakehouseError('PRECONDITION_FAILED', `precondition failed: ${where}`, { cause: err, details });
     }
-    return new LakehouseError('INVALID_ARGUMENT', `S3 rejected ${where}: ${name || status} ${(err as Error)?.message ?? ''}`, {
+    return new LakehouseError('INVALID_ARGUMENT', `S3 rejected ${where}: ${name || status} ${message}`, {
       cause: err,
       help: 'The request was refused as invalid; check the key and the store configuration.',
       details,
@@ -329,6 +377,15 @@ export class S3Store implements ObjectStore {
 
 function statusOf(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+/** Missing or rejected credentials (never transient: retrying cannot fix them). */
+export function isAuthError(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; Code?: string } | undefined;
+  const name = e?.name ?? '';
+  if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(e?.message ?? '')) return true;
+  return /^(InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken|InvalidToken|TokenRefreshRequired|InvalidClientTokenId)$/.test(name)
+    || /^(InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken|InvalidToken)$/.test(e?.Code ?? '');
 }
 
 function isNoSuchBucket(err: unknown): boolean {

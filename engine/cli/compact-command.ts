@@ -5,6 +5,7 @@
 
 import { Command } from 'commander';
 import { Engine } from '../engine.js';
+import { onInterrupt } from './interrupt.js';
 import { fmtBytes, globals, printJson, printTable, UsageError, withCommonOptions } from './common.js';
 
 /** "128MB", "64m", "1g", "1048576" → bytes. */
@@ -51,8 +52,10 @@ Examples:
       const minInputFiles = int(opts.minInputFiles, '--min-input-files');
       const maxConcurrentGroups = int(opts.maxConcurrentGroups, '--max-concurrent-groups');
       const engine = await Engine.open({ warehouse: g.warehouse });
+      const interrupt = onInterrupt(`the compaction of ${table}`);
       try {
         const res = await engine.compact(table, {
+          signal: interrupt.signal,
           dryRun: opts.dryRun,
           partialProgress: opts.partialProgress,
           ...(opts.targetFileSize ? { targetFileSize: parseSize(opts.targetFileSize) } : {}),
@@ -75,6 +78,7 @@ Examples:
           if (res.snapshotIds.length) process.stdout.write(`snapshot(s): ${res.snapshotIds.join(', ')}\n`);
         }
       } finally {
+        interrupt.dispose();
         await engine.close();
       }
     });

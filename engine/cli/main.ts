@@ -6,13 +6,15 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { isLakehouseError } from '../../connectors/index.js';
+import { isLakehouseError, redactSecrets } from '../../connectors/index.js';
 import { UsageError } from './common.js';
 import { expireCommand, removeOrphansCommand, rollbackCommand, tableCommand } from './table-commands.js';
 import { runCommand, runsCommand } from './run-commands.js';
 import { sqlCommand } from './sql-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { compactCommand } from './compact-command.js';
+import { commitCommand } from './commit-command.js';
+import { interrupted } from './interrupt.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -34,6 +36,7 @@ export function buildProgram(): Command {
   program.addCommand(sqlCommand());
   program.addCommand(ingestCommand());
   program.addCommand(compactCommand());
+  program.addCommand(commitCommand());
   program.addHelpText(
     'after',
     `
@@ -60,22 +63,36 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command may set a non-zero code for a definite answer (e.g. `commit status`: 3).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
       return 2;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n(run \`lake --help\` for usage)\n`);
+      process.stderr.write(`error: ${redactSecrets(err.message)}\n(run \`lake --help\` for usage)\n`);
       return 2;
     }
-    if (isLakehouseError(err)) {
-      process.stderr.write(`error [${err.code}]: ${err.message}\n`);
-    } else {
-      process.stderr.write(`error: ${(err as Error)?.stack ?? err}\n`);
+    const sig = interrupted();
+    if (sig && isLakehouseError(err, 'CANCELLED')) {
+      process.stderr.write(`cancelled by ${sig.signal}: ${err.message.split('\n')[0]}; staged files were deleted, nothing was committed\n`);
+      return sig.exitCode;
     }
-    return 1;
+    if (isLakehouseError(err)) {
+      process.stderr.write(`error [${err.code}]: ${redactSecrets(err.message)}\n`);
+      const commitId = err.details['commitId'];
+      if (typeof commitId === 'string') {
+        const table = typeof err.details['table'] === 'string' ? err.details['table'] : '<table>';
+        const unknown = err.details['outcomeUnknown'] === true;
+        process.stderr.write(unknown
+          ? `commit id: ${commitId} (outcome unknown: check it with \`lake commit status ${table} ${commitId}\` before retrying)\n`
+          : `commit id: ${commitId} (not committed)\n`);
+      }
+    } else {
+      process.stderr.write(`error: ${redactSecrets(String((err as Error)?.stack ?? err))}\n`);
+    }
+    return sig ? sig.exitCode : 1;
   }
 }
 

@@ -10,7 +10,8 @@ import { Warehouse } from '../../catalog/index.js';
 import { LakehouseError } from '../../connectors/errors.js';
 import { Engine } from '../engine.js';
 import type { JobEngine } from '../jobs/engine-contract.js';
-import { RunLedger, type RunRecord } from '../jobs/ledger.js';
+import { DEFAULT_LEASE_MS, HEARTBEAT_MS, MIN_LEASE_MS, RunLedger, checkLease, type RunRecord } from '../jobs/ledger.js';
+import { parseDuration } from '../jobs/spec.js';
 import { recoverRuns } from '../jobs/recover.js';
 import { submitJob, type JobProgress } from '../jobs/runner.js';
 import { fmtTime, globals, printJson, printTable, UsageError, withCommonOptions } from './common.js';
@@ -33,6 +34,12 @@ function runSummary(r: RunRecord): Record<string, unknown> {
     rowsQuarantined: r.metrics.rowsQuarantined,
     error: r.error ?? null,
   };
+}
+
+/** `--lease`: plain digits are milliseconds (as before); `30s`, `2m`… are durations. Checked against the floor. */
+function parseLease(text: string): number {
+  const ms = /^\d+$/.test(text.trim()) ? Number(text) : parseDuration(text);
+  return checkLease(ms);
 }
 
 export function runCommand(): Command {
@@ -115,24 +122,46 @@ export function runsCommand(): Command {
         process.stdout.write(`run ${r.runId} (${r.jobName}) ${r.state}\n`);
         for (const t of r.transitions) process.stdout.write(`  ${fmtTime(t.atMs)}  ${t.state}\n`);
         process.stdout.write(`inputs: ${Object.entries(r.inputs).map(([k, v]) => `${k}@${v ?? 'empty'}`).join(', ') || '(none)'}\n`);
-        process.stdout.write(`output: ${r.output?.table} (${r.output?.mode}); staged files: ${r.staged.length}; committed snapshot: ${r.committedSnapshotId ?? '-'}\n`);
+        process.stdout.write(`output: ${r.output?.table} (${r.output?.mode}); staged files: ${r.staged.length}; committed snapshot: ${r.committedSnapshotId ?? '-'}${r.recovery?.snapshotExpired ? ' (snapshot expired)' : ''}\n`);
+        if (r.recovery) process.stdout.write(`recovery: ${r.recovery.note}; deleted ${r.recovery.deleted.length}, kept ${r.recovery.kept.length}\n`);
         if (r.error) process.stdout.write(`error: [${r.error.code}] ${r.error.message}\n`);
       } finally {
         await wh.close();
       }
     });
   withCommonOptions(runs.command('recover'))
-    .description('settle runs whose process died: PUBLISHED if their commit happened, else FAILED (staged files cleaned)')
+    .description('settle runs whose process died: PUBLISHED if their commit happened, else FAILED (their unreferenced files deleted)')
     .option('--run <runId>', 'only this run')
-    .option('--lease <ms>', 'a run with no heartbeat for this long is presumed dead', '60000')
-    .addHelpText('after', '\nExample:\n  lake runs recover --json')
+    .option('--lease <duration>', `a run with no heartbeat for this long is presumed dead: ms, or a number with ms|s|m|h (default ${DEFAULT_LEASE_MS} ms, at least ${MIN_LEASE_MS} ms)`, String(DEFAULT_LEASE_MS))
+    .addHelpText(
+      'after',
+      `
+Jobs write a heartbeat every ${HEARTBEAT_MS / 1000} s. A run is recovered when its process is proven dead on
+this machine (same boot and pid namespace, pid gone or reused), or when its heartbeat is older
+than the lease. The lease is ${DEFAULT_LEASE_MS / 1000} s by default and may not be shorter than
+${MIN_LEASE_MS / 1000} s (three heartbeats): a shorter one would declare live jobs dead.
+The output table decides: the run's snapshot in the table, or in an older metadata version
+(expired since: "PUBLISHED (snapshot expired)"), or any of its files referenced by a snapshot
+means PUBLISHED. A file referenced by any snapshot is never deleted. Every deleted file is
+listed (--json: deletedKeys).
+
+Example:
+  lake runs recover --json
+  lake runs recover --run run-20261123T101500-0a1b2c3d4e --lease 2m`,
+    )
     .action(async (opts: { run?: string; lease: string }, cmd: Command) => {
+      const leaseMs = parseLease(opts.lease);
       const wh = await Warehouse.open(globals(cmd).warehouse);
       try {
-        const actions = await recoverRuns(wh, { runId: opts.run, leaseMs: Number(opts.lease) });
+        const actions = await recoverRuns(wh, { runId: opts.run, leaseMs });
         if (globals(cmd).json) return printJson(actions);
         if (!actions.length) process.stdout.write('nothing to recover\n');
-        for (const a of actions) process.stdout.write(`${a.runId}: ${a.from} → ${a.to}${a.committedSnapshotId ? ` (snapshot ${a.committedSnapshotId})` : ''}\n`);
+        for (const a of actions) {
+          const to = a.to === 'PUBLISHED' && a.snapshotExpired ? 'PUBLISHED (snapshot expired)' : a.to;
+          process.stdout.write(`${a.runId}: ${a.from} → ${to}${a.committedSnapshotId ? ` (snapshot ${a.committedSnapshotId})` : ''}; ${a.deletedFiles} file(s) deleted, ${a.keptKeys.length} kept\n`);
+          if (a.note) process.stdout.write(`  ${a.note}\n`);
+          for (const k of a.deletedKeys) process.stdout.write(`  deleted ${k}\n`);
+        }
       } finally {
         await wh.close();
       }

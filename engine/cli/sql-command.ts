@@ -8,6 +8,7 @@
 
 import { Command, Option } from 'commander';
 import { Engine } from '../engine.js';
+import { onInterrupt } from './interrupt.js';
 import type { DataType } from '../plan/types.js';
 import { globals, jsonSafe, printJson, printTable, UsageError, withCommonOptions } from './common.js';
 
@@ -49,8 +50,9 @@ Examples:
       const limit = opts.limit === undefined ? undefined : Number(opts.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new UsageError(`--limit must be a non-negative integer, got "${opts.limit}"`);
       const engine = await Engine.open({ warehouse: g.warehouse });
+      const interrupt = onInterrupt('the statement');
       try {
-        const res = await engine.run(statement);
+        const res = await engine.run(statement, { signal: interrupt.signal });
         if (res.kind === 'write') {
           // Snapshot ids follow the CLI's 64-bit convention (numbers when exact, else strings).
           const id = (s: string | null): bigint | null => (s === null ? null : BigInt(s));
@@ -77,6 +79,7 @@ Examples:
           process.stdout.write(`(${rows.length} row${rows.length === 1 ? '' : 's'})\n`);
         }
       } finally {
+        interrupt.dispose();
         await engine.close();
       }
     });

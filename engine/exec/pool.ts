@@ -10,6 +10,16 @@
  * terminated: terminating threads through piscina's own `signal` raced with results already in
  * flight ("Unexpected message from Worker", an uncaught exception in the coordinator). A worker
  * that crashes fails only the task it was running, with the worker's error; the pool recovers.
+ *
+ * Worker loading: piscina's worker first tries `require(filename)` and only then `import()`.
+ * On Node 20.19+ `require()` of our ESM worker goes through the experimental `require(esm)`
+ * path, which aborted the whole process about once in 30 CLI runs on a busy machine
+ * (`FATAL ERROR: v8::Module::IsGraphAsync … must be used on an instantiated module`, exit 134,
+ * sometimes after a write had committed, so the user never learnt the outcome). The workers
+ * therefore start with `--no-experimental-require-module`: `require()` then fails cleanly with
+ * ERR_REQUIRE_ESM and piscina loads the worker through `import()`. The flag applies to the
+ * worker threads only (piscina passes `execArgv` to `new Worker`); `bench/cli-stress.ts`
+ * measures the abort rate.
  */
 
 import { availableParallelism } from 'node:os';
@@ -44,6 +54,18 @@ export interface TaskOutput {
   stats: TaskStats;
 }
 
+/** Node flag that keeps piscina off the `require(esm)` path (see the module header). */
+export const NO_REQUIRE_ESM_FLAG = '--no-experimental-require-module';
+
+/** The worker threads' execArgv: the parent's, plus the flag on Node versions that know it. */
+export function workerExecArgv(base: readonly string[] = process.execArgv): string[] {
+  // Tests only: LAKE_WORKER_REQUIRE_ESM=1 keeps the old loading path, to measure what the flag buys.
+  const keep = process.env['LAKE_WORKER_REQUIRE_ESM'] === '1';
+  const args = base.filter((a) => a !== NO_REQUIRE_ESM_FLAG && a !== '--experimental-require-module');
+  // Node < 20.17 has no require(esm) and rejects the unknown flag in a Worker's execArgv.
+  return keep || !('require_module' in process.features) ? [...base] : [...args, NO_REQUIRE_ESM_FLAG];
+}
+
 export class WorkerPool {
   private readonly pool: Piscina;
   readonly threads: number;
@@ -55,6 +77,7 @@ export class WorkerPool {
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: 60_000,
+      execArgv: workerExecArgv(),
     });
   }
 

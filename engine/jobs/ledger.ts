@@ -13,11 +13,21 @@
  * Idempotency keys are claims under `_runs/_keys/<sha256(key)>/c00000001.json` → run id, also
  * created with `putIfAbsent`: of concurrent submitters (threads, processes, machines) exactly
  * one owns claim N. A FAILED run's key may be claimed again (claim N+1) by one retrier.
- * Liveness of a run's owner: same host → the pid is checked; any host → a heartbeat object
- * (`_runs/<run-id>/heartbeat`, plain put) older than the lease means the owner is gone.
+ * Liveness of a run's owner (`ownerIsGone`): the owner writes a heartbeat object
+ * (`_runs/<run-id>/heartbeat`, plain put) every HEARTBEAT_MS = 10 s. A heartbeat older than the
+ * lease (default DEFAULT_LEASE_MS = 60 s, never below MIN_LEASE_MS = 30 s = 3 heartbeats, so
+ * that two lost heartbeat writes and a slow store do not make a live owner look dead) means the
+ * owner is gone. A younger heartbeat means alive, with one exception that needs proof: the owner
+ * record carries the process identity (host, boot id, pid namespace, pid, process start time from
+ * /proc); when boot id and pid namespace are ours and that pid is gone or now belongs to a
+ * process started at another time, the owner is dead at once (a crashed job is recovered without
+ * waiting for the lease). Anything less than that proof — another host, another container with
+ * the same host name but its own pid namespace, a record without the identity, no /proc — waits
+ * for the lease: a live job declared dead could have its files deleted while it commits.
  */
 
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { LakehouseError } from '../../connectors/errors.js';
 import type { ObjectStore } from '../../connectors/object-store.js';
@@ -76,15 +86,41 @@ export interface RunMetrics {
   rowsPerSecond?: number;
 }
 
-export interface RunOwner {
+/** How often a running job writes its heartbeat. */
+export const HEARTBEAT_MS = 10_000;
+/** The shortest lease accepted: three heartbeat periods. */
+export const MIN_LEASE_MS = 3 * HEARTBEAT_MS;
+export const DEFAULT_LEASE_MS = 60_000;
+
+/** A lease in ms, checked: a lease below MIN_LEASE_MS would declare live jobs dead. */
+export function checkLease(leaseMs: number | undefined): number {
+  if (leaseMs === undefined) return DEFAULT_LEASE_MS;
+  if (!Number.isFinite(leaseMs) || leaseMs < MIN_LEASE_MS) {
+    throw new LakehouseError('INVALID_ARGUMENT', `a lease of ${leaseMs} ms is too short: jobs write a heartbeat every ${HEARTBEAT_MS / 1000} s, so the lease must be at least ${MIN_LEASE_MS / 1000} s (${MIN_LEASE_MS} ms)`, {
+      help: `Use a lease of at least ${MIN_LEASE_MS} ms (default ${DEFAULT_LEASE_MS}); a crashed job on this host is recovered at once whatever the lease.`,
+      details: { leaseMs, minLeaseMs: MIN_LEASE_MS, heartbeatMs: HEARTBEAT_MS },
+    });
+  }
+  return leaseMs;
+}
+
+/** Who runs a process, precisely enough to prove on the same machine that it has died. */
+export interface ProcessIdentity {
   host: string;
   pid: number;
+  /** /proc/sys/kernel/random/boot_id (Linux). */
+  bootId?: string;
+  /** readlink /proc/self/ns/pid, e.g. "pid:[4026531836]" (Linux). */
+  pidNs?: string;
+  /** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot (Linux). */
+  startTicks?: string;
+}
+
+export interface RunOwner extends ProcessIdentity {
   token: string;
 }
 
-export interface ClaimOwner {
-  host: string;
-  pid: number;
+export interface ClaimOwner extends ProcessIdentity {
   atMs: number;
 }
 
@@ -113,6 +149,19 @@ export interface RunRecord {
   reconciliation?: unknown;
   committedSnapshotId?: string;
   error?: { code: string; message: string };
+  /** What `recover` found and did (exact keys), written when it settled the run. */
+  recovery?: RecoveryNote;
+}
+
+export interface RecoveryNote {
+  atMs: number;
+  /** The run's snapshot is no longer in the table's history (expired since); the commit happened. */
+  snapshotExpired?: boolean;
+  /** Files recovery deleted: the run's, referenced by no snapshot of the table. */
+  deleted: string[];
+  /** Files of the run it kept: referenced by the table, or staged and reusable by a retry. */
+  kept: string[];
+  note: string;
 }
 
 export const RUNS_PREFIX = '_runs/';
@@ -127,7 +176,62 @@ export function newRunId(nowMs: number = Date.now()): string {
 }
 
 export function currentOwner(): RunOwner {
-  return { host: hostname(), pid: process.pid, token: randomBytes(8).toString('hex') };
+  return { ...processIdentity(), token: randomBytes(8).toString('hex') };
+}
+
+const tryRead = (f: () => string): string | undefined => {
+  try {
+    return f().trim() || undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+function procStat(pid: number): { state: string; startTicks: string } | undefined {
+  const stat = tryRead(() => readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  if (!stat) return undefined;
+  // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return f[0] && f[19] ? { state: f[0], startTicks: f[19] } : undefined;
+}
+
+const startTicksOf = (pid: number): string | undefined => procStat(pid)?.startTicks;
+
+let selfIdentity: ProcessIdentity | undefined;
+
+/** This process's identity (the Linux fields are absent elsewhere). */
+export function processIdentity(): ProcessIdentity {
+  selfIdentity ??= {
+    host: hostname(),
+    pid: process.pid,
+    bootId: tryRead(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')),
+    pidNs: tryRead(() => readlinkSync('/proc/self/ns/pid')),
+    startTicks: startTicksOf(process.pid),
+  };
+  return selfIdentity;
+}
+
+/**
+ * 'dead' / 'alive' when the identity proves it (same machine boot and pid namespace as this
+ * process); 'unknown' otherwise, and then only a lease may decide.
+ */
+export function processLiveness(owner: ProcessIdentity): 'dead' | 'alive' | 'unknown' {
+  const me = processIdentity();
+  if (owner.host !== me.host || !owner.bootId || !owner.pidNs || !owner.startTicks) return 'unknown';
+  if (owner.bootId !== me.bootId || owner.pidNs !== me.pidNs) return 'unknown';
+  try {
+    process.kill(owner.pid, 0);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return 'dead';
+    if (code !== 'EPERM') return 'unknown';
+  }
+  const st = procStat(owner.pid);
+  if (st === undefined) return 'unknown';
+  // Same pid, another start time: the pid was reused, the owner is gone. A zombie (killed, not
+  // yet reaped by its parent) runs no code any more.
+  if (st.startTicks !== owner.startTicks) return 'dead';
+  return st.state === 'Z' || st.state === 'X' ? 'dead' : 'alive';
 }
 
 /** Pure: the record after moving to `to`; throws if the transition is not legal. */
@@ -266,19 +370,17 @@ export class RunLedger {
   }
 }
 
-/** Is the owner of a run gone? Same host: its pid is checked. Otherwise: the heartbeat lease. */
+/**
+ * Is the owner of a run gone? Proven dead on this machine (see processLiveness) → yes at once;
+ * otherwise only a heartbeat older than the lease says yes — also when the process is proven
+ * alive: a live process may have abandoned the run (its heartbeat stops when the run ends, e.g.
+ * in UNKNOWN). Never sooner than the lease without proof of death.
+ */
 export async function ownerIsGone(ledger: RunLedger, rec: RunRecord, leaseMs: number, nowMs: number = Date.now()): Promise<boolean> {
-  if (rec.owner.host === hostname()) {
-    if (rec.owner.pid === process.pid) return false;
-    try {
-      process.kill(rec.owner.pid, 0);
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'ESRCH';
-    }
-    // A live pid on this host could be a reused pid; fall through to the lease.
-  }
+  const lease = checkLease(leaseMs);
+  if (processLiveness(rec.owner) === 'dead') return true;
   const hb = (await ledger.lastHeartbeat(rec.runId)) ?? rec.createdAtMs;
-  return nowMs - hb > leaseMs;
+  return nowMs - hb > lease;
 }
 
 function checkRunId(runId: string): string {

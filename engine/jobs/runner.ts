@@ -11,13 +11,12 @@
  */
 
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
 import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 import { isTransient, retry } from '../../connectors/retry.js';
 import type { ObjectStore } from '../../connectors/object-store.js';
 import { dataFileStats, readParquetMetadata } from '../../connectors/index.js';
 import { Warehouse, type Table } from '../../catalog/index.js';
-import { RunLedger, TERMINAL_STATES, currentOwner, emptyMetrics, newRunId, ownerIsGone, transition, type RunRecord, type RunState, type StagedFile } from './ledger.js';
+import { HEARTBEAT_MS, RunLedger, TERMINAL_STATES, checkLease, currentOwner, emptyMetrics, newRunId, ownerIsGone, processIdentity, processLiveness, transition, type ClaimOwner, type RunRecord, type RunState, type StagedFile } from './ledger.js';
 import { bindParameters, normalizeParams } from './params.js';
 import { parseJobSpec, specHash, type JobSpec } from './spec.js';
 import { jobTarget, referencedTables, type JobTarget } from './target.js';
@@ -37,11 +36,12 @@ export interface JobProgress {
 
 export interface SubmitOptions {
   signal?: AbortSignal;
-  /** A run whose owner has not shown a heartbeat for this long is presumed dead (default 60 s). */
+  /** A run whose owner has not shown a heartbeat for this long is presumed dead (default 60 s, at least 30 s: ledger.ts). */
   leaseMs?: number;
   /** Tests only: simulate a crash (SIGKILL of this process) or data loss at a chosen point. */
   testHooks?: {
-    crashAt?: 'INPUT_LOCKED' | 'mid-tasks' | 'VALIDATING' | 'COMMITTING' | 'after-commit';
+    /** `mid-tasks-files`: while the second task is being prepared, once a task of the run has written a file. */
+    crashAt?: 'INPUT_LOCKED' | 'mid-tasks' | 'mid-tasks-files' | 'VALIDATING' | 'COMMITTING' | 'after-commit';
     dropOneStagedRow?: boolean;
     onStageFailure?: (err: unknown, attempt: number) => void;
   };
@@ -94,7 +94,7 @@ export async function submitJob(engine: JobEngine, specInput: unknown, options: 
   }
   const warehouse = await Warehouse.open(engine.warehouse);
   const ledger = new RunLedger(warehouse.store);
-  const leaseMs = options.leaseMs ?? 60_000;
+  const leaseMs = checkLease(options.leaseMs);
 
   const fresh = (runId: string, previous?: RunRecord): RunRecord => ({
     runId,
@@ -156,21 +156,15 @@ export async function submitJob(engine: JobEngine, specInput: unknown, options: 
   throw new LakehouseError('COMMIT_CONFLICT', `could not claim idempotency key "${key}"`, { help: 'Retry the submission.' });
 }
 
-function currentOwnerDoc(): { host: string; pid: number; atMs: number } {
-  return { host: hostname(), pid: process.pid, atMs: Date.now() };
+function currentOwnerDoc(): ClaimOwner {
+  return { ...processIdentity(), atMs: Date.now() };
 }
 
 async function claimIsDead(ledger: RunLedger, key: string, seq: number, leaseMs: number): Promise<boolean> {
   const doc = await ledger.claimDoc(key, seq);
   if (!doc?.owner) return true;
-  if (doc.owner.host === hostname()) {
-    if (doc.owner.pid === process.pid) return false;
-    try {
-      process.kill(doc.owner.pid, 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') return true;
-    }
-  }
+  // Proof of death on this machine, or the lease (same rule as ledger.ts ownerIsGone).
+  if (processLiveness(doc.owner) === 'dead') return true;
   return Date.now() - doc.owner.atMs > leaseMs;
 }
 
@@ -206,11 +200,20 @@ function crashIf(ctx: ExecContext, point: NonNullable<SubmitOptions['testHooks']
   if (ctx.options.testHooks?.crashAt === point) process.kill(process.pid, 'SIGKILL');
 }
 
+/** Tests only: SIGKILL this process as soon as a file of the run exists (polled, 20 s deadline). */
+async function crashOnceFilesExist(ctx: ExecContext, outputTable: string, runId: string): Promise<void> {
+  const { listRunFiles, loadOutputTable } = await import('./recover-scan.js');
+  const deadline = Date.now() + 20_000;
+  const table = await loadOutputTable(ctx.warehouse, outputTable);
+  while (Date.now() < deadline && (await listRunFiles(ctx.warehouse, outputTable, table, runId)).length === 0) await new Promise((r) => setTimeout(r, 5));
+  process.kill(process.pid, 'SIGKILL');
+}
+
 async function execute(ctx: ExecContext): Promise<RunRecord> {
   const { rec } = ctx;
   const ledger = progressLedger(ctx);
   const runId = rec.runId;
-  const heartbeat = setInterval(() => void ledger.heartbeat(runId).catch(() => undefined), 10_000);
+  const heartbeat = setInterval(() => void ledger.heartbeat(runId).catch(() => undefined), HEARTBEAT_MS);
   heartbeat.unref();
   const signals = [ctx.signal, ctx.options.signal].filter((s): s is AbortSignal => s !== undefined);
   const signal = AbortSignal.any(signals);
@@ -253,7 +256,10 @@ async function execute(ctx: ExecContext): Promise<RunRecord> {
               inputs: Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== null).map(([k, v]) => [k, { snapshotId: v! }])),
               signal,
               reuse: async (taskId: string) => {
-                if (++reuseCalls === 2) crashIf(ctx, 'mid-tasks');
+                if (++reuseCalls === 2) {
+                  crashIf(ctx, 'mid-tasks');
+                  if (ctx.options.testHooks?.crashAt === 'mid-tasks-files') await crashOnceFilesExist(ctx, outputTable, runId);
+                }
                 return reusable.get(taskId);
               },
             });
@@ -345,9 +351,11 @@ async function failRun(ctx: ExecContext, staged: StagedWriteLike | undefined, er
   const cur = await ledger.load(rec.runId);
   const error = { code: isLakehouseError(err) ? err.code : 'TASK_FAILED', message: (err as Error)?.message ?? String(err) };
   if (cur.state === 'COMMITTING') {
-    // The commit may or may not have happened: ask the catalog, never guess.
-    const outcome = await recoverRun(ctx.warehouse, ledger, cur, { ownerDead: true, error });
-    return outcome;
+    // The commit may or may not have happened: ask the catalog, never guess. A commit whose
+    // answer was lost (COMMIT_STATE_UNKNOWN) may still land: then the run stays UNKNOWN.
+    const attempted = isLakehouseError(err, 'COMMIT_STATE_UNKNOWN') ? err.details['attemptedVersion'] : undefined;
+    const attemptedVersion = isLakehouseError(err, 'COMMIT_STATE_UNKNOWN') ? (typeof attempted === 'number' ? attempted : 'unknown') : undefined;
+    return recoverRun(ctx.warehouse, ledger, cur, { ownerDead: true, error, ...(attemptedVersion !== undefined ? { attemptedVersion } : {}) });
   }
   if (TERMINAL_STATES.has(cur.state)) return cur;
   if (staged) await staged.abort().catch(() => undefined);

@@ -21,8 +21,8 @@
  * fail it with COMMIT_CONFLICT, after its staged files are deleted — re-run it.
  */
 
-import { dataFileSlice, partitionPath, partitionType, planScan, specById, type DataFile, type FileScanTask, type Snapshot, type Table } from '../../catalog/index.js';
-import { LakehouseError } from '../../connectors/errors.js';
+import { InflightWrite, dataFileSlice, partitionPath, partitionType, planScan, specById, type DataFile, type FileScanTask, type Snapshot, type Table } from '../../catalog/index.js';
+import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 import type { PrimitiveType } from '../../connectors/iceberg-types.js';
 import type { PlanNode } from '../plan/logical.js';
 import { CatalogTableSource, type IcebergScanTask } from '../source/catalog-source.js';
@@ -286,6 +286,8 @@ export async function compactTable(host: WriteHost, name: string, options: Compa
 
   const concurrency = options.maxConcurrentGroups ?? Math.max(1, host.threads());
   let commits = Promise.resolve();
+  // Protects the rewritten files (named after the run id) from orphan removal until settled.
+  const marker = await InflightWrite.begin(wh.store, table.io.root, { tokens: [runId], kind: 'compaction' });
   try {
     const outs = await mapLimit(groups, concurrency, async (g, i) => {
       const files = await rewrite(g, i);
@@ -302,11 +304,18 @@ export async function compactTable(host: WriteHost, name: string, options: Compa
       await commitGroups(groups, outs);
     }
   } catch (err) {
+    if (isLakehouseError(err) && err.details['outcomeUnknown'] === true) {
+      // The commit may still land: delete nothing, keep the marker (see catalog/commit.ts).
+      marker.leave();
+      throw err;
+    }
     // Files of committed groups belong to the table now; delete only the rest.
     const live = await liveKeys(table, staged);
     await wh.store.deleteMany(staged.filter((k) => !live.has(k))).catch(() => undefined);
+    await marker.end();
     throw err;
   }
+  await marker.end();
   result.metrics.filesAfter = totalDataFiles((await table.refresh()).currentSnapshot());
   return finish();
 }

@@ -7,9 +7,9 @@
  * file, with `partitionBy` terms like "month(ts), bucket(16, id)".
  */
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import type { Warehouse } from '../../catalog/index.js';
+import { commitStatus, type Warehouse } from '../../catalog/index.js';
 import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 import {
   icebergSchemaToArrow, inferCsvSchema, inferNdjsonSchema, readCsv, readNdjson, readParquet, readParquetMetadata,
@@ -35,12 +35,25 @@ export interface IngestOptions {
   /** CSV field delimiter (default ","; "\t" for .tsv files). */
   delimiter?: string;
   runId?: string;
+  /** The commit's id (`lake.commit-id`); default a fresh UUID. Printed so an unknown outcome can be checked. */
+  commitId?: string;
+  /**
+   * Makes a retried ingest a no-op: if a commit with this key is already in the table (current
+   * metadata or its metadata log), nothing is read or written; a concurrent duplicate loses at
+   * commit and deletes its files. Recorded as `lake.idempotency-key`.
+   */
+  idempotencyKey?: string;
+  /** Called with the commit id before anything is written (the CLI prints it). */
+  onCommitId?: (commitId: string) => void;
   signal?: AbortSignal;
 }
 
 export interface IngestResult {
   table: string;
   snapshotId: string;
+  commitId: string;
+  /** True when the idempotency key had already committed: nothing was written. */
+  alreadyCommitted: boolean;
   created: boolean;
   filesRead: number;
   rowsWritten: number;
@@ -81,6 +94,22 @@ export async function ingestFiles(host: IngestHost, table: string, files: string
   if (!exists && !options.create) {
     throw new LakehouseError('TABLE_NOT_FOUND', `table ${table} does not exist`, { help: 'Pass --create (and --partition-by) to create it from the first file.' });
   }
+  const commitId = options.commitId ?? randomUUID();
+  if (options.idempotencyKey !== undefined) {
+    if (!/^[\x21-\x7e]{1,200}$/.test(options.idempotencyKey)) {
+      throw new LakehouseError('INVALID_ARGUMENT', `idempotency key "${options.idempotencyKey}" must be 1 to 200 printable characters without spaces`, { help: 'Use something like the file name and date: orders-2026-06-01.' });
+    }
+    if (exists) {
+      const st = await commitStatus(await wh.loadTable(table), { idempotencyKey: options.idempotencyKey });
+      if (st.status === 'committed') {
+        return {
+          table, snapshotId: String(st.snapshot['snapshot-id']), commitId: st.snapshot.summary['lake.commit-id'] ?? '', alreadyCommitted: true, created: false,
+          filesRead: 0, rowsWritten: 0, filesWritten: 0, bytesWritten: 0,
+        };
+      }
+    }
+  }
+  options.onCommitId?.(commitId);
   const stores = new Map<string, Promise<ObjectStore>>();
   const storeOf = (dir: string): Promise<ObjectStore> => {
     let s = stores.get(dir);
@@ -123,16 +152,30 @@ export async function ingestFiles(host: IngestHost, table: string, files: string
       mode: 'append',
       ...(options.create && !exists ? { create: { partitionBy } } : {}),
       runId: options.runId ?? `ingest-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
+      commitId,
       ...(options.signal ? { signal: options.signal } : {}),
     }, { columnTypes });
     try {
-      const { snapshotId } = await staged.commit({ provenance: { jobName: 'lake ingest' } });
+      const { snapshotId } = await staged.commit({ provenance: { jobName: 'lake ingest', ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}) } });
       return {
-        table, snapshotId, created: !exists, filesRead: inputs.length, rowsWritten: staged.metrics.rowsWritten,
+        table, snapshotId, commitId, alreadyCommitted: false, created: !exists, filesRead: inputs.length, rowsWritten: staged.metrics.rowsWritten,
         filesWritten: staged.files.length, bytesWritten: staged.metrics.bytesWritten,
       };
     } catch (err) {
       if (!(isLakehouseError(err) && err.details['outcomeUnknown'] === true)) await staged.abort().catch(() => undefined);
+      const dup = isLakehouseError(err, 'COMMIT_CONFLICT') ? err.details['duplicateOf'] : undefined;
+      if (typeof dup === 'string') {
+        // A concurrent ingest with the same key won: ours is a no-op (its files are deleted).
+        const t = await wh.loadTable(table);
+        return {
+          table, snapshotId: dup, commitId: t.snapshot(dup).summary['lake.commit-id'] ?? '', alreadyCommitted: true, created: false,
+          filesRead: inputs.length, rowsWritten: 0, filesWritten: 0, bytesWritten: 0,
+        };
+      }
+      if (isLakehouseError(err)) {
+        err.details['commitId'] ??= commitId;
+        err.details['table'] ??= table;
+      }
       throw err;
     }
   } finally {

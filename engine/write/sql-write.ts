@@ -69,6 +69,10 @@ export async function runSqlStatement(
   } catch (err) {
     const unknown = isLakehouseError(err) && err.details['outcomeUnknown'] === true;
     if (!unknown) await staged.abort().catch(() => undefined);
+    if (isLakehouseError(err)) {
+      err.details['commitId'] ??= staged.commitId;
+      err.details['table'] ??= table;
+    }
     throw err;
   }
 }

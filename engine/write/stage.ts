@@ -15,8 +15,8 @@
  * task, partition, index): the same job over the same inputs writes byte-identical files.
  */
 
-import { createHash } from 'node:crypto';
-import { partitionType, planScan, type DataFile, type Table, type Warehouse } from '../../catalog/index.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { InflightWrite, partitionType, planScan, type DataFile, type Table, type Warehouse } from '../../catalog/index.js';
 import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 import { dataFileStats, readParquetMetadata, type DataFileStats } from '../../connectors/formats.js';
 import type { PrimitiveType } from '../../connectors/iceberg-types.js';
@@ -40,12 +40,16 @@ export interface StagedDataFile {
 
 export interface CommitProvenance {
   runId?: string;
+  /** Recorded as `lake.idempotency-key`; a second commit with the same key is refused (see ingest). */
+  idempotencyKey?: string;
   jobName?: string;
   inputSnapshotIds?: Record<string, string>;
 }
 
 export interface StagedWrite {
   table: string;
+  /** The id the commit will carry as `lake.commit-id` (look it up with commitStatus). */
+  commitId: string;
   files: StagedDataFile[];
   inputSnapshots: Record<string, string | null>;
   metrics: { rowsRead: number; bytesRead: number; rowsWritten: number; bytesWritten: number; tasks: number; tasksReused: number };
@@ -62,6 +66,8 @@ export interface StageWriteRequest {
   /** Create the table at commit if it does not exist (partition terms like `month(d)`, `bucket(8, id)`). */
   create?: { partitionBy?: string[] };
   runId: string;
+  /** The commit's id (`lake.commit-id`); default a fresh UUID. */
+  commitId?: string;
   inputs?: Record<string, { snapshotId: string }>;
   signal?: AbortSignal;
   reuse?: (taskId: string) => Promise<StagedDataFile[] | undefined>;
@@ -132,10 +138,15 @@ export async function stageWrite(host: WriteHost, req: StageWriteRequest, intern
   };
   let result: { outcome: WriteOutcome; stats: QueryStats };
   const store = wh.store;
+  const commitId = req.commitId ?? randomUUID();
+  // Protects this write's data files (named after the run id) from orphan removal until the
+  // outcome is settled; created before the first file exists (catalog/inflight.ts).
+  const marker = await InflightWrite.begin(store, target.dataPrefix.replace(/\/?data$/, ''), { tokens: [req.runId, commitId], kind: 'write' });
   try {
     result = await host.runWrite(plan, hooks, req.signal);
   } catch (err) {
     await sweep(store, target.dataPrefix, req.runId, written.map((f) => f.key));
+    await marker.end();
     throw err;
   }
   const { outcome, stats } = result;
@@ -154,6 +165,7 @@ export async function stageWrite(host: WriteHost, req: StageWriteRequest, intern
   let committedId: string | undefined;
   return {
     table: req.table,
+    commitId,
     files,
     inputSnapshots,
     metrics: {
@@ -188,12 +200,23 @@ export async function stageWrite(host: WriteHost, req: StageWriteRequest, intern
       const prov = options.provenance ?? {};
       const inputIds = prov.inputSnapshotIds ?? Object.fromEntries(Object.entries(inputSnapshots).filter(([, v]) => v !== null)) as Record<string, string>;
       builder.withProvenance({
+        commitId,
+        ...(prov.idempotencyKey ? { idempotencyKey: prov.idempotencyKey } : {}),
         runId: prov.runId ?? req.runId,
         ...(prov.jobName ? { jobName: prov.jobName } : {}),
         inputSnapshotIds: Object.values(inputIds),
         ...(Object.keys(inputIds).length ? { summary: { 'lake.inputs': Object.entries(inputIds).map(([t, s]) => `${t}@${s}`).join(',') } } : {}),
       });
-      const res = await builder.commit();
+      let res;
+      try {
+        marker.assertFresh();
+        res = await builder.commit();
+      } catch (err) {
+        // Unknown: the commit may still land, so the marker keeps protecting its files.
+        if (isLakehouseError(err) && err.details['outcomeUnknown'] === true) marker.leave();
+        throw err;
+      }
+      await marker.end();
       state = 'committed';
       committedId = String(res.snapshot['snapshot-id']);
       // Files a quality gate dropped are referenced by nothing: remove them now.
@@ -205,6 +228,7 @@ export async function stageWrite(host: WriteHost, req: StageWriteRequest, intern
       state = 'aborted';
       await store.deleteMany(files.map((f) => f.key)).catch(() => undefined);
       await sweep(store, target.dataPrefix, req.runId, [], reusedKeys);
+      await marker.end();
     },
   };
 }
