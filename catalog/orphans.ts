@@ -40,7 +40,7 @@ import type { ObjectMeta, ObjectStore } from '../connectors/object-store.js';
 import type { TableState } from './commit.js';
 import { INFLIGHT_DIR, listInflight, protectedByInflight } from './inflight.js';
 import { mapLimit } from './manifest-io.js';
-import { reachAll, readAllVersions, type SkippedRead } from './reachability.js';
+import { reachLatest, type SkippedRead } from './reachability.js';
 import type { Table } from './table.js';
 import { metadataVersionOf, VERSION_HINT } from './table-io.js';
 
@@ -154,14 +154,12 @@ export async function removeOrphanFiles(table: Table, options: OrphanOptions = {
   const protect = options.protect ? await options.protect() : undefined;
 
   // (3) + (4) Every metadata version, then what they reach. The newest one must be fully readable.
-  const versions = await readAllVersions(io);
-  const newest = versions[versions.length - 1];
+  const { reach, newest } = await reachLatest(io);
   if (!newest) {
     throw new LakehouseError('TABLE_NOT_FOUND', `no metadata version found under ${io.location}; refusing to treat every file as an orphan`, {
       help: 'Check the warehouse and table name (lake table list).',
     });
   }
-  const reach = await reachAll(io, versions, newest);
   const keep = new Set([io.key(VERSION_HINT), io.key('registration.json')]);
 
   // (5) Classify, then delete.
