@@ -116,7 +116,9 @@ export async function runCommit(
   const settleBudget = options.settleTimeoutMs ?? prop(md0, 'commit.status-check.total-timeout-ms', COMMIT_DEFAULTS.settleTimeoutMs);
   const now = options.nowMs ?? Date.now;
   const io = initial.io;
-  const marker = op.commitId ? await InflightWrite.begin(io.store, io.root, { tokens: [op.commitId], kind: 'commit' }) : undefined;
+  const marker = op.commitId
+    ? await InflightWrite.begin(io.store, io.root, { tokens: [op.commitId], kind: 'commit' }).catch((err: unknown) => { throw notCommitted(err, op.commitId); })
+    : undefined;
   let base = initial;
   const staleAttemptFiles: string[] = [];
   let staleReloads = 0;
@@ -150,7 +152,7 @@ export async function runCommit(
         }
       }
       await giveUp([...staleAttemptFiles, ...op.sharedFiles()]);
-      throw err;
+      throw notCommitted(err, op.commitId);
     }
     const next = applyUpdates(base.metadata, result.updates, { nowMs: now(), baseMetadataLocation: base.version > 0 ? base.metadataLocation : undefined });
     const version = base.version + 1;
@@ -199,7 +201,7 @@ export async function runCommit(
     } catch (err) {
       // Every round so far is a definite loss, so nothing of ours is referenced.
       await giveUp([...staleAttemptFiles, ...op.sharedFiles()]);
-      throw err;
+      throw notCommitted(err, op.commitId);
     }
     if (op.landedIn?.(base.metadata)) {
       // A round we took as lost had landed (only possible if the store answered wrongly):
@@ -208,6 +210,25 @@ export async function runCommit(
       return { state: base, stats: { attempts: attemptNo + 1, version: base.version, elapsedMs: Date.now() - started } };
     }
   }
+}
+
+/**
+ * An error before the metadata write was sent (building manifests, reloading the base): the
+ * commit definitely did not happen, whatever the store layer says about the object it was
+ * writing. Store failures become COMMIT_FAILED with `outcomeUnknown: false` and the commit id,
+ * so callers clean up and retry instead of treating them as unknown.
+ */
+function notCommitted(err: unknown, commitId: string | undefined): unknown {
+  if (!isLakehouseError(err)) return err;
+  if (err.code === 'STORE_UNAVAILABLE' || err.details['outcomeUnknown'] === true) {
+    return new LakehouseError('COMMIT_FAILED', `nothing was committed: the store failed before the metadata write (${err.message.split('\n')[0]})`, {
+      cause: err,
+      help: 'Retry when the store is reachable; the files this commit wrote were deleted or are left for remove-orphans.',
+      details: { outcomeUnknown: false, ...(commitId ? { commitId } : {}), storeCode: err.code },
+    });
+  }
+  if (commitId) err.details['commitId'] ??= commitId;
+  return err;
 }
 
 /** Errors after which the store has definitely not applied the write (it answered, and said no). */

@@ -116,7 +116,8 @@ export class Warehouse {
 
   async createNamespace(name: string, properties: Record<string, string> = {}): Promise<void> {
     const namespace = foldNamespace(name);
-    const ok = await this.store.putIfAbsent(`${namespace}/${NS_MARKER}`, new TextEncoder().encode(JSON.stringify({ properties }, null, 2)));
+    // The id makes the body unique to this create (putIfAbsent takes identical bytes as ours).
+    const ok = await this.store.putIfAbsent(`${namespace}/${NS_MARKER}`, new TextEncoder().encode(JSON.stringify({ properties, 'created-by': randomUUID() }, null, 2)));
     if (!ok) throw new LakehouseError('NAMESPACE_EXISTS', `namespace "${namespace}" already exists`, { help: 'Use it, or choose another name.' });
   }
 
@@ -278,7 +279,8 @@ export class Warehouse {
       ...(options.pathMapping ? { pathMapping: options.pathMapping } : {}),
       writable: options.writable === true || !external,
     };
-    const ok = await this.store.putIfAbsent(`${id.namespace}/${id.name}/${REGISTRATION}`, new TextEncoder().encode(stringifyJson(reg)));
+    // The id makes the body unique to this registration (putIfAbsent takes identical bytes as ours).
+    const ok = await this.store.putIfAbsent(`${id.namespace}/${id.name}/${REGISTRATION}`, new TextEncoder().encode(stringifyJson({ ...reg, registrationId: randomUUID() })));
     if (!ok) throw tableExists(id);
     return this.openRegistration(id, reg);
   }

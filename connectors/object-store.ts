@@ -55,6 +55,8 @@ export interface ObjectStore {
    *   have been applied (e.g. `ACCESS_DENIED`, `STORE_AUTH`, `INVALID_KEY`).
    * Backends may answer `false` without the read-back; `RetryingStore` (always the layer
    * callers get from `openObjectStore`) does the read-back.
+   * Callers must make the body unique to their write (an id, a timestamp): identical bytes are
+   * taken to be the same write, so two writers creating identical bodies would both "win".
    */
   putIfAbsent(key: string, body: Uint8Array, options?: PutOptions): Promise<boolean>;
   /** All objects whose key starts with `prefix` (a plain string prefix), in key order per page. */
