@@ -14,8 +14,10 @@
  *   full scan of the current snapshot — and of every other retained snapshot, each of which must
  *   be readable (no missing file).
  * LAKE_FAULT_SEED picks the seed (printed at the start), LAKE_FAULT_WRITE_MS the writing time,
- * LAKE_FAULT_KEEP=1 keeps the journals of a passing run, LAKE_FAULT_ORPHAN_AGE_MS runs orphan
- * removal below the floor (an aggressive study mode, expected to lose files without markers).
+ * LAKE_FAULT_KEEP=1 keeps the journals of a passing run, LAKE_FAULT_ORPHAN_AGE_MS=0 runs orphan
+ * removal with no age threshold (forceUnsafeAge): at the one-day floor no file of a 90 s run is
+ * old enough to be a candidate, so only this mode makes orphan removal race the writers, and the
+ * same checks must hold (the in-flight markers are then all that protects their files).
  * Reproducing: docs/fault-testing.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
