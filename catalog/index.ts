@@ -19,14 +19,14 @@ export { SnapshotProducer, newSnapshotId, MANIFEST_MIN_MERGE_COUNT, MANIFEST_TAR
 export type { Provenance, ProducerSpec } from './snapshot-producer.js';
 export { Table, WriteBuilder, loadTableState, readTableState } from './table.js';
 export type { TableIdentifier, DataFileStatsInput, CommitResult } from './table.js';
-export { Warehouse, parseIdentifier, validateName, openTableAt, loadStaticTable } from './warehouse.js';
-export type { CreateTableOptions, RegisterOptions } from './warehouse.js';
+export { Warehouse, RegisteredTable, registrationOf, parseIdentifier, validateName, openTableAt, loadStaticTable } from './warehouse.js';
+export type { CreateTableOptions, RegisterOptions, RegistrationInfo } from './warehouse.js';
 export { planScan, resolveSnapshot } from './scan-plan.js';
 export type { ScanOptions, ScanPlan, FileScanTask, DeleteFileRef } from './scan-plan.js';
 export { readTable, readDataFile, DeleteCache, dataFileSlice, deleteFileSource } from './table-read.js';
 export type { ReadOptions, DataFileSlice, DeleteFileSource } from './table-read.js';
-export { rollbackTo, rollbackToTime, setCurrentSnapshot, expireSnapshots, removeOrphanFiles, ORPHAN_MIN_AGE_MS } from './maintenance.js';
-export type { RollbackResult, ExpireOptions, ExpireResult, OrphanOptions, OrphanResult } from './maintenance.js';
+export { rollbackTo, rollbackToTime, setCurrentSnapshot, expireSnapshots, removeOrphanFiles, checkOrphanAge, ORPHAN_MIN_AGE_MS, TEMP_MIN_AGE_MS } from './maintenance.js';
+export type { RollbackResult, ExpireOptions, ExpireResult, OrphanOptions, OrphanResult, FileInfo, ProtectPredicate, TempAwareStore } from './maintenance.js';
 export { InflightWrite, listInflight, protectedByInflight, inflightPrefix, INFLIGHT_DIR, INFLIGHT_HEARTBEAT_MS, INFLIGHT_LEASE_MS } from './inflight.js';
 export type { InflightRecord, InflightEntry } from './inflight.js';
 export { commitStatus, findCommitSnapshot } from './commit-status.js';

@@ -15,7 +15,7 @@ import { LakehouseError } from '../connectors/errors.js';
 import type { TableState } from './commit.js';
 import { listInflight, protectedByInflight } from './inflight.js';
 import type { ProtectPredicate } from './orphans.js';
-import { reachAll, readAllVersions, Reach, type MetadataVersion, type SkippedRead } from './reachability.js';
+import { reachAll, reachLatest, Reach, type MetadataVersion, type SkippedRead } from './reachability.js';
 import { ancestors, currentSnapshot, snapshotById, type TableMetadata } from './spec/metadata.js';
 import type { Table } from './table.js';
 import { metadataVersionOf } from './table-io.js';
@@ -124,8 +124,7 @@ export async function expireSnapshots(table: Table, options: ExpireOptions = {})
   // re-read now (a concurrent commit may reference what the expired snapshots used).
   const markers = await listInflight(io.store, io.root);
   const protect = options.protect ? await options.protect() : undefined;
-  const later = (await readAllVersions(io)).filter((v) => v.version > committed.version);
-  const keep = await reachAll(io, [committed, ...later], later[later.length - 1] ?? committed, new Reach(io, true));
+  const { reach: keep } = await reachLatest(io, { minVersion: committed.version + 1, include: [committed], liveOnly: true });
   const expiredSnaps = before.snapshots.filter((s) => expiredIds.includes(s['snapshot-id']));
   const gone = new Reach(io);
   for (const s of expiredSnaps) await gone.addSnapshot(before, s, false);

@@ -39,7 +39,8 @@ import { LakehouseError } from '../connectors/errors.js';
 import type { ObjectMeta, ObjectStore } from '../connectors/object-store.js';
 import type { TableState } from './commit.js';
 import { INFLIGHT_DIR, listInflight, protectedByInflight } from './inflight.js';
-import { reachAll, readAllVersions, type SkippedRead } from './reachability.js';
+import { mapLimit } from './manifest-io.js';
+import { reachLatest, type SkippedRead } from './reachability.js';
 import type { Table } from './table.js';
 import { metadataVersionOf, VERSION_HINT } from './table-io.js';
 
@@ -153,14 +154,12 @@ export async function removeOrphanFiles(table: Table, options: OrphanOptions = {
   const protect = options.protect ? await options.protect() : undefined;
 
   // (3) + (4) Every metadata version, then what they reach. The newest one must be fully readable.
-  const versions = await readAllVersions(io);
-  const newest = versions[versions.length - 1];
+  const { reach, newest } = await reachLatest(io);
   if (!newest) {
     throw new LakehouseError('TABLE_NOT_FOUND', `no metadata version found under ${io.location}; refusing to treat every file as an orphan`, {
       help: 'Check the warehouse and table name (lake table list).',
     });
   }
-  const reach = await reachAll(io, versions, newest);
   const keep = new Set([io.key(VERSION_HINT), io.key('registration.json')]);
 
   // (5) Classify, then delete.
@@ -208,6 +207,16 @@ export async function removeOrphanFiles(table: Table, options: OrphanOptions = {
     }
     tempFiles.push(o.key);
     tempBytes += o.size;
+  }
+  // A candidate listed in (1) may have been deleted since by its own writer (a commit cleans up
+  // its lost attempts after it wins); check so the report counts only what this run removed.
+  // This is for the report only: safety comes from (1)-(4), not from this check.
+  const present = await mapLimit(orphans, 16, async (k) => (await store.head(k)) !== undefined);
+  for (let i = orphans.length - 1; i >= 0; i--) {
+    if (present[i]) continue;
+    orphanBytes -= listed.find((o) => o.key === orphans[i])?.size ?? 0;
+    if (orphans[i]!.startsWith(markerPrefix)) staleMarkers--;
+    orphans.splice(i, 1);
   }
   if (!options.dryRun) {
     if (orphans.length) await store.deleteMany(orphans);

@@ -204,3 +204,32 @@ export async function reachAll(io: TableIO, versions: MetadataVersion[], require
   }
   return reach;
 }
+
+/**
+ * reachAll over the versions in the store now (`minVersion` and up, plus `include`), with the
+ * newest one required. If a snapshot of the newest version cannot be read and a version
+ * committed meanwhile no longer lists it (a concurrent expiry removed it and deleted its files
+ * after we read the version), the versions are read again — still after the caller's marker
+ * read, so the ordering argument holds — instead of refusing a healthy table. Bounded: a table
+ * whose newest metadata really lists an unreadable snapshot is refused.
+ */
+export async function reachLatest(
+  io: TableIO,
+  options: { minVersion?: number; include?: MetadataVersion[]; liveOnly?: boolean } = {},
+): Promise<{ reach: Reach; newest: MetadataVersion | undefined }> {
+  const include = options.include ?? [];
+  for (let attempt = 0; ; attempt++) {
+    const stored = (await readAllVersions(io)).filter((v) => v.version >= (options.minVersion ?? 0) && !include.some((i) => i.version === v.version));
+    const versions = [...include, ...stored].sort((a, b) => a.version - b.version);
+    const newest = versions[versions.length - 1];
+    try {
+      return { reach: await reachAll(io, versions, newest, new Reach(io, options.liveOnly)), newest };
+    } catch (err) {
+      const id = isLakehouseError(err) ? err.details['snapshotId'] : undefined;
+      if (attempt >= 3 || typeof id !== 'bigint' || !newest) throw err;
+      const again = await readAllVersions(io);
+      const top = again[again.length - 1];
+      if (!top || top.version <= newest.version || top.metadata.snapshots.some((s) => s['snapshot-id'] === id)) throw err;
+    }
+  }
+}

@@ -16,6 +16,7 @@ export type { SqlResult } from './write/sql-write.js';
 export { parsePartitionBy, parsePartitionTerm } from './sql/partition-terms.js';
 export type { CompactOptions, CompactResult, CompactionGroup } from './operations/compact.js';
 export type { IngestOptions, IngestResult, IngestFormat } from './operations/ingest.js';
+export { removeOrphans, expire, ledgerProtection } from './operations/maintenance.js';
 export { StreamTableSource } from './source/stream-source.js';
 export type { BatchOpener } from './source/stream-source.js';
 export type { QueryStats } from './exec/executor.js';

@@ -129,6 +129,11 @@ describe('maintenance safety (local disk)', () => {
     writeFileSync(join(dir, 'db/t/data/.lake-tmp-new0001'), 'y');
     age(dir, 'db/t/data/.lake-tmp-old0001', 2 * DAY);
 
+    // The library applies the same floor as the CLI.
+    for (const olderThan of [Date.now(), Date.now() - 3_600_000, Date.now() + 60_000]) {
+      await expect(removeOrphanFiles(t, { olderThan })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    }
+    expect(await listAll(store, 'db/t/')).toContain(staleFile);
     const dry = await removeOrphanFiles(t, { dryRun: true });
     expect(dry.orphans.sort()).toEqual([staleMarker, staleFile].sort());
     const res = await removeOrphanFiles(t);
@@ -188,5 +193,41 @@ describe('maintenance safety (local disk)', () => {
     expect(out.protected[0]).toMatchObject({ key: staged });
     expect(out.protected[0]!.reason).toContain(runId);
     expect(await wh.store.head(staged)).toBeDefined();
+  });
+
+  it('an expiry committing between the metadata read and the manifest reads is not mistaken for a broken table', async () => {
+    const dir = await local.freshUri('maint-race-expire');
+    writeFileSync(join(dir, 'a.csv'), 'id\n1\n');
+    expect((await runLake(['ingest', 'db.x', join(dir, 'a.csv'), '--create'], dir)).code).toBe(0);
+    for (let i = 0; i < 2; i++) expect((await runLake(['ingest', 'db.x', join(dir, 'a.csv')], dir)).code).toBe(0);
+    const base = await openObjectStore(dir);
+    const other = await (await Warehouse.open(base)).loadTable('db.x');
+    const oldest = other.snapshots()[0]!;
+    const oldestList = other.io.keyFor(oldest['manifest-list']);
+    // This process has read no manifest list yet (the ingests ran in child processes), so the
+    // sweep's first read of the oldest snapshot's list goes to the store: an expiry commits and
+    // deletes that list just before the read is answered.
+    let raced = false;
+    const racing = new Proxy(base, {
+      get(target, p) {
+        const v = Reflect.get(target, p, target) as unknown;
+        if (p === 'get') {
+          return async (key: string, range?: unknown) => {
+            if (key === oldestList && !raced) {
+              raced = true;
+              const res = await expireSnapshots(other, { olderThan: Date.now() + 1000, retainLast: 2 });
+              expect(res.expiredSnapshotIds).toEqual([oldest['snapshot-id']]);
+            }
+            return (target.get as (k: string, r?: unknown) => Promise<Uint8Array>)(key, range);
+          };
+        }
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const t = await (await Warehouse.open(racing)).loadTable('db.x');
+    const res = await removeOrphanFiles(t, { dryRun: true });
+    expect(raced).toBe(true);
+    expect(res.orphans).toEqual([]);
+    expect(t.snapshots().map((s) => s['snapshot-id'])).not.toContain(oldest['snapshot-id']);
   });
 });
