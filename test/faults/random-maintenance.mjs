@@ -2,8 +2,8 @@
 // the writers: every `everyMs` it expires snapshots (older than `expireAgeMs`, keeping the last
 // `retainLast`) and removes orphan files at the floor (default options: the floor the library
 // enforces). Runs until the file `stopFile` exists. With `orphanAgeMs` set (LAKE_FAULT_ORPHAN_AGE_MS)
-// it instead removes orphans older than that, forcing past the floor (`forceUnsafeAge`): an
-// aggressive mode to study what the floor protects against, not the contract run.
+// it instead removes orphans older than that, forcing past the floor (`forceUnsafeAge`): then
+// only the in-flight markers protect the writers' files, and nothing may be lost either.
 // Journal lines: { type: 'expire' | 'orphans', ok, expired?, orphans?, code?, message?, at, ms }.
 import { appendFileSync, existsSync } from 'node:fs';
 import { openObjectStore } from 'lakehouse-engine/connectors';

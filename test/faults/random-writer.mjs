@@ -15,7 +15,7 @@ import { isLakehouseError, openObjectStore, recordBatchFromRows, writeParquetFil
 import { InflightWrite, Warehouse } from 'lakehouse-engine/catalog';
 
 const args = JSON.parse(process.argv[2]);
-const { uri, ident, writer, seed, durationMs, maxCommits, journal, requestTimeoutMs } = args;
+const { uri, ident, writer, seed, durationMs, maxCommits, journal, requestTimeoutMs, storeRetryMs, settleMs } = args;
 
 function rng32(s) {
   let a = s >>> 0;
@@ -46,7 +46,10 @@ function definitelyFailed(err) {
 }
 
 // A client that gives up on slow requests, so a delayed delivery can land after the writer gave up.
-const store = await openObjectStore(uri, { s3: { requestTimeoutMs } });
+// A "hurried" writer also has short store-retry and commit-settle budgets (storeRetryMs,
+// settleMs): it gives up inside an outage instead of riding it out, so its outcomes can be unknown.
+const store = await openObjectStore(uri, { s3: { requestTimeoutMs }, ...(storeRetryMs !== undefined ? { retry: { totalTimeoutMs: storeRetryMs } } : {}) });
+const commitOptions = settleMs !== undefined ? { settleTimeoutMs: settleMs } : undefined;
 const wh = await Warehouse.open(store);
 let table;
 for (let i = 0; ; i++) {
@@ -109,7 +112,7 @@ for (let seq = 0; seq < maxCommits && Date.now() - started < durationMs; seq++) 
   }
   try {
     const b = kind === 'append' ? table.newAppend().appendFile(file) : table.newOverwrite().addFile(file).overwritePartitions();
-    const res = await b.withProvenance({ commitId, runId: commitId, jobName: 'randomized-fault-test' }).commit();
+    const res = await b.withProvenance({ commitId, runId: commitId, jobName: 'randomized-fault-test' }).commit(commitOptions);
     done({ outcome: 'acknowledged', snapshotId: String(res.snapshot['snapshot-id']), sequenceNumber: res.snapshot['sequence-number'], attempts: res.stats.attempts });
     await marker.end().catch(() => undefined);
   } catch (err) {

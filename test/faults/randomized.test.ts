@@ -14,8 +14,10 @@
  *   full scan of the current snapshot — and of every other retained snapshot, each of which must
  *   be readable (no missing file).
  * LAKE_FAULT_SEED picks the seed (printed at the start), LAKE_FAULT_WRITE_MS the writing time,
- * LAKE_FAULT_KEEP=1 keeps the journals of a passing run, LAKE_FAULT_ORPHAN_AGE_MS runs orphan
- * removal below the floor (an aggressive study mode, expected to lose files without markers).
+ * LAKE_FAULT_KEEP=1 keeps the journals of a passing run, LAKE_FAULT_ORPHAN_AGE_MS=0 runs orphan
+ * removal with no age threshold (forceUnsafeAge): at the one-day floor no file of a 90 s run is
+ * old enough to be a candidate, so only this mode makes orphan removal race the writers, and the
+ * same checks must hold (the in-flight markers are then all that protects their files).
  * Reproducing: docs/fault-testing.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -38,6 +40,12 @@ const ORPHAN_AGE_MS = process.env['LAKE_FAULT_ORPHAN_AGE_MS'] ? Number(process.e
 const WRITERS = 4;
 const MAX_COMMITS = 60;
 const IDENT = 'fault.t';
+/**
+ * Writers 0 and 2 are patient (the default budgets: store calls retried for 60 s, an unanswered
+ * metadata write settled for 60 s — they ride out every outage); writers 1 and 3 are hurried
+ * (2 s each), so outages and late deliveries leave some of their outcomes unknown.
+ */
+const PROFILES = [{}, { storeRetryMs: 2_000, settleMs: 2_000 }] as const;
 /** Children that are still running this long after the writing window are stuck: a failure. */
 const GRACE_MS = 90_000;
 
@@ -141,7 +149,7 @@ describe.skipIf(!s3Configured())('randomized faults: writers, expiry and orphan 
     const env = proxyEnv(proxy.endpoint);
     const stopFile = join(dir, 'stop');
     const writers = Array.from({ length: WRITERS }, (_, w) =>
-      run(WRITER, { uri, ident: IDENT, writer: w, seed: SEED, durationMs: WRITE_MS, maxCommits: MAX_COMMITS, journal: join(dir, `writer-${w}.jsonl`), requestTimeoutMs: 2_500 }, env),
+      run(WRITER, { uri, ident: IDENT, writer: w, seed: SEED, durationMs: WRITE_MS, maxCommits: MAX_COMMITS, journal: join(dir, `writer-${w}.jsonl`), requestTimeoutMs: 2_500, ...PROFILES[w % 2] }, env),
     );
     const maint = run(MAINT, { uri, ident: IDENT, everyMs: 3_000, expireAgeMs: 4_000, retainLast: 5, journal: join(dir, 'maintenance.jsonl'), stopFile, orphanAgeMs: ORPHAN_AGE_MS, requestTimeoutMs: 2_500 }, env);
 
@@ -212,6 +220,7 @@ describe.skipIf(!s3Configured())('randomized faults: writers, expiry and orphan 
     // ---------------------------------------------------------------- outcomes against the history
     const count = { intents: intents.size, acknowledged: 0, failedDefinitely: 0, notAttempted: 0, unknown: 0, unknownCommitted: 0, unknownNotCommitted: 0, noOutcome: 0 };
     const unknownCodes: Record<string, number> = {};
+    const perWriter = Array.from({ length: WRITERS }, (_, w) => ({ writer: w, profile: w % 2 ? 'hurried' : 'patient', attempted: 0, acknowledged: 0, unknown: 0 }));
     /** Every outcome but acknowledged, by outcome, phase and error code: what the faults did to writers. */
     const notAcknowledged: Record<string, number> = {};
     for (const [c, intent] of intents) {
@@ -219,6 +228,10 @@ describe.skipIf(!s3Configured())('randomized faults: writers, expiry and orphan 
       const inHistory = landedIds.has(c);
       const kind = out?.outcome ?? 'unknown';
       if (!out) count.noOutcome++;
+      const pw = perWriter[intent.writer]!;
+      pw.attempted++;
+      if (kind === 'acknowledged') pw.acknowledged++;
+      else if (kind !== 'failed-definitely' && kind !== 'not-attempted') pw.unknown++;
       if (kind !== 'acknowledged') {
         const k = `${kind}${out?.phase ? `/${out.phase}` : ''}: ${out?.code ?? 'none'}`;
         notAcknowledged[k] = (notAcknowledged[k] ?? 0) + 1;
@@ -269,7 +282,7 @@ describe.skipIf(!s3Configured())('randomized faults: writers, expiry and orphan 
     const orphanRounds = maintLog.filter((r) => r['type'] === 'orphans');
     const summary = {
       seed: SEED,
-      commits: { attempted: count.intents, acknowledged: count.acknowledged, failedDefinitely: count.failedDefinitely, failedBeforeCommit: count.notAttempted, unknown: count.unknown, unknownResolvedCommitted: count.unknownCommitted, unknownResolvedNotCommitted: count.unknownNotCommitted, withoutOutcome: count.noOutcome, unknownByCode: unknownCodes, notAcknowledged },
+      commits: { attempted: count.intents, acknowledged: count.acknowledged, failedDefinitely: count.failedDefinitely, failedBeforeCommit: count.notAttempted, unknown: count.unknown, unknownResolvedCommitted: count.unknownCommitted, unknownResolvedNotCommitted: count.unknownNotCommitted, withoutOutcome: count.noOutcome, unknownByCode: unknownCodes, notAcknowledged, perWriter },
       table: { metadataVersions: versions, snapshotsEver: bySnapshot.size, landedCommits: landed.length, retainedSnapshots: retained.length, retainedScanned: scanned, rowsChecked },
       maintenance: {
         expireRuns: expireRounds.length, expireOk: expireRounds.filter((r) => r['ok']).length, snapshotsExpired: expireRounds.reduce((a, r) => a + (Number(r['expired']) || 0), 0),
