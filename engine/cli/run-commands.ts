@@ -132,7 +132,7 @@ export function runsCommand(): Command {
   withCommonOptions(runs.command('recover'))
     .description('settle runs whose process died: PUBLISHED if their commit happened, else FAILED (their unreferenced files deleted)')
     .option('--run <runId>', 'only this run')
-    .option('--lease <duration>', `a run with no heartbeat for this long is presumed dead: ms, or a number with ms|s|m|h (default ${DEFAULT_LEASE_MS} ms, at least ${MIN_LEASE_MS} ms)`, String(DEFAULT_LEASE_MS))
+    .option('--lease <duration>', `a run with no heartbeat for this long is presumed dead: ms, or a number with ms|s|m|h (at least ${MIN_LEASE_MS} ms)`, String(DEFAULT_LEASE_MS))
     .addHelpText(
       'after',
       `

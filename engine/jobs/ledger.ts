@@ -97,7 +97,7 @@ export function checkLease(leaseMs: number | undefined): number {
   if (leaseMs === undefined) return DEFAULT_LEASE_MS;
   if (!Number.isFinite(leaseMs) || leaseMs < MIN_LEASE_MS) {
     throw new LakehouseError('INVALID_ARGUMENT', `a lease of ${leaseMs} ms is too short: jobs write a heartbeat every ${HEARTBEAT_MS / 1000} s, so the lease must be at least ${MIN_LEASE_MS / 1000} s (${MIN_LEASE_MS} ms)`, {
-      help: `Use a lease of at least ${MIN_LEASE_MS} ms (default ${DEFAULT_LEASE_MS}); a crashed job on this host is recovered at once whatever the lease.`,
+      help: `Use a lease of at least ${MIN_LEASE_MS} ms (default ${DEFAULT_LEASE_MS}); a job proven dead on this machine (Linux, same pid namespace) is recovered at once whatever the lease.`,
       details: { leaseMs, minLeaseMs: MIN_LEASE_MS, heartbeatMs: HEARTBEAT_MS },
     });
   }
