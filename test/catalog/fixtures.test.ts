@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Warehouse, applyTransform, loadStaticTable, parseTransform, where } from 'lakehouse-engine/catalog';
 import { collect } from './util.js';
+import { haveFixtures, icebergFixture } from '../helpers/fixtures.js';
 
-const FIX = '/work/shared/fixtures/iceberg';
+const FIX = icebergFixture();
 const rowsOf = async (file: string, opts: Record<string, unknown> = {}): Promise<Array<Record<string, unknown>>> => collect(await (await loadStaticTable(`${FIX}/${file}`)).read(opts));
 
-describe('fixture tables written by other engines', () => {
+describe.runIf(haveFixtures())('fixture tables written by other engines', () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 

@@ -17,6 +17,7 @@ import {
   serializeTableMetadata,
   stringifyJson,
 } from 'lakehouse-engine/catalog';
+import { haveFixtures, icebergFixture } from '../helpers/fixtures.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -93,9 +94,9 @@ describe('metadata JSON', () => {
     expect(stringifyJson(v, 0)).toBe('{"a":7505300640432048841,"b":12,"c":[1.5,-9223372036854775808]}');
   });
 
-  it('parses v2 metadata written by Spark, Java and Athena and round-trips it', () => {
+  it.runIf(haveFixtures())('parses v2 metadata written by Spark, Java and Athena and round-trips it', () => {
     for (const f of ['spark/bunnies/metadata/v5.metadata.json', 'java/bunnies/metadata/v5.metadata.json', 'athena/example/metadata/00001-aaf0d033-d06b-43c7-be60-67f83abd4aca.metadata.json']) {
-      const text = readFileSync(`/work/shared/fixtures/iceberg/${f}`, 'utf8');
+      const text = readFileSync(icebergFixture(f), 'utf8');
       const md = parseTableMetadata(text);
       const raw = JSON.parse(text.replace(/:\s*(-?\d{16,})/g, ':"$1"'));
       expect(String(md['current-snapshot-id'])).toBe(raw['current-snapshot-id']);
@@ -147,8 +148,8 @@ describe('schema evolution and commit requirements', () => {
     expect(() => evolveSchema(schema, [{ kind: 'rename-column', name: 'a', newName: 'b' }], 3, 1)).toThrow(/taken/);
   });
 
-  it('checks requirements and applies updates purely', () => {
-    const md = parseTableMetadata(readFileSync('/work/shared/fixtures/iceberg/spark/bunnies/metadata/v5.metadata.json', 'utf8'));
+  it.runIf(haveFixtures())('checks requirements and applies updates purely', () => {
+    const md = parseTableMetadata(readFileSync(icebergFixture('spark/bunnies/metadata/v5.metadata.json'), 'utf8'));
     const cur = md['current-snapshot-id']!;
     expect(() => checkRequirements(md, [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': cur }])).not.toThrow();
     try {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runLake, type CliResult } from '../helpers/cli.js';
 import { recordBatchFromRows, writeParquetFiles } from 'lakehouse-engine/connectors';
 import { Warehouse, type Table } from 'lakehouse-engine/catalog';
+import { haveFixtures, icebergFixture } from '../helpers/fixtures.js';
 
 
 let wh: string;
@@ -113,10 +114,10 @@ describe('lake table commands (--json)', () => {
   });
 });
 
-describe('lake table register', () => {
+describe.runIf(haveFixtures())('lake table register', () => {
   it('adopts a table written by Spark, mapping its s3a:// prefix onto a copy', async () => {
     const copy = join(wh, '..', `${wh.split('/').pop()}-bunnies`);
-    cpSync(join(repoRoot, '..', 'shared', 'fixtures', 'iceberg', 'spark', 'bunnies'), copy, { recursive: true });
+    cpSync(icebergFixture('spark', 'bunnies'), copy, { recursive: true });
     try {
       const r = await lakeJson('table', 'register', 'adopted.bunnies', join(copy, 'metadata', 'v5.metadata.json'), '--map-prefix', `s3a://hyperparam-iceberg/spark/bunnies=${copy}`);
       expect(r.identifier).toBe('adopted.bunnies');

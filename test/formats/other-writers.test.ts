@@ -12,8 +12,9 @@ import pl from 'nodejs-polars';
 import * as arrow from 'apache-arrow';
 import { arrowTypeToIceberg, icebergValueAt, openObjectStore, parseDecimal, readParquet } from 'lakehouse-engine/connectors';
 import { collect } from './fixtures.js';
+import { haveFixtures, icebergFixture } from '../helpers/fixtures.js';
 
-const FIXTURES = join(process.cwd(), '..', 'shared', 'fixtures', 'iceberg');
+const FIXTURES = icebergFixture();
 
 function parquetFiles(dir: string): string[] {
   const out: string[] = [];
@@ -87,7 +88,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe('Parquet written by Spark, Iceberg Java and Athena (shared fixtures)', () => {
+describe.runIf(haveFixtures())('Parquet written by Spark, Iceberg Java and Athena (shared fixtures)', () => {
   const files = parquetFiles(FIXTURES);
   it('finds the fixture files', () => {
     expect(files.length).toBeGreaterThanOrEqual(10);

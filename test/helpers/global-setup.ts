@@ -1,5 +1,8 @@
-/** Runs once per `vitest run`, in the main process: says once whether the S3 suite runs. */
+/** Runs once per `vitest run`, in the main process: says once whether the S3 and fixture suites run. */
+import { fixturesRoot, haveFixtures } from './fixtures.js';
+
 export default function setup(): void {
+  if (!haveFixtures()) console.log(`Fixture suites skipped: no shared fixtures at ${fixturesRoot()} (set LAKE_FIXTURES to their directory).`);
   const configured = Boolean(process.env['S3_ENDPOINT'] || process.env['AWS_ENDPOINT_URL']);
   if (configured) {
     console.log(`S3 suite enabled: ${process.env['S3_ENDPOINT'] ?? process.env['AWS_ENDPOINT_URL']} (bucket ${process.env['LAKE_TEST_BUCKET'] ?? 'lakehouse-test'})`);
