@@ -122,7 +122,10 @@ export async function submitJob(engine: JobEngine, specInput: unknown, options: 
     return handle;
   };
 
-  if (!spec.idempotencyKey) {
+  // Dry-run and shadow runs never claim an idempotency key: the key names the real publication,
+  // and a rehearsal that held it would make the real run return the rehearsal's outcome and
+  // publish nothing. They always run afresh (the key is still recorded on the run, for reading).
+  if (!spec.idempotencyKey || spec.mode !== 'run') {
     const rec = await ledger.create(fresh(newRunId()));
     return start(rec);
   }
@@ -138,6 +141,10 @@ export async function submitJob(engine: JobEngine, specInput: unknown, options: 
           await pause(attempt);
           continue;
         }
+      } else if (rec.mode !== 'run') {
+        // A key claimed by a dry-run or shadow run (ledgers written before they stopped claiming
+        // keys): it is not the real run's outcome, so claim the next sequence number over it.
+        previous = undefined;
       } else if (rec.state === 'PUBLISHED' || rec.state === 'COMPLETED') {
         return new RunHandle(rec.runId, ledger, async () => rec, true);
       } else if (!TERMINAL_STATES.has(rec.state)) {

@@ -40,11 +40,31 @@ async function table(name: string): Promise<Table | undefined> {
   }
 }
 
+/**
+ * Nothing of the run is left behind for `name` or its quarantine table: every object under the
+ * table's directory (even when the table was never created) is either metadata or a data file
+ * a snapshot references. Listing the store prefix, not asking the table, is what makes this
+ * honest: a run that failed before its table existed must leave that directory empty.
+ */
 async function noOrphans(name: string): Promise<void> {
-  const t = await table(name);
-  if (!t) return;
-  const res = await removeOrphanFiles(t, { olderThan: Date.now() + 60_000, dryRun: true });
-  expect(res.orphans.filter((k) => !k.includes('/metadata/'))).toEqual([]);
+  const wh = await Warehouse.open(dir);
+  try {
+    for (const t of [name, `${name}__quarantine`]) {
+      const [ns, tn] = t.split('.') as [string, string];
+      const keys: string[] = [];
+      for await (const o of wh.store.list(`${ns}/${tn}/`)) keys.push(o.key);
+      const table = await wh.loadTable(t).catch(() => undefined);
+      if (!table) {
+        expect(keys, `objects under ${ns}/${tn}/ although ${t} does not exist`).toEqual([]);
+        continue;
+      }
+      expect(keys.some((k) => k.includes('/data/')), `${t} exists but has no data objects at all: the listing is wrong`).toBe(true);
+      const res = await removeOrphanFiles(table, { olderThan: Date.now() + 60_000, dryRun: true });
+      expect(res.orphans.filter((k) => !k.includes('/metadata/'))).toEqual([]);
+    }
+  } finally {
+    await wh.close();
+  }
 }
 
 describe('idempotency', () => {
@@ -76,6 +96,36 @@ describe('idempotency', () => {
     expect((await readRows(t)).length).toBe(400);
     expect(await new RunLedger((await Warehouse.open(dir)).store).runIds()).toHaveLength(1);
   }, 120_000);
+});
+
+describe('rehearsals never claim the real key', () => {
+  it('dry-run then real run with the same key → the real run publishes', async () => {
+    const spec = { name: 'clean', sql: CTAS, idempotencyKey: 'clean-rehearsed' };
+    const dry = await (await submitJob(engine, { ...spec, mode: 'dry-run' })).result();
+    expect(dry.state).toBe('COMPLETED');
+    const real = await submitJob(engine, spec);
+    expect(real.reused).toBe(false);
+    const rec = await real.result();
+    expect(rec.state).toBe('PUBLISHED');
+    expect(rec.runId).not.toBe(dry.runId);
+    expect((await readRows((await table('mart.clean'))!)).length).toBe(400);
+    // And the key now belongs to the real run: a resubmission returns it.
+    const again = await submitJob(engine, spec);
+    expect(again.reused).toBe(true);
+    expect((await again.result()).runId).toBe(rec.runId);
+  });
+
+  it('shadow then real run with the same key → the real run publishes', async () => {
+    const spec = { name: 'clean', sql: CTAS, idempotencyKey: 'clean-shadowed' };
+    const shadow = await (await submitJob(engine, { ...spec, mode: 'shadow' })).result();
+    expect(shadow.state).toBe('PUBLISHED');
+    expect(shadow.output!.table).toMatch(/__shadow_/);
+    const rec = await (await submitJob(engine, spec)).result();
+    expect(rec.state).toBe('PUBLISHED');
+    expect(rec.runId).not.toBe(shadow.runId);
+    expect(rec.output!.table).toBe('mart.clean');
+    expect((await readRows((await table('mart.clean'))!)).length).toBe(400);
+  });
 });
 
 describe('quality gates', () => {
