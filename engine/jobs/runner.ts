@@ -17,11 +17,12 @@ import type { ObjectStore } from '../../connectors/object-store.js';
 import { dataFileStats, readParquetMetadata } from '../../connectors/index.js';
 import { Warehouse, type Table } from '../../catalog/index.js';
 import { HEARTBEAT_MS, RunLedger, TERMINAL_STATES, checkLease, currentOwner, emptyMetrics, newRunId, ownerIsGone, processIdentity, processLiveness, transition, type ClaimOwner, type RunRecord, type RunState, type StagedFile } from './ledger.js';
-import { bindParameters, normalizeParams } from './params.js';
+import { normalizeParams } from './params.js';
+import { bindStatement } from './statement.js';
 import { parseJobSpec, specHash, type JobSpec } from './spec.js';
 import { jobTarget, referencedTables, type JobTarget } from './target.js';
 import { validateAndReconcile, type Validation } from './validate.js';
-import type { JobEngine, StagedWriteLike } from './engine-contract.js';
+import { jobFrame, type JobEngine, type StagedWriteLike } from './engine-contract.js';
 import { fileChecksum, shadowTableName, partitionByOf } from './files.js';
 import { recoverRun } from './recover.js';
 
@@ -86,9 +87,9 @@ export class RunHandle extends EventEmitter {
 export async function submitJob(engine: JobEngine, specInput: unknown, options: SubmitOptions = {}): Promise<RunHandle> {
   const spec = parseJobSpec(specInput);
   const params = normalizeParams(spec.parameters);
-  const sql = bindParameters(spec.sql, params);
-  const target = jobTarget(spec, sql);
-  const inputTables = await referencedTables(target.select);
+  // The SQL is parsed once and its parameters bound on the AST; the bound tree is all that runs.
+  const target = jobTarget(spec, await bindStatement(spec.sql, params));
+  const inputTables = referencedTables(target.query);
   if (!engine.warehouse) {
     throw new LakehouseError('INVALID_ARGUMENT', 'batch jobs need an engine opened on a warehouse', { help: 'Use Engine.open({ warehouse: "…" }).' });
   }
@@ -254,13 +255,14 @@ async function execute(ctx: ExecContext): Promise<RunRecord> {
         async () => {
           attempts++;
           try {
+            const pins = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== null).map(([k, v]) => [k, { snapshotId: v! }]));
             return await ctx.engine.stageWrite({
-              query: ctx.target.select,
+              query: jobFrame(ctx.engine, ctx.target.query, ctx.target.sqlText, pins),
               table: outputTable,
               mode: ctx.spec.mode === 'shadow' ? 'append' : ctx.target.mode,
               create,
               runId,
-              inputs: Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== null).map(([k, v]) => [k, { snapshotId: v! }])),
+              inputs: pins,
               signal,
               reuse: async (taskId: string) => {
                 if (++reuseCalls === 2) {
@@ -296,7 +298,7 @@ async function execute(ctx: ExecContext): Promise<RunRecord> {
 
     // ---- VALIDATING: quality gates and reconciliation on the staged files.
     const runClockMs = (await ledger.load(runId)).runClockMs ?? Date.now();
-    const v: Validation = await timed('validate', () => validateAndReconcile(ctx.engine, store, staged!, ctx.spec, runClockMs, outputTable, runId, create));
+    const v: Validation = await timed('validate', () => validateAndReconcile(ctx.engine, store, staged!, ctx.spec, ctx.target, runClockMs, outputTable, runId, create));
     const failRun = v.quality.filter((q) => !q.passed && q.severity === 'fail-run');
     if (failRun.length || !v.reconciliation.ok) {
       await staged.abort();

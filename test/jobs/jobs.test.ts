@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Warehouse, removeOrphanFiles, type Table } from 'lakehouse-engine/catalog';
+import { Warehouse, type Table } from 'lakehouse-engine/catalog';
 import { Engine } from 'lakehouse-engine/engine';
 import { RunLedger, submitJob } from 'lakehouse-engine';
 import { readRows } from '../catalog/util.js';
-import { makeRawTable, rawRows, runWorker } from './helpers.js';
+import { expectNoOrphans, makeRawTable, rawRows, runWorker } from './helpers.js';
 
 let dir: string;
 let engine: Engine;
@@ -40,32 +40,7 @@ async function table(name: string): Promise<Table | undefined> {
   }
 }
 
-/**
- * Nothing of the run is left behind for `name` or its quarantine table: every object under the
- * table's directory (even when the table was never created) is either metadata or a data file
- * a snapshot references. Listing the store prefix, not asking the table, is what makes this
- * honest: a run that failed before its table existed must leave that directory empty.
- */
-async function noOrphans(name: string): Promise<void> {
-  const wh = await Warehouse.open(dir);
-  try {
-    for (const t of [name, `${name}__quarantine`]) {
-      const [ns, tn] = t.split('.') as [string, string];
-      const keys: string[] = [];
-      for await (const o of wh.store.list(`${ns}/${tn}/`)) keys.push(o.key);
-      const table = await wh.loadTable(t).catch(() => undefined);
-      if (!table) {
-        expect(keys, `objects under ${ns}/${tn}/ although ${t} does not exist`).toEqual([]);
-        continue;
-      }
-      expect(keys.some((k) => k.includes('/data/')), `${t} exists but has no data objects at all: the listing is wrong`).toBe(true);
-      const res = await removeOrphanFiles(table, { olderThan: Date.now() + 60_000, dryRun: true });
-      expect(res.orphans.filter((k) => !k.includes('/metadata/'))).toEqual([]);
-    }
-  } finally {
-    await wh.close();
-  }
-}
+const noOrphans = (name: string): Promise<void> => expectNoOrphans(dir, name);
 
 describe('idempotency', () => {
   it('the same key twice, sequentially → one run, one snapshot', async () => {
