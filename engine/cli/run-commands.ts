@@ -75,6 +75,12 @@ Example job.json:
     "parameters": { "day": { "type": "date", "value": "2026-11-23" } },
     "quality": [ { "rule": "not_null", "columns": ["region"], "severity": "fail-run" } ] }
 
+INSERT OVERWRITE replaces every partition its output touches, whole. The example assumes
+sales.daily is partitioned by order_date (or day(order_date)); on a table partitioned by
+month(order_date) it is refused, since it would replace the whole month with one day: widen
+the WHERE to whole months (order_date >= DATE '2026-11-01' AND order_date < DATE '2026-12-01').
+Parameters are bound as typed literals on the parsed statement, never spliced into the text.
+
 Example:
   lake run job.json --warehouse s3://lake/wh`,
     )

@@ -82,6 +82,12 @@ export const jobSpecSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * INSERT OVERWRITE semantics: `partitions` (default) replaces every partition the output
+     * touches, whole, and refuses a WHERE that cuts through partitions; `replace-where`
+     * (replace exactly the rows matching the WHERE) is reserved and refused as not supported yet.
+     */
+    overwrite: z.enum(['partitions', 'replace-where']).optional(),
     idempotencyKey: z.string().min(1).max(512).optional(),
     mode: z.enum(['run', 'dry-run', 'shadow']).default('run'),
     retry: z
