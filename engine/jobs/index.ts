@@ -6,6 +6,7 @@ export type { RunState, RunRecord, RunMetrics, RunOwner, StagedFile, ClaimOwner 
 export { bindPlaceholders, literalNode, normalizeParams } from './params.js';
 export type { ParamType, TypedParam, Params } from './params.js';
 export { bindStatement } from './statement.js';
+export { checkOverwrite, checkOverwriteBoundary } from './overwrite-boundary.js';
 export type { BoundStatement } from './statement.js';
 export { jobTarget, referencedTables, splitTopLevel } from './target.js';
 export type { JobTarget, WriteMode } from './target.js';

@@ -15,14 +15,35 @@
  * column computed by an expression is not provably whole and is refused too. Pure.
  */
 
-import { LakehouseError } from '../../connectors/errors.js';
-import type { Table } from '../../catalog/index.js';
+import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
+import type { Table, Warehouse } from '../../catalog/index.js';
 import type { UBody, UExpr, UQuery, USelect } from '../plan/unbound.js';
+import type { JobSpec } from './spec.js';
+import type { JobTarget } from './target.js';
 
 interface Field {
   column: string;
   transform: string;
   type: string;
+}
+
+/**
+ * Refuses, before any run exists, an overwrite that would delete rows it does not replace:
+ * `overwrite: "replace-where"` (not supported yet) and an INSERT OVERWRITE whose WHERE cuts
+ * through partitions of the existing target table.
+ */
+export async function checkOverwrite(spec: JobSpec, target: JobTarget, warehouse: Warehouse): Promise<void> {
+  if (spec.overwrite === 'replace-where') {
+    throw new LakehouseError('UNSUPPORTED', 'not supported yet: "overwrite": "replace-where" (replacing exactly the rows that match the WHERE)', {
+      help: 'Remove "overwrite" and make the INSERT OVERWRITE\'s WHERE cover whole partitions of the target (it replaces every partition its output touches).',
+    });
+  }
+  if (target.mode !== 'overwrite-partitions') return;
+  const existing = await warehouse.loadTable(target.table).catch((err: unknown) => {
+    if (isLakehouseError(err, 'TABLE_NOT_FOUND')) return undefined;
+    throw err;
+  });
+  if (existing) checkOverwriteBoundary(target.query, existing, target.table);
 }
 
 /** Throws INVALID_JOB_SPEC when the query's WHERE selects part of a partition of `table`. */

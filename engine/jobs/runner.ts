@@ -19,7 +19,7 @@ import { Warehouse, type Table } from '../../catalog/index.js';
 import { HEARTBEAT_MS, RunLedger, TERMINAL_STATES, checkLease, currentOwner, emptyMetrics, newRunId, ownerIsGone, processIdentity, processLiveness, transition, type ClaimOwner, type RunRecord, type RunState, type StagedFile } from './ledger.js';
 import { normalizeParams } from './params.js';
 import { bindStatement } from './statement.js';
-import { checkOverwriteBoundary } from './overwrite-boundary.js';
+import { checkOverwrite } from './overwrite-boundary.js';
 import { parseJobSpec, specHash, type JobSpec } from './spec.js';
 import { jobTarget, referencedTables, type JobTarget } from './target.js';
 import { validateAndReconcile, type Validation } from './validate.js';
@@ -95,20 +95,7 @@ export async function submitJob(engine: JobEngine, specInput: unknown, options: 
     throw new LakehouseError('INVALID_ARGUMENT', 'batch jobs need an engine opened on a warehouse', { help: 'Use Engine.open({ warehouse: "…" }).' });
   }
   const warehouse = await Warehouse.open(engine.warehouse);
-  if (spec.overwrite === 'replace-where') {
-    throw new LakehouseError('UNSUPPORTED', 'not supported yet: "overwrite": "replace-where" (replacing exactly the rows that match the WHERE)', {
-      help: 'Remove "overwrite" and make the INSERT OVERWRITE\'s WHERE cover whole partitions of the target (it replaces every partition its output touches).',
-    });
-  }
-  if (target.mode === 'overwrite-partitions') {
-    // Refused before any run exists: an overwrite whose WHERE cuts through partitions would
-    // delete the rest of each partition it touches (overwrite-boundary.ts).
-    const existing = await warehouse.loadTable(target.table).catch((err: unknown) => {
-      if (isLakehouseError(err, 'TABLE_NOT_FOUND')) return undefined;
-      throw err;
-    });
-    if (existing) checkOverwriteBoundary(target.query, existing, target.table);
-  }
+  await checkOverwrite(spec, target, warehouse);
   const ledger = new RunLedger(warehouse.store);
   const leaseMs = checkLease(options.leaseMs);
 
