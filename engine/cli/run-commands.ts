@@ -12,6 +12,7 @@ import { Engine } from '../engine.js';
 import type { JobEngine } from '../jobs/engine-contract.js';
 import { DEFAULT_LEASE_MS, HEARTBEAT_MS, MIN_LEASE_MS, RunLedger, checkLease, type RunRecord } from '../jobs/ledger.js';
 import { parseDuration } from '../jobs/spec.js';
+import type { RuleOutcome } from '../jobs/quality.js';
 import { recoverRuns } from '../jobs/recover.js';
 import { submitJob, type JobProgress } from '../jobs/runner.js';
 import { fmtTime, globals, printJson, printTable, UsageError, withCommonOptions } from './common.js';
@@ -32,9 +33,26 @@ function runSummary(r: RunRecord): Record<string, unknown> {
     rowsRead: r.metrics.rowsRead,
     rowsWritten: r.metrics.rowsWritten,
     rowsQuarantined: r.metrics.rowsQuarantined,
+    failedRules: failedRules(r),
     error: r.error ?? null,
   };
 }
+
+/** Every failed quality outcome of a run, whatever its severity (one per rule and partition). */
+function failedRules(r: RunRecord): Array<{ rule: string; kind: string; severity: string; partition: string; failedRows: number; detail?: string }> {
+  const quality: RuleOutcome[] = Array.isArray(r.quality) ? (r.quality as RuleOutcome[]) : [];
+  return quality
+    .filter((q) => !q.passed)
+    .map((q) => ({ rule: q.rule, kind: q.kind, severity: q.severity, partition: q.partition, failedRows: q.failedRows, ...(q.detail ? { detail: q.detail } : {}) }));
+}
+
+/** What each severity did with the failing rows, for the human-readable line. */
+const CONSEQUENCE: Record<string, string> = {
+  warn: 'recorded only, rows published',
+  quarantine: 'rows moved to the quarantine table',
+  'fail-partition': 'partition left out of the commit',
+  'fail-run': 'nothing published',
+};
 
 /** `--lease`: plain digits are milliseconds (as before); `30s`, `2m`… are durations. Checked against the floor. */
 function parseLease(text: string): number {
@@ -56,6 +74,12 @@ Example job.json:
     "sql": "INSERT OVERWRITE sales.daily SELECT order_date, region, sum(amount) AS revenue FROM sales.orders WHERE order_date = :day GROUP BY order_date, region",
     "parameters": { "day": { "type": "date", "value": "2026-11-23" } },
     "quality": [ { "rule": "not_null", "columns": ["region"], "severity": "fail-run" } ] }
+
+INSERT OVERWRITE replaces every partition its output touches, whole. The example assumes
+sales.daily is partitioned by order_date (or day(order_date)); on a table partitioned by
+month(order_date) it is refused, since it would replace the whole month with one day: widen
+the WHERE to whole months (order_date >= DATE '2026-11-01' AND order_date < DATE '2026-12-01').
+Parameters are bound as typed literals on the parsed statement, never spliced into the text.
 
 Example:
   lake run job.json --warehouse s3://lake/wh`,
@@ -88,6 +112,10 @@ Example:
           process.stdout.write(`run ${rec.runId} ${rec.state}${handle.reused ? ' (idempotency key matched an existing run)' : ''}\n`);
           if (rec.committedSnapshotId) process.stdout.write(`committed snapshot ${rec.committedSnapshotId} to ${rec.output?.table}\n`);
           process.stdout.write(`rows read ${rec.metrics.rowsRead}, written ${rec.metrics.rowsWritten}, quarantined ${rec.metrics.rowsQuarantined}, rejected ${rec.metrics.rowsRejected}\n`);
+          const failed = failedRules(rec);
+          for (const f of failed) {
+            process.stdout.write(`quality rule ${f.rule} (${f.severity}) FAILED: ${f.failedRows} row${f.failedRows === 1 ? '' : 's'}${f.partition ? ` in partition ${f.partition}` : ''}${f.detail ? ` — ${f.detail}` : ''}; ${CONSEQUENCE[f.severity] ?? f.severity}\n`);
+          }
         }
         if (rec.state === 'FAILED') throw new LakehouseError((rec.error?.code as never) ?? 'TASK_FAILED', rec.error?.message ?? 'run failed', { help: `Inspect it with \`lake runs show ${rec.runId}\`.` });
       } finally {

@@ -3,8 +3,11 @@ export { parseJobSpec, jobSpecSchema, qualityRuleSchema, specHash, canonicalJson
 export type { JobSpec, JobSpecInput, QualityRule, SpecProblem } from './spec.js';
 export { RunLedger, transition, newRunId, currentOwner, emptyMetrics, ownerIsGone, TERMINAL_STATES, RUNS_PREFIX } from './ledger.js';
 export type { RunState, RunRecord, RunMetrics, RunOwner, StagedFile, ClaimOwner } from './ledger.js';
-export { bindParameters, normalizeParams, renderLiteral } from './params.js';
-export type { ParamType, TypedParam } from './params.js';
+export { bindPlaceholders, literalNode, normalizeParams } from './params.js';
+export type { ParamType, TypedParam, Params } from './params.js';
+export { bindStatement } from './statement.js';
+export { checkOverwrite, checkOverwriteBoundary } from './overwrite-boundary.js';
+export type { BoundStatement } from './statement.js';
 export { jobTarget, referencedTables, splitTopLevel } from './target.js';
 export type { JobTarget, WriteMode } from './target.js';
 export { submitJob, RunHandle } from './runner.js';

@@ -1,12 +1,17 @@
 /**
- * Job parameters: `:name` placeholders in a job's SQL bound to typed values.
+ * Job parameters: `:name` placeholders in a job's SQL bound to typed values — on the parser's
+ * AST, never on text.
  *
- * Binding is done on tokens, not on text: a small lexer walks the SQL (string literals, quoted
- * identifiers, comments and `::` casts are skipped), and each placeholder token is replaced by
- * one literal token of the parameter's declared type, rendered from a validated value (strings
- * with quotes doubled, numbers checked finite, dates and timestamps checked against their
- * formats). A value can therefore never change the statement's structure: `'; DROP …` stays a
- * string. Unknown placeholders and unused parameters are errors. Pure.
+ * The job SQL is parsed once (sqlparser-ts, the engine's parser: engine/jobs/statement.ts); the
+ * parser reports each placeholder as a `Placeholder` value node, so comments (nested ones
+ * included), string literals (a trailing backslash included) and quoted identifiers are the
+ * parser's business and a placeholder-looking token inside them is simply not a node. Each
+ * placeholder node is replaced by a typed literal node built from a validated value (strings
+ * are data in a string node, numbers checked finite, dates and timestamps checked against their
+ * formats): a value can never change the statement's structure. Names are looked up as own
+ * properties only (`:constructor`, `:toString`, `:__proto__` are unknown unless declared).
+ * Unknown placeholders, non-`:name` placeholders (`?`, `$1`, `@x`) and unused parameters are
+ * `INVALID_JOB_SPEC`. Pure.
  */
 
 import { LakehouseError } from '../../connectors/errors.js';
@@ -19,9 +24,12 @@ export interface TypedParam {
   value: string | number | boolean | null;
 }
 
+/** Parameters by name, in an object without a prototype (so no name is inherited). */
+export type Params = Record<string, TypedParam>;
+
 /** Infers a type for untyped JSON values: strings stay strings (dates must be typed). */
-export function normalizeParams(params: JobSpec['parameters']): Record<string, TypedParam> {
-  const out: Record<string, TypedParam> = {};
+export function normalizeParams(params: JobSpec['parameters']): Params {
+  const out: Params = Object.create(null) as Params;
   for (const [name, v] of Object.entries(params ?? {})) {
     if (v !== null && typeof v === 'object') out[name] = { type: v.type, value: v.value };
     else if (typeof v === 'number') out[name] = { type: Number.isInteger(v) ? 'long' : 'double', value: v };
@@ -38,104 +46,90 @@ function bad(name: string, msg: string): never {
   });
 }
 
-export function renderLiteral(name: string, p: TypedParam): string {
-  if (p.value === null) return 'NULL';
+/* A node of sqlparser-ts's AST (the JSON form of sqlparser-rs's enums). */
+type J = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const value = (v: J, span: J): J => ({ Value: { value: v, ...(span ? { span } : {}) } });
+const cast = (v: J, span: J, dataType: string): J => ({ Cast: { kind: 'Cast', expr: value(v, span), data_type: dataType, array: false, format: null } });
+const typed = (dataType: string, text: string, span: J): J => ({ TypedString: { data_type: dataType, value: { value: { SingleQuotedString: text }, ...(span ? { span } : {}) }, uses_odbc_syntax: false } });
+
+/** The typed literal node for a parameter's value, its value validated against its type. */
+export function literalNode(name: string, p: TypedParam, span?: J): J {
+  if (p.value === null) return value('Null', span);
   const v = p.value;
   switch (p.type) {
     case 'string':
-      return `'${String(v).replace(/'/g, "''")}'`;
+      return value({ SingleQuotedString: String(v) }, span);
     case 'int':
     case 'long': {
       const s = String(v);
       if (!/^-?\d+$/.test(s)) bad(name, `"${s}" is not an integer`);
       if (p.type === 'int' && (Number(s) > 2147483647 || Number(s) < -2147483648)) bad(name, `${s} is out of int range`);
-      return p.type === 'int' ? s : `CAST(${s} AS BIGINT)`;
+      if (p.type === 'long' && (BigInt(s) > 9223372036854775807n || BigInt(s) < -9223372036854775808n)) bad(name, `${s} is out of long range`);
+      return p.type === 'int' ? value({ Number: [s, false] }, span) : cast({ Number: [s, false] }, span, 'BigInt');
     }
     case 'double': {
-      const n = typeof v === 'number' ? v : Number(v);
+      const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
       if (!Number.isFinite(n)) bad(name, `"${v}" is not a finite number`);
-      return `CAST(${JSON.stringify(n)} AS DOUBLE)`;
+      return cast({ Number: [JSON.stringify(n), false] }, span, 'Double');
     }
     case 'decimal': {
       const s = String(v);
       if (!/^-?\d+(\.\d+)?$/.test(s)) bad(name, `"${s}" is not a decimal number`);
-      const scale = s.includes('.') ? s.split('.')[1]!.length : 0;
-      const digits = s.replace(/[-.]/g, '').replace(/^0+(?=\d)/, '').length;
-      return `CAST('${s}' AS DECIMAL(${Math.max(digits, scale + 1, 1)}, ${scale}))`;
+      return cast({ SingleQuotedString: s }, span, 'Decimal');
     }
     case 'boolean':
-      if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
-      if (v === 'true' || v === 'false') return v.toUpperCase();
+      if (typeof v === 'boolean') return value({ Boolean: v }, span);
+      if (v === 'true' || v === 'false') return value({ Boolean: v === 'true' }, span);
       return bad(name, `"${v}" is not a boolean`);
     case 'date': {
       const s = String(v);
       if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(`${s}T00:00:00Z`))) bad(name, `"${s}" is not a date (YYYY-MM-DD)`);
-      return `DATE '${s}'`;
+      return typed('Date', s, span);
     }
     case 'timestamp': {
       const s = String(v);
       if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$/.test(s)) bad(name, `"${s}" is not a timestamp (YYYY-MM-DD HH:MM:SS[.ffffff])`);
-      return `TIMESTAMP '${s.replace('T', ' ')}'`;
+      return typed('Timestamp', s.replace('T', ' '), span);
     }
   }
 }
 
-/** Replaces `:name` placeholders outside strings, quoted identifiers and comments. */
-export function bindParameters(sql: string, params: Record<string, TypedParam>): string {
-  let out = '';
+/**
+ * Replaces every placeholder node of a parsed statement (in place, on a private copy the caller
+ * owns) by its parameter's literal node. Throws for unknown placeholders and unused parameters.
+ */
+export function bindPlaceholders(ast: J, params: Params): J {
   const used = new Set<string>();
-  let i = 0;
-  const n = sql.length;
-  while (i < n) {
-    const c = sql[i]!;
-    if (c === "'" || c === '"' || c === '`') {
-      let j = i + 1;
-      for (;;) {
-        if (j >= n) break;
-        if (sql[j] === c) {
-          if (sql[j + 1] === c) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        if (c === "'" && sql[j] === '\\') j++;
-        j++;
+  const visit = (node: J): J => {
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) node[i] = visit(node[i]);
+      return node;
+    }
+    if (node === null || typeof node !== 'object') return node;
+    const ph = node.Value?.value?.Placeholder;
+    if (typeof ph === 'string' && Object.keys(node).length === 1) {
+      const m = /^:([A-Za-z_][A-Za-z0-9_]*)$/.exec(ph);
+      if (!m) {
+        throw new LakehouseError('INVALID_JOB_SPEC', `placeholder ${ph} is not a job parameter: parameters are written :name`, {
+          help: 'Write each parameter as :name and declare it in the job\'s "parameters".',
+          details: { placeholder: ph },
+        });
       }
-      out += sql.slice(i, j + 1);
-      i = j + 1;
-    } else if (c === '-' && sql[i + 1] === '-') {
-      const j = sql.indexOf('\n', i);
-      const end = j < 0 ? n : j;
-      out += sql.slice(i, end);
-      i = end;
-    } else if (c === '/' && sql[i + 1] === '*') {
-      const j = sql.indexOf('*/', i + 2);
-      const end = j < 0 ? n : j + 2;
-      out += sql.slice(i, end);
-      i = end;
-    } else if (c === ':' && sql[i + 1] === ':') {
-      out += '::';
-      i += 2;
-    } else if (c === ':' && /[A-Za-z_]/.test(sql[i + 1] ?? '')) {
-      let j = i + 1;
-      while (j < n && /[A-Za-z0-9_]/.test(sql[j]!)) j++;
-      const name = sql.slice(i + 1, j);
-      const p = params[name];
-      if (!p) {
+      const name = m[1]!;
+      if (!Object.hasOwn(params, name)) {
         throw new LakehouseError('INVALID_JOB_SPEC', `the SQL uses :${name} but the job has no parameter "${name}"`, {
           help: `Add "${name}" to the job's "parameters", or remove the placeholder.`,
           details: { parameter: name },
         });
       }
       used.add(name);
-      out += renderLiteral(name, p);
-      i = j;
-    } else {
-      out += c;
-      i++;
+      return literalNode(name, params[name]!, node.Value.span);
     }
-  }
+    for (const k of Object.keys(node)) node[k] = visit(node[k]);
+    return node;
+  };
+  const out = visit(ast);
   const unused = Object.keys(params).filter((k) => !used.has(k));
   if (unused.length) {
     throw new LakehouseError('INVALID_JOB_SPEC', `parameter(s) ${unused.map((u) => `"${u}"`).join(', ')} are not used by the SQL`, {

@@ -17,11 +17,13 @@ import type { ObjectStore } from '../../connectors/object-store.js';
 import { dataFileStats, readParquetMetadata } from '../../connectors/index.js';
 import { Warehouse, type Table } from '../../catalog/index.js';
 import { HEARTBEAT_MS, RunLedger, TERMINAL_STATES, checkLease, currentOwner, emptyMetrics, newRunId, ownerIsGone, processIdentity, processLiveness, transition, type ClaimOwner, type RunRecord, type RunState, type StagedFile } from './ledger.js';
-import { bindParameters, normalizeParams } from './params.js';
+import { normalizeParams } from './params.js';
+import { bindStatement } from './statement.js';
+import { checkOverwrite } from './overwrite-boundary.js';
 import { parseJobSpec, specHash, type JobSpec } from './spec.js';
 import { jobTarget, referencedTables, type JobTarget } from './target.js';
 import { validateAndReconcile, type Validation } from './validate.js';
-import type { JobEngine, StagedWriteLike } from './engine-contract.js';
+import { jobFrame, type JobEngine, type StagedWriteLike } from './engine-contract.js';
 import { fileChecksum, shadowTableName, partitionByOf } from './files.js';
 import { recoverRun } from './recover.js';
 
@@ -86,13 +88,14 @@ export class RunHandle extends EventEmitter {
 export async function submitJob(engine: JobEngine, specInput: unknown, options: SubmitOptions = {}): Promise<RunHandle> {
   const spec = parseJobSpec(specInput);
   const params = normalizeParams(spec.parameters);
-  const sql = bindParameters(spec.sql, params);
-  const target = jobTarget(spec, sql);
-  const inputTables = await referencedTables(target.select);
+  // The SQL is parsed once and its parameters bound on the AST; the bound tree is all that runs.
+  const target = jobTarget(spec, await bindStatement(spec.sql, params));
+  const inputTables = referencedTables(target.query);
   if (!engine.warehouse) {
     throw new LakehouseError('INVALID_ARGUMENT', 'batch jobs need an engine opened on a warehouse', { help: 'Use Engine.open({ warehouse: "…" }).' });
   }
   const warehouse = await Warehouse.open(engine.warehouse);
+  await checkOverwrite(spec, target, warehouse);
   const ledger = new RunLedger(warehouse.store);
   const leaseMs = checkLease(options.leaseMs);
 
@@ -122,7 +125,10 @@ export async function submitJob(engine: JobEngine, specInput: unknown, options: 
     return handle;
   };
 
-  if (!spec.idempotencyKey) {
+  // Dry-run and shadow runs never claim an idempotency key: the key names the real publication,
+  // and a rehearsal that held it would make the real run return the rehearsal's outcome and
+  // publish nothing. They always run afresh (the key is still recorded on the run, for reading).
+  if (!spec.idempotencyKey || spec.mode !== 'run') {
     const rec = await ledger.create(fresh(newRunId()));
     return start(rec);
   }
@@ -138,6 +144,10 @@ export async function submitJob(engine: JobEngine, specInput: unknown, options: 
           await pause(attempt);
           continue;
         }
+      } else if (rec.mode !== 'run') {
+        // A key claimed by a dry-run or shadow run (ledgers written before they stopped claiming
+        // keys): it is not the real run's outcome, so claim the next sequence number over it.
+        previous = undefined;
       } else if (rec.state === 'PUBLISHED' || rec.state === 'COMPLETED') {
         return new RunHandle(rec.runId, ledger, async () => rec, true);
       } else if (!TERMINAL_STATES.has(rec.state)) {
@@ -247,13 +257,14 @@ async function execute(ctx: ExecContext): Promise<RunRecord> {
         async () => {
           attempts++;
           try {
+            const pins = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== null).map(([k, v]) => [k, { snapshotId: v! }]));
             return await ctx.engine.stageWrite({
-              query: ctx.target.select,
+              query: jobFrame(ctx.engine, ctx.target.query, ctx.target.sqlText, pins),
               table: outputTable,
               mode: ctx.spec.mode === 'shadow' ? 'append' : ctx.target.mode,
               create,
               runId,
-              inputs: Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== null).map(([k, v]) => [k, { snapshotId: v! }])),
+              inputs: pins,
               signal,
               reuse: async (taskId: string) => {
                 if (++reuseCalls === 2) {
@@ -289,7 +300,7 @@ async function execute(ctx: ExecContext): Promise<RunRecord> {
 
     // ---- VALIDATING: quality gates and reconciliation on the staged files.
     const runClockMs = (await ledger.load(runId)).runClockMs ?? Date.now();
-    const v: Validation = await timed('validate', () => validateAndReconcile(ctx.engine, store, staged!, ctx.spec, runClockMs, outputTable, runId, create));
+    const v: Validation = await timed('validate', () => validateAndReconcile(ctx.engine, store, staged!, ctx.spec, ctx.target, runClockMs, outputTable, runId, create));
     const failRun = v.quality.filter((q) => !q.passed && q.severity === 'fail-run');
     if (failRun.length || !v.reconciliation.ok) {
       await staged.abort();

@@ -62,7 +62,14 @@ export const jobSpecSchema = z
           .refine((p) => (p.snapshotId === undefined) !== (p.asOf === undefined), { message: 'pin exactly one of snapshotId or asOf' }),
       )
       .optional(),
-    parameters: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'parameter names are identifiers'), parameterValue).optional(),
+    parameters: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'parameter names are identifiers'),
+        parameterValue,
+      )
+      .optional(),
     quality: z.array(qualityRuleSchema).optional(),
     reconcile: z
       .object({
@@ -75,6 +82,12 @@ export const jobSpecSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * INSERT OVERWRITE semantics: `partitions` (default) replaces every partition the output
+     * touches, whole, and refuses a WHERE that cuts through partitions; `replace-where`
+     * (replace exactly the rows matching the WHERE) is reserved and refused as not supported yet.
+     */
+    overwrite: z.enum(['partitions', 'replace-where']).optional(),
     idempotencyKey: z.string().min(1).max(512).optional(),
     mode: z.enum(['run', 'dry-run', 'shadow']).default('run'),
     retry: z
@@ -100,8 +113,13 @@ export interface SpecProblem {
 /** Validates a spec; throws `INVALID_JOB_SPEC` listing every problem. */
 export function parseJobSpec(input: unknown): JobSpec {
   const res = jobSpecSchema.safeParse(input);
-  if (res.success) return res.data;
-  const problems: SpecProblem[] = res.error.issues.map((i) => ({
+  // zod drops a "__proto__" key silently (it is an own key of parsed JSON): refuse it instead of
+  // letting a declared parameter vanish.
+  const rawParams = (input as { parameters?: unknown } | null)?.parameters;
+  const protoKey = rawParams !== null && typeof rawParams === 'object' && Object.hasOwn(rawParams, '__proto__');
+  if (res.success && !protoKey) return res.data;
+  const issues = [...(res.success ? [] : res.error.issues), ...(protoKey ? [{ path: ['parameters', '__proto__'], message: '"__proto__" cannot be a parameter name' }] : [])];
+  const problems: SpecProblem[] = issues.map((i) => ({
     path: i.path.length ? i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(root)',
     message: i.message,
   }));

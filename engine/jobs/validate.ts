@@ -15,9 +15,11 @@ import * as arrow from 'apache-arrow';
 import { readParquet, readParquetMetadata } from '../../connectors/index.js';
 import type { ObjectStore } from '../../connectors/object-store.js';
 import { ParquetFilesSource } from '../source/parquet-source.js';
-import type { JobEngine, StagedDataFileLike, StagedWriteLike } from './engine-contract.js';
+import { jobFrame, type JobEngine, type StagedDataFileLike, type StagedWriteLike } from './engine-contract.js';
+import { simpleQuery, type UFrom, type UQuery } from '../plan/unbound.js';
+import type { JobTarget } from './target.js';
 import { quarantineTableName, xxh } from './files.js';
-import { badRowPredicate, combineRowHashes, evaluateRules, quoteIdent, ruleName, type RuleOutcome } from './quality.js';
+import { badRowPredicate, combineRowHashes, evaluateRules, ruleName, type RuleOutcome } from './quality.js';
 import type { JobSpec, QualityRule } from './spec.js';
 
 export interface Reconciliation {
@@ -54,6 +56,7 @@ export async function validateAndReconcile(
   store: ObjectStore,
   staged: StagedWriteLike,
   spec: JobSpec,
+  target: Pick<JobTarget, 'mode' | 'query' | 'sqlText'>,
   runClockMs: number,
   outputTable: string,
   runId: string,
@@ -70,6 +73,10 @@ export async function validateAndReconcile(
   const dropTemps = (): void => {
     for (const t of temps.splice(0)) engine.dropTable(t);
   };
+  // Re-staged writes of this validation: a throw after they were staged must delete them (the
+  // caller only aborts the original staging, which does not cover the quarantine table).
+  let replacement: StagedWriteLike | undefined;
+  let quarantine: StagedWriteLike | undefined;
   try {
     const rules = spec.quality ?? [];
     const files = staged.files.filter((f) => f.stats.recordCount > 0);
@@ -106,14 +113,12 @@ export async function validateAndReconcile(
     // Quarantine: re-stage kept rows without the failing ones; stage the failing ones aside.
     const qRules = rowRules.map((r, k) => ({ r, name: ruleName(r, k), bad: r.rule === 'unique' ? undefined : badRowPredicate(r) })).filter((x) => x.r.severity === 'quarantine' && x.bad);
     const needsQuarantine = quality.some((q) => !q.passed && q.severity === 'quarantine' && !failedParts.has(q.partition));
-    let replacement: StagedWriteLike | undefined;
-    let quarantine: StagedWriteLike | undefined;
     let quarantinedRows = 0;
     if (needsQuarantine && kept.length) {
       const src = await register('keep', kept);
       const anyBad = qRules.map((q) => `(${q.bad})`).join(' OR ');
       const which = `CASE ${qRules.map((q) => `WHEN ${q.bad} THEN '${q.name.replace(/'/g, "''")}'`).join(' ')} END`;
-      replacement = await engine.stageWrite({ query: `SELECT * FROM ${src} WHERE NOT (${anyBad})`, table: outputTable, mode: modeOf(spec), create, runId: `${runId}-clean` });
+      replacement = await engine.stageWrite({ query: `SELECT * FROM ${src} WHERE NOT (${anyBad})`, table: outputTable, mode: spec.mode === 'shadow' ? 'append' : target.mode, create, runId: `${runId}-clean` });
       quarantine = await engine.stageWrite({
         query: `SELECT *, '${runId}' AS _lake_run_id, ${which} AS _lake_failed_rule FROM ${src} WHERE ${anyBad}`,
         table: quarantineTableName(outputTable),
@@ -125,24 +130,30 @@ export async function validateAndReconcile(
       const cleanRows = replacement.metrics.rowsWritten;
       const keptRows = kept.reduce((n, f) => n + f.stats.recordCount, 0);
       if (cleanRows + quarantinedRows !== keptRows) problems.push(`quarantine split ${keptRows} rows into ${cleanRows} clean + ${quarantinedRows} quarantined`);
-      // The first staging is superseded. Delete its files by key: its abort() would also sweep
-      // every file named after this run, which includes the replacement's.
-      await store.deleteMany(staged.files.map((f) => f.key));
     }
     const acceptedRows = stagedRows - droppedRows - quarantinedRows;
 
     // Control totals: the query on its pinned inputs vs the staged output.
     const controlTotals: Reconciliation['controlTotals'] = {};
     const inputs = Object.fromEntries(Object.entries(staged.inputSnapshots).filter(([, v]) => v !== null).map(([k, v]) => [k, { snapshotId: v! }]));
+    // Both sums are query trees over the bound statement and the staged files: no SQL text is
+    // rebuilt or re-read, so parameters and quoting cannot get in the way.
     for (const c of spec.reconcile?.controlTotals ?? []) {
-      const q = await engine.sql(`SELECT sum(${quoteIdent(c)}) AS s FROM (${selectOf(spec)}) q`, { inputs }).toArray();
-      const o = all ? await engine.sql(`SELECT sum(${quoteIdent(c)}) AS s FROM ${all}`).toArray() : [{ s: 0 }];
+      const q = await jobFrame(engine, sumOf(c, { k: 'sub', query: target.query, alias: 'q' }), target.sqlText, inputs).toArray();
+      const o = all ? await jobFrame(engine, sumOf(c, { k: 'table', name: all.split('.') }), undefined).toArray() : [{ s: 0 }];
       const input = Number(q[0]?.['s'] ?? 0);
       const output = Number(o[0]?.['s'] ?? 0);
       controlTotals[c] = { input, output };
       if (Math.abs(input - output) > 1e-9 * Math.max(1, Math.abs(input))) problems.push(`control total of ${c}: input ${input} ≠ output ${output}`);
     }
     const checksum = spec.reconcile?.checksum === false ? '' : await outputChecksum(store, replacement ? replacement.files : kept);
+    if (replacement) {
+      // The first staging is superseded; the control totals above still read it. Delete its
+      // files by key: its abort() would also sweep every file named after this run, which
+      // includes the replacement's.
+      dropTemps();
+      await store.deleteMany(staged.files.map((f) => f.key));
+    }
     const reconciliation: Reconciliation = {
       ok: problems.length === 0,
       problems,
@@ -174,21 +185,15 @@ export async function validateAndReconcile(
     };
   } catch (err) {
     dropTemps();
+    await replacement?.abort().catch(() => undefined);
+    await quarantine?.abort().catch(() => undefined);
     throw err;
   }
 }
 
-function modeOf(spec: JobSpec): 'append' | 'overwrite-partitions' | 'replace' {
-  if (spec.mode === 'shadow') return 'append';
-  const head = spec.sql.trim().slice(0, 40).toUpperCase();
-  if (head.startsWith('INSERT OVERWRITE')) return 'overwrite-partitions';
-  if (head.startsWith('INSERT') || head.startsWith('CREATE')) return 'append';
-  return spec.output?.mode ?? 'append';
-}
-
-function selectOf(spec: JobSpec): string {
-  const m = /^\s*(?:INSERT\s+(?:INTO|OVERWRITE)\s+(?:TABLE\s+)?\S+|CREATE\s+TABLE\s+[\s\S]*?\bAS)\s+([\s\S]+)$/i.exec(spec.sql);
-  return (m ? m[1]! : spec.sql).trim().replace(/;\s*$/, '');
+/** `SELECT sum(<column>) AS s FROM <from>` as a query tree. */
+function sumOf(column: string, from: UFrom): UQuery {
+  return simpleQuery({ k: 'select', distinct: false, items: [{ k: 'expr', e: { k: 'fn', name: 'sum', args: [{ k: 'ident', parts: [column] }], distinct: false, star: false }, alias: 's' }], from, where: null, groupBy: [], having: null });
 }
 
 /** Order-independent checksum over the rows of files: sum of per-row xxh64, mod 2^64. */

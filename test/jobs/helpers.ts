@@ -2,7 +2,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { recordBatchFromRows, writeParquetFiles } from 'lakehouse-engine/connectors';
-import { Warehouse, type Table } from 'lakehouse-engine/catalog';
+import { expect } from 'vitest';
+import { Warehouse, removeOrphanFiles, type Table } from 'lakehouse-engine/catalog';
 
 export const WORKER = fileURLToPath(new URL('./job-worker.mjs', import.meta.url));
 
@@ -53,4 +54,31 @@ export function runWorker(args: object): Promise<{ code: number | null; signal: 
       resolve({ code: e ? (e.code ?? null) : 0, signal: e?.signal ?? null, out: stdout, err: stderr });
     });
   });
+}
+
+/**
+ * Nothing of a run is left behind for table `name` or its quarantine table: every object under
+ * the table's directory (even when the table was never created) is either metadata or a data
+ * file a snapshot references. Listing the store prefix, not asking the table, is what makes
+ * this honest: a run that failed before its table existed must leave that directory empty.
+ */
+export async function expectNoOrphans(warehouse: string, name: string): Promise<void> {
+  const wh = await Warehouse.open(warehouse);
+  try {
+    for (const t of [name, `${name}__quarantine`]) {
+      const [ns, tn] = t.split('.') as [string, string];
+      const keys: string[] = [];
+      for await (const o of wh.store.list(`${ns}/${tn}/`)) keys.push(o.key);
+      const table = await wh.loadTable(t).catch(() => undefined);
+      if (!table) {
+        expect(keys, `objects under ${ns}/${tn}/ although ${t} does not exist`).toEqual([]);
+        continue;
+      }
+      expect(keys.some((k) => k.includes('/data/')), `${t} exists but has no data objects at all: the listing is wrong`).toBe(true);
+      const res = await removeOrphanFiles(table, { olderThan: Date.now() + 60_000, dryRun: true });
+      expect(res.orphans.filter((k) => !k.includes('/metadata/'))).toEqual([]);
+    }
+  } finally {
+    await wh.close();
+  }
 }

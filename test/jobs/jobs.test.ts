@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Warehouse, removeOrphanFiles, type Table } from 'lakehouse-engine/catalog';
+import { Warehouse, type Table } from 'lakehouse-engine/catalog';
 import { Engine } from 'lakehouse-engine/engine';
 import { RunLedger, submitJob } from 'lakehouse-engine';
 import { readRows } from '../catalog/util.js';
-import { makeRawTable, rawRows, runWorker } from './helpers.js';
+import { expectNoOrphans, makeRawTable, rawRows, runWorker } from './helpers.js';
 
 let dir: string;
 let engine: Engine;
@@ -40,12 +40,7 @@ async function table(name: string): Promise<Table | undefined> {
   }
 }
 
-async function noOrphans(name: string): Promise<void> {
-  const t = await table(name);
-  if (!t) return;
-  const res = await removeOrphanFiles(t, { olderThan: Date.now() + 60_000, dryRun: true });
-  expect(res.orphans.filter((k) => !k.includes('/metadata/'))).toEqual([]);
-}
+const noOrphans = (name: string): Promise<void> => expectNoOrphans(dir, name);
 
 describe('idempotency', () => {
   it('the same key twice, sequentially → one run, one snapshot', async () => {
@@ -76,6 +71,36 @@ describe('idempotency', () => {
     expect((await readRows(t)).length).toBe(400);
     expect(await new RunLedger((await Warehouse.open(dir)).store).runIds()).toHaveLength(1);
   }, 120_000);
+});
+
+describe('rehearsals never claim the real key', () => {
+  it('dry-run then real run with the same key → the real run publishes', async () => {
+    const spec = { name: 'clean', sql: CTAS, idempotencyKey: 'clean-rehearsed' };
+    const dry = await (await submitJob(engine, { ...spec, mode: 'dry-run' })).result();
+    expect(dry.state).toBe('COMPLETED');
+    const real = await submitJob(engine, spec);
+    expect(real.reused).toBe(false);
+    const rec = await real.result();
+    expect(rec.state).toBe('PUBLISHED');
+    expect(rec.runId).not.toBe(dry.runId);
+    expect((await readRows((await table('mart.clean'))!)).length).toBe(400);
+    // And the key now belongs to the real run: a resubmission returns it.
+    const again = await submitJob(engine, spec);
+    expect(again.reused).toBe(true);
+    expect((await again.result()).runId).toBe(rec.runId);
+  });
+
+  it('shadow then real run with the same key → the real run publishes', async () => {
+    const spec = { name: 'clean', sql: CTAS, idempotencyKey: 'clean-shadowed' };
+    const shadow = await (await submitJob(engine, { ...spec, mode: 'shadow' })).result();
+    expect(shadow.state).toBe('PUBLISHED');
+    expect(shadow.output!.table).toMatch(/__shadow_/);
+    const rec = await (await submitJob(engine, spec)).result();
+    expect(rec.state).toBe('PUBLISHED');
+    expect(rec.runId).not.toBe(shadow.runId);
+    expect(rec.output!.table).toBe('mart.clean');
+    expect((await readRows((await table('mart.clean'))!)).length).toBe(400);
+  });
 });
 
 describe('quality gates', () => {
