@@ -27,8 +27,8 @@ const MAX_RATIO: Record<string, number> = { UNCOMPRESSED: 1, SNAPPY: 32, LZ4: 25
 /** Slack for page headers, which `total_uncompressed_size` includes and page sizes do not. */
 const HEADER_SLACK = 4096;
 
-export function checkPageHeaders(store: ObjectStore, key: string, chunk: ColumnChunkStats, bytes: Uint8Array): void {
-  const where = `column "${chunk.name}" at offset ${chunk.offset}`;
+export function checkPageHeaders(store: ObjectStore, key: string, rowGroup: number, chunk: ColumnChunkStats, bytes: Uint8Array): void {
+  const where = `row group ${rowGroup}, column "${chunk.name}" (offset ${chunk.offset})`;
   const ratio = MAX_RATIO[chunk.codec];
   if (ratio !== undefined && chunk.uncompressedSize > ratio * bytes.byteLength + HEADER_SLACK * 16) {
     throw corrupt(store, key, `${where} declares ${chunk.uncompressedSize} uncompressed bytes for ${bytes.byteLength} ${chunk.codec} bytes`);

@@ -94,7 +94,7 @@ async function* readBatches(store: ObjectStore, key: string, options: ParquetRea
       // bytes present first (the chunks are read ahead anyway, so this costs no extra I/O).
       for (const n of names) {
         const c = g.columns.get(n);
-        if (c) checkPageHeaders(store, key, c, await source.bytes(c.offset, c.offset + c.length));
+        if (c) checkPageHeaders(store, key, g.index, c, await source.bytes(c.offset, c.offset + c.length));
       }
       let table: arrow.Table;
       try {
