@@ -11,6 +11,7 @@
  * name that is a directory (a prefix of other objects) rather than a file is INVALID_METADATA.
  */
 
+import { stat } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LakehouseError, isLakehouseError } from '../connectors/errors.js';
 import type { ObjectStore } from '../connectors/object-store.js';
@@ -142,6 +143,7 @@ export class TableIO {
         version++;
         key = this.metadataKey(version);
       }
+      await this.refuseDirectory(version + 1);
     };
     const hint = await this.readHint();
     if (hint !== undefined && hint > 0 && (await this.store.head(this.metadataKey(hint)))) {
@@ -157,6 +159,29 @@ export class TableIO {
       await probeUp();
     }
     return version >= 0 ? { version, key } : undefined;
+  }
+
+  /**
+   * The object stores report a directory as "no such object" (S3 has none), and an empty one is
+   * not listed either, so an empty directory where the next version's file should be would make
+   * the loader serve the version before it, and a commit wait out its status check on a name it
+   * can never create. On a local disk we therefore look: a directory there is INVALID_METADATA.
+   */
+  private async refuseDirectory(version: number): Promise<void> {
+    const uri = this.store.uriFor(this.metadataKey(version));
+    if (!uri.startsWith('file:')) return;
+    let dir = false;
+    try {
+      dir = (await stat(fileURLToPath(uri))).isDirectory();
+    } catch {
+      return; // absent (or unreadable: the store's own calls report that)
+    }
+    if (dir) {
+      throw new LakehouseError('INVALID_METADATA', `metadata file ${uri} is a directory, not a file`, {
+        help: 'Something replaced a table metadata file with a directory; remove the directory and restore the file from a backup.',
+        details: { key: this.metadataKey(version) },
+      });
+    }
   }
 }
 
