@@ -56,7 +56,8 @@ export function parseJson(text: string, what = 'JSON document'): JsonValue {
         ws();
         if (text[i] !== ':') fail('expected ":"');
         i++;
-        obj[k] = value();
+        // defineProperty: a "__proto__" key must stay a plain key, not replace the prototype.
+        Object.defineProperty(obj, k, { value: value(), enumerable: true, writable: true, configurable: true });
         ws();
         if (text[i] === ',') {
           i++;
