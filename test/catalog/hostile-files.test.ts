@@ -239,7 +239,7 @@ CASES.push({
   },
   code: 'CORRUPT_FILE',
   stderr: /declares \d+ uncompressed bytes/,
-  commands: ['sql'],
+  commands: ['sql', 'ingest'],
   others: ['files', 'compact'],
 });
 
@@ -252,6 +252,8 @@ function args(cmd: string, table: string): string[] {
     case 'expire': return ['expire', table, '--older-than', '2100-01-01T00:00:00Z', '--retain-last', '1', '--dry-run'];
     case 'orphans': return ['remove-orphans', table, '--dry-run'];
     case 'compact': return ['compact', table, '--dry-run'];
+    // Ingest the damaged data file of the case's table into a new table.
+    case 'ingest': return ['ingest', `${table}_copy`, files(table.slice('bad.'.length), /\.parquet$/)[0]!, '--create'];
     default: throw new Error(cmd);
   }
 }
