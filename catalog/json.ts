@@ -3,16 +3,31 @@
  * 2^53 and `JSON.parse` would silently round them (7505300640432048841 → …8800). This parser
  * returns integer literals outside the safe range as `bigint`; the serializer writes `bigint`
  * values as bare JSON numbers. Everything else behaves like the built-in JSON. Pure, no I/O.
+ *
+ * Input is untrusted (a metadata file may be damaged): nesting deeper than `MAX_JSON_DEPTH`
+ * arrays/objects is refused (the parser recurses; Iceberg metadata nests < 20 levels even with
+ * deeply nested struct types), and every syntax error is an `INVALID_METADATA` error naming the
+ * document and the offset — never a RangeError or SyntaxError.
  */
 
 import { LakehouseError } from '../connectors/errors.js';
 
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
 
+/** Deepest nesting of arrays and objects `parseJson` accepts. */
+export const MAX_JSON_DEPTH = 128;
+
 export function parseJson(text: string, what = 'JSON document'): JsonValue {
   let i = 0;
+  let depth = 0;
   const fail = (msg: string): never => {
-    throw new LakehouseError('INVALID_METADATA', `${what} is not valid JSON: ${msg} at offset ${i}`);
+    throw new LakehouseError('INVALID_METADATA', `${what} is not valid JSON: ${msg} at offset ${i}`, {
+      help: 'The file is damaged (or not a JSON metadata file): restore it from a backup, or point at another metadata version.',
+      details: { file: what, offset: i },
+    });
+  };
+  const enter = (): void => {
+    if (++depth > MAX_JSON_DEPTH) fail(`nesting deeper than ${MAX_JSON_DEPTH} levels`);
   };
   const ws = (): void => {
     while (i < text.length) {
@@ -26,10 +41,12 @@ export function parseJson(text: string, what = 'JSON document'): JsonValue {
     const c = text[i];
     if (c === '{') {
       i++;
+      enter();
       const obj: { [key: string]: JsonValue } = {};
       ws();
       if (text[i] === '}') {
         i++;
+        depth--;
         return obj;
       }
       for (;;) {
@@ -39,7 +56,8 @@ export function parseJson(text: string, what = 'JSON document'): JsonValue {
         ws();
         if (text[i] !== ':') fail('expected ":"');
         i++;
-        obj[k] = value();
+        // defineProperty: a "__proto__" key must stay a plain key, not replace the prototype.
+        Object.defineProperty(obj, k, { value: value(), enumerable: true, writable: true, configurable: true });
         ws();
         if (text[i] === ',') {
           i++;
@@ -47,6 +65,7 @@ export function parseJson(text: string, what = 'JSON document'): JsonValue {
         }
         if (text[i] === '}') {
           i++;
+          depth--;
           return obj;
         }
         fail('expected "," or "}"');
@@ -54,10 +73,12 @@ export function parseJson(text: string, what = 'JSON document'): JsonValue {
     }
     if (c === '[') {
       i++;
+      enter();
       const arr: JsonValue[] = [];
       ws();
       if (text[i] === ']') {
         i++;
+        depth--;
         return arr;
       }
       for (;;) {
@@ -69,6 +90,7 @@ export function parseJson(text: string, what = 'JSON document'): JsonValue {
         }
         if (text[i] === ']') {
           i++;
+          depth--;
           return arr;
         }
         fail('expected "," or "]"');
@@ -108,7 +130,12 @@ export function parseJson(text: string, what = 'JSON document'): JsonValue {
     }
     if (i >= text.length) fail('unterminated string');
     i++;
-    return JSON.parse(text.slice(start, i)) as string;
+    try {
+      return JSON.parse(text.slice(start, i)) as string;
+    } catch {
+      i = start;
+      return fail('invalid string literal (bad escape or control character)');
+    }
   };
   const out = value();
   ws();

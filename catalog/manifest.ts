@@ -414,6 +414,12 @@ export function readManifest(bytes: Uint8Array, manifest: ManifestFile, spec: Pa
       recordCount: n(d.record_count),
       fileSizeInBytes: n(d.file_size_in_bytes),
     };
+    if (!Number.isSafeInteger(df.recordCount) || df.recordCount < 0 || !Number.isSafeInteger(df.fileSizeInBytes) || df.fileSizeInBytes < 0) {
+      throw new LakehouseError('CORRUPT_FILE', `${where}: the entry for ${df.filePath} has an impossible record count (${df.recordCount}) or file size (${df.fileSizeInBytes})`, {
+        help: 'The manifest is damaged; restore it from a backup, or roll the table back to a snapshot that does not use it.',
+        details: { file: where, dataFile: df.filePath },
+      });
+    }
     const cs = mapIn(d.column_sizes, Number);
     if (cs) df.columnSizes = cs;
     const vc = mapIn(d.value_counts, Number);

@@ -94,10 +94,21 @@ export async function planScan(state: TableState, opts: ScanOptions = {}): Promi
   const eqDeletes = new Map<string, DeleteFileRef[]>();
   const globalPos: DeleteFileRef[] = [];
   const globalEq: DeleteFileRef[] = [];
+  // A file live twice in one snapshot would be read (and counted) twice: that is a corrupt
+  // manifest (or list), never something to read around.
+  const seen = new Map<string, string>();
   keep.forEach((m, i) => {
     for (const e of lists[i]!) {
       if (e.status === EntryStatus.DELETED) continue;
       const f = e.dataFile;
+      const before = seen.get(f.filePath);
+      if (before !== undefined) {
+        throw new LakehouseError('INVALID_METADATA', `snapshot ${snapshot['snapshot-id']} lists the file ${f.filePath} twice (in ${before}${before === m.manifestPath ? '' : ` and ${m.manifestPath}`}); its rows would be counted twice`, {
+          help: 'The manifests of this snapshot are damaged; roll the table back to an earlier snapshot (`lake rollback`) or restore the manifest from a backup.',
+          details: { file: f.filePath, manifest: m.manifestPath, snapshotId: String(snapshot['snapshot-id']) },
+        });
+      }
+      seen.set(f.filePath, m.manifestPath);
       if (f.content === 0) {
         metrics.dataFilesTotal++;
         const spec = specById(md, f.specId);

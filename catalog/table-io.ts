@@ -5,10 +5,13 @@
  *
  * Concurrency contract: metadata versions are only ever created with `putIfAbsent`, so of any
  * number of writers racing for version N+1 exactly one wins. `version-hint.text` is a
- * best-effort cache: `latestVersion` starts from it and probes upwards (and lists when the hint
- * is missing), so a stale, missing or garbled hint can never hide a committed version.
+ * best-effort cache: `latestVersion` starts from it and probes upwards, and also lists the
+ * directory, so neither a stale, missing or garbled hint nor a gap in the versions (v1, v2, v4:
+ * probing from v2 stops at the missing v3) can hide the newest committed version. A metadata
+ * name that is a directory (a prefix of other objects) rather than a file is INVALID_METADATA.
  */
 
+import { stat } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LakehouseError, isLakehouseError } from '../connectors/errors.js';
 import type { ObjectStore } from '../connectors/object-store.js';
@@ -97,13 +100,26 @@ export class TableIO {
     await this.store.put(this.key(VERSION_HINT), new TextEncoder().encode(String(version)));
   }
 
-  /** All metadata versions present, by listing (used when there is no usable hint). */
+  /**
+   * All metadata versions present, by listing. A version name that holds other objects (a
+   * directory on a local disk) is refused: something replaced a metadata file, and skipping it
+   * could serve an older table.
+   */
   async listVersions(): Promise<Map<number, string>> {
     const out = new Map<number, string>();
     const prefix = this.key(`${METADATA_DIR}/`);
     for await (const o of this.store.list(prefix)) {
       const name = o.key.slice(prefix.length);
-      if (name.includes('/')) continue;
+      if (name.includes('/')) {
+        const first = name.slice(0, name.indexOf('/'));
+        if (metadataVersionOf(first) !== undefined) {
+          throw new LakehouseError('INVALID_METADATA', `metadata file ${this.store.uriFor(prefix + first)} is a directory, not a file`, {
+            help: 'Something replaced a table metadata file with a directory; remove the directory and restore the file from a backup.',
+            details: { key: prefix + first },
+          });
+        }
+        continue;
+      }
       const v = metadataVersionOf(name);
       // Prefer v{N} over a numbered name for the same N (ours over a foreign engine's).
       if (v !== undefined && (!out.has(v) || name.startsWith('v'))) out.set(v, o.key);
@@ -112,26 +128,60 @@ export class TableIO {
   }
 
   /**
-   * The newest version and its key. Starts at the hint, then probes v{N+1}, v{N+2}… until one is
-   * missing; without a hint (or when the hinted file is missing) it lists the directory.
+   * The newest version and its key: the higher of (the hint, probed upwards v{N+1}, v{N+2}…
+   * until one is missing) and (the highest version listed, probed upwards the same way, for a
+   * version created after the listing). Listing every time costs one LIST per load; it is what
+   * makes a gap in the versions (a deleted middle version) serve the newest table, not the one
+   * before the gap.
    */
   async latestVersion(): Promise<{ version: number; key: string } | undefined> {
+    // -1: none found yet (Trino/Athena number their first version 00000).
+    let version = -1;
+    let key = '';
+    const probeUp = async (): Promise<void> => {
+      while (await this.store.head(this.metadataKey(version + 1))) {
+        version++;
+        key = this.metadataKey(version);
+      }
+      await this.refuseDirectory(version + 1);
+    };
     const hint = await this.readHint();
     if (hint !== undefined && hint > 0 && (await this.store.head(this.metadataKey(hint)))) {
-      let v = hint;
-      while (await this.store.head(this.metadataKey(v + 1))) v++;
-      return { version: v, key: this.metadataKey(v) };
+      version = hint;
+      key = this.metadataKey(hint);
+      await probeUp();
     }
     const all = await this.listVersions();
-    if (all.size === 0) return undefined;
-    let v = Math.max(...all.keys());
-    let key = all.get(v)!;
-    // A version created between the list and now is picked up by probing, as above.
-    while (await this.store.head(this.metadataKey(v + 1))) {
-      v++;
-      key = this.metadataKey(v);
+    const listed = all.size ? Math.max(...all.keys()) : -1;
+    if (listed > version) {
+      version = listed;
+      key = all.get(listed)!;
+      await probeUp();
     }
-    return { version: v, key };
+    return version >= 0 ? { version, key } : undefined;
+  }
+
+  /**
+   * The object stores report a directory as "no such object" (S3 has none), and an empty one is
+   * not listed either, so an empty directory where the next version's file should be would make
+   * the loader serve the version before it, and a commit wait out its status check on a name it
+   * can never create. On a local disk we therefore look: a directory there is INVALID_METADATA.
+   */
+  private async refuseDirectory(version: number): Promise<void> {
+    const uri = this.store.uriFor(this.metadataKey(version));
+    if (!uri.startsWith('file:')) return;
+    let dir = false;
+    try {
+      dir = (await stat(fileURLToPath(uri))).isDirectory();
+    } catch {
+      return; // absent (or unreadable: the store's own calls report that)
+    }
+    if (dir) {
+      throw new LakehouseError('INVALID_METADATA', `metadata file ${uri} is a directory, not a file`, {
+        help: 'Something replaced a table metadata file with a directory; remove the directory and restore the file from a backup.',
+        details: { key: this.metadataKey(version) },
+      });
+    }
   }
 }
 

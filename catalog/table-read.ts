@@ -19,6 +19,7 @@ import type { ObjectStore } from '../connectors/object-store.js';
 import { readParquet, readParquetMetadata } from '../connectors/parquet-read.js';
 import type { ParquetFileMetadata } from '../connectors/parquet-footer.js';
 import type { TableState } from './commit.js';
+import { canPromote } from './spec/schema.js';
 import { planScan, type DeleteFileRef, type FileScanTask, type ScanOptions, type ScanPlan } from './scan-plan.js';
 
 export interface ReadOptions extends ScanOptions {
@@ -114,6 +115,7 @@ export async function* readDataFile(
 ): AsyncGenerator<arrow.RecordBatch> {
   const meta = await readParquetMetadata(store, slice.key, { fileSize: slice.fileSizeInBytes });
   const byId = columnsById(meta, fields);
+  checkColumnTypes(meta, fields, byId, slice.filePath);
   const posDeletes = new Set<number>();
   const eqSets: Array<{ ids: number[]; keys: Set<string> }> = [];
   for (const d of slice.deletes) {
@@ -166,6 +168,33 @@ export async function* readDataFile(
       }
     }
   }
+}
+
+/**
+ * A file column must hold the field's type or one the spec promotes to it (int→long,
+ * float→double, decimal precision widening). Anything else — a damaged schema whose field id now
+ * points at a column of another type — is refused: reinterpreting the bytes would return wrong
+ * values. Lenient where writers legitimately differ: string/binary (unannotated BYTE_ARRAY),
+ * timestamp with/without zone (legacy converted types), uuid/fixed[16], and columns whose
+ * Parquet type has no Iceberg equivalent (INT96, …), which are left to the reader.
+ */
+function checkColumnTypes(meta: ParquetFileMetadata, fields: NestedField[], byId: Map<number, string>, filePath: string): void {
+  for (const f of fields) {
+    const name = byId.get(f.id);
+    if (name === undefined) continue;
+    const col = meta.columns.find((c) => c.name === name && !c.nested);
+    if (!col?.type || !isPrimitive(f.type) || compatible(col.type, f.type)) continue;
+    throw new LakehouseError('SCHEMA_MISMATCH', `data file ${filePath}: column "${col.name}" (field id ${f.id}) holds ${col.type} (Parquet ${col.physicalType ?? '?'}), which cannot be read as the table's ${f.type} column "${f.name}"`, {
+      help: 'The table schema and the data file disagree (a damaged metadata file, or a file added from another table); restore the metadata or remove the file from the table.',
+      details: { file: filePath, column: col.name, fieldId: f.id, fileType: col.type, tableType: f.type },
+    });
+  }
+}
+
+const FAMILY: Record<string, string> = { binary: 'string', timestamptz: 'timestamp', timestamptz_ns: 'timestamp_ns', 'fixed[16]': 'uuid' };
+function compatible(file: PrimitiveType, table: PrimitiveType): boolean {
+  if (canPromote(file, table)) return true;
+  return (FAMILY[file] ?? file) === (FAMILY[table] ?? table);
 }
 
 /** Renames by field id, fills missing columns with nulls, widens promoted types. */

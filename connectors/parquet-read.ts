@@ -16,6 +16,7 @@ import type * as pw from 'parquet-wasm';
 import { LakehouseError, isLakehouseError } from './errors.js';
 import type { Schema } from './iceberg-types.js';
 import type { ObjectStore } from './object-store.js';
+import { checkPageHeaders } from './parquet-pages.js';
 import { acquireParquetWasm, isWasmTrap, type ParquetWasm, type WasmHandle } from './parquet-wasm.js';
 import { corrupt, readParquetFooter, type ParquetFileMetadata, type ParquetFooter, type RowGroupStats } from './parquet-footer.js';
 
@@ -89,6 +90,12 @@ async function* readBatches(store: ObjectStore, key: string, options: ParquetRea
       const ranges = chunkRanges(g, names);
       source.prefetch(ranges);
       if (gi + 1 < groups.length) source.prefetch(chunkRanges(groups[gi + 1]!, names));
+      // Page headers are untrusted sizes parquet-wasm allocates by: check them against the
+      // bytes present first (the chunks are read ahead anyway, so this costs no extra I/O).
+      for (const n of names) {
+        const c = g.columns.get(n);
+        if (c) checkPageHeaders(store, key, g.index, c, await source.bytes(c.offset, c.offset + c.length));
+      }
       let table: arrow.Table;
       try {
         const wt = await Promise.race([pf.read({ columns: names, rowGroups: [g.index], batchSize }), wasm.trapped]);
@@ -296,6 +303,17 @@ class StoreBlob {
       data.catch(() => undefined); // surfaces when a read needs it; unused ranges must not go unhandled
       this.ahead.push({ start, end, data });
     }
+  }
+
+  /** Bytes `[start, end)` from a read-ahead range (root blob), else read from the store. */
+  async bytes(start: number, end: number): Promise<Uint8Array> {
+    const { tail, tailOffset } = this.footer;
+    if (start >= tailOffset) return tail.subarray(start - tailOffset, end - tailOffset);
+    const hit = this.ahead.find((r) => r.start <= start && end <= r.end);
+    if (hit) return (await hit.data).subarray(start - hit.start, end - hit.start);
+    const bytes = await this.store.get(this.key, { offset: start, length: end - start });
+    if (bytes.byteLength !== end - start) throw corrupt(this.store, this.key, `expected ${end - start} bytes at offset ${start}, got ${bytes.byteLength}`);
+    return bytes;
   }
 
   /** Forgets the read-ahead ranges of a decoded row group. */

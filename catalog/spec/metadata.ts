@@ -108,7 +108,25 @@ function checkTypes(t: IcebergType, where: string): void {
   } else bad(`unknown type ${JSON.stringify(t)}`, where);
 }
 
+/**
+ * Parses a metadata file. Untrusted input: any shape the checks below do not anticipate (a
+ * field of the wrong type deep inside) is still an `INVALID_METADATA` error naming the file,
+ * never a TypeError.
+ */
 export function parseTableMetadata(text: string, where = 'table metadata'): TableMetadata {
+  try {
+    return parseUnchecked(text, where);
+  } catch (err) {
+    if (err instanceof LakehouseError) throw err;
+    throw new LakehouseError('INVALID_METADATA', `${where}: not valid Iceberg table metadata (${(err as Error)?.message ?? String(err)})`, {
+      cause: err,
+      help: 'The metadata file is damaged or not Iceberg table metadata; restore it from a backup, or point at another metadata version.',
+      details: { file: where },
+    });
+  }
+}
+
+function parseUnchecked(text: string, where: string): TableMetadata {
   const raw = parseJson(text, where) as Obj;
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) bad('not a JSON object', where);
   const fv = num(raw['format-version'], 'format-version', where);
