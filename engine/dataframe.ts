@@ -34,6 +34,9 @@ export interface RunOptions {
 
 let aliasSeq = 0;
 
+/** `*` without EXCEPT: a frame selecting it can absorb a where/select/aggregate. */
+const plainStar = (i: USelectItem): boolean => i.k === 'star' && !i.except;
+
 export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
   /** Statistics of the last completed run (tasks, rows scanned, time per phase). */
   lastStats: QueryStats | undefined;
@@ -93,6 +96,9 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
     const plan = await this.plan();
     const rows: Array<Record<string, unknown>> = [];
     const names = plan.schema.map((f) => f.name);
+    // Any column name must survive, "__proto__" included: plain assignment of that key would set
+    // the prototype instead of creating a property, so it is defined explicitly.
+    const special = names.map((n) => n === '__proto__');
     for await (const c of this.runner.execute(plan, options.signal, (s) => { this.lastStats = s; })) {
       for (let i = 0; i < c.length; i++) {
         const row: Record<string, unknown> = {};
@@ -106,7 +112,8 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
             else if (v.type === 'null') x = null;
             else x = v.values[i];
           }
-          row[names[j]!] = x;
+          if (special[j]) Object.defineProperty(row, names[j]!, { value: x, enumerable: true, writable: true, configurable: true });
+          else row[names[j]!] = x;
         });
         rows.push(row);
       }
@@ -129,7 +136,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
   /** This frame as a FROM item (a table reference when it is a plain table scan). */
   asFrom(alias?: string): UFrom {
     const s = this.select_();
-    if (s && s.from?.k === 'table' && !s.where && !s.groupBy.length && !s.distinct && s.items.length === 1 && s.items[0]!.k === 'star') {
+    if (s && s.from?.k === 'table' && !s.where && !s.groupBy.length && !s.distinct && s.items.length === 1 && plainStar(s.items[0]!)) {
       return alias ? { ...s.from, alias } : s.from;
     }
     return { k: 'sub', query: this.query, alias: alias ?? `q${aliasSeq++}` };
@@ -146,7 +153,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
 
   where(cond: Expr): DataFrame {
     const s = this.select_();
-    const base = s && !s.groupBy.length && !s.distinct && !s.having && s.items.every((i) => i.k === 'star') ? s : this.wrapped();
+    const base = s && !s.groupBy.length && !s.distinct && !s.having && s.items.every(plainStar) ? s : this.wrapped();
     const where: UExpr = base.where ? { k: 'bin', op: 'and', l: base.where, r: cond.node } : cond.node;
     return this.derive(simpleQuery({ ...base, where }));
   }
@@ -157,7 +164,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
 
   select(...items: Array<Expr | string>): DataFrame {
     const s = this.select_();
-    const base = s && !s.groupBy.length && !s.distinct && s.items.every((i) => i.k === 'star') ? s : this.wrapped();
+    const base = s && !s.groupBy.length && !s.distinct && s.items.every(plainStar) ? s : this.wrapped();
     return this.derive(simpleQuery({ ...base, items: items.map(selectItem) }));
   }
 
@@ -173,7 +180,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
   /** @internal used by GroupedFrame */
   aggregate(keys: Expr[], aggs: Expr[]): DataFrame {
     const s = this.select_();
-    const base = s && !s.groupBy.length && !s.distinct && s.items.every((i) => i.k === 'star') ? s : this.wrapped();
+    const base = s && !s.groupBy.length && !s.distinct && s.items.every(plainStar) ? s : this.wrapped();
     return this.derive(simpleQuery({ ...base, groupBy: keys.map((k) => k.node), items: [...keys, ...aggs].map(selectItem) }));
   }
 
@@ -194,7 +201,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
 
   join(other: DataFrame, on: Expr, kind: 'inner' | 'left' = 'inner'): DataFrame {
     const s = this.select_();
-    const base = s && !s.groupBy.length && !s.distinct && !s.where && s.items.every((i) => i.k === 'star') && s.from ? s : this.wrapped();
+    const base = s && !s.groupBy.length && !s.distinct && !s.where && s.items.every(plainStar) && s.from ? s : this.wrapped();
     const from: UFrom = { k: 'join', kind, left: base.from!, right: other.asFrom(), on: on.node };
     return this.derive(simpleQuery({ ...base, from }));
   }
