@@ -121,6 +121,40 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
     return rows;
   }
 
+  /**
+   * Plans once and streams the result as row arrays, one array per executed chunk, in result
+   * order, for printers and exporters that must hold at most a chunk at a time. A row is an
+   * array of cells in schema order: numbers, strings, booleans or null; dates as days since
+   * 1970-01-01 and timestamps as microseconds since the epoch (plain numbers, so no Date range
+   * limit). Memory: one chunk of rows plus the executor's in-flight tasks. Breaking out of the
+   * iteration cancels the query's remaining tasks.
+   */
+  async openRows(options: RunOptions = {}): Promise<{ schema: Schema; rows: AsyncGenerator<unknown[][]> }> {
+    const plan = await this.plan();
+    const runner = this.runner;
+    const self = this;
+    async function* rows(): AsyncGenerator<unknown[][]> {
+      for await (const c of runner.execute(plan, options.signal, (s) => { self.lastStats = s; })) {
+        if (!c.length) continue;
+        const out: unknown[][] = new Array(c.length);
+        for (let i = 0; i < c.length; i++) out[i] = new Array(c.cols.length);
+        c.cols.forEach((v, j) => {
+          for (let i = 0; i < c.length; i++) {
+            let x: unknown = null;
+            if (v.valid === null || v.valid[i]) {
+              if (v.t === 'str') x = v.dict[v.codes[i]!];
+              else if (v.t === 'bool') x = v.values[i] === 1;
+              else if (v.type !== 'null') x = v.values[i];
+            }
+            out[i]![j] = x;
+          }
+        });
+        yield out;
+      }
+    }
+    return { schema: plan.schema, rows: rows() };
+  }
+
   // ---- builder ----
 
   private select_(): USelect | null {
