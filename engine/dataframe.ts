@@ -34,6 +34,9 @@ export interface RunOptions {
 
 let aliasSeq = 0;
 
+/** Rows per array that `openRows` yields. */
+const ROW_SLICE = 8192;
+
 /** `*` without EXCEPT: a frame selecting it can absorb a where/select/aggregate. */
 const plainStar = (i: USelectItem): boolean => i.k === 'star' && !i.except;
 
@@ -135,21 +138,25 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
     const self = this;
     async function* rows(): AsyncGenerator<unknown[][]> {
       for await (const c of runner.execute(plan, options.signal, (s) => { self.lastStats = s; })) {
-        if (!c.length) continue;
-        const out: unknown[][] = new Array(c.length);
-        for (let i = 0; i < c.length; i++) out[i] = new Array(c.cols.length);
-        c.cols.forEach((v, j) => {
-          for (let i = 0; i < c.length; i++) {
-            let x: unknown = null;
-            if (v.valid === null || v.valid[i]) {
-              if (v.t === 'str') x = v.dict[v.codes[i]!];
-              else if (v.t === 'bool') x = v.values[i] === 1;
-              else if (v.type !== 'null') x = v.values[i];
+        // Converted a slice at a time, so the row arrays alive at once stay small however big
+        // the executor's chunk is.
+        for (let from = 0; from < c.length; from += ROW_SLICE) {
+          const to = Math.min(c.length, from + ROW_SLICE);
+          const out: unknown[][] = new Array(to - from);
+          for (let i = from; i < to; i++) out[i - from] = new Array(c.cols.length);
+          c.cols.forEach((v, j) => {
+            for (let i = from; i < to; i++) {
+              let x: unknown = null;
+              if (v.valid === null || v.valid[i]) {
+                if (v.t === 'str') x = v.dict[v.codes[i]!];
+                else if (v.t === 'bool') x = v.values[i] === 1;
+                else if (v.type !== 'null') x = v.values[i];
+              }
+              out[i - from]![j] = x;
             }
-            out[i]![j] = x;
-          }
-        });
-        yield out;
+          });
+          yield out;
+        }
       }
     }
     return { schema: plan.schema, rows: rows() };

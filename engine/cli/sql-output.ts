@@ -66,12 +66,15 @@ export async function printRows(schema: Schema, rows: AsyncIterable<unknown[][]>
     return n;
   }
   if (format === 'json') {
+    // Written by hand in JSON.stringify(rows, null, 2)'s layout (keys are column names, so a
+    // column named "__proto__" stays a column); NaN and ±Infinity become null as there.
+    const keys = names.map((name) => `    ${JSON.stringify(name)}: `);
+    const value = (v: unknown): string => (v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? 'null' : JSON.stringify(v));
     for await (const chunk of rows) {
       for (const r of chunk) {
-        const obj: Record<string, unknown> = {};
-        // defineProperty: a column named "__proto__" must stay a column.
-        names.forEach((name, j) => Object.defineProperty(obj, name, { value: cellOf(r[j], types[j]!), enumerable: true }));
-        pending += `${n === 0 ? '[\n' : ',\n'}${JSON.stringify(obj, null, 2).replace(/^/gm, '  ')}`;
+        let obj = names.length ? '  {\n' : '  {}';
+        for (let j = 0; j < names.length; j++) obj += `${keys[j]}${value(cellOf(r[j], types[j]!))}${j + 1 < names.length ? ',\n' : '\n  }'}`;
+        pending += `${n === 0 ? '[\n' : ',\n'}${obj}`;
         n++;
       }
       await flush();
