@@ -342,6 +342,7 @@ export class Binder {
   private bindAgg(u: Extract<UExpr, { k: 'fn' }>, scope: Scope): AggCall {
     if (u.args.some(containsAgg)) throw err(this.ctx, `aggregate functions cannot be nested (in ${u.name})`, u.pos);
     if (u.star) {
+      if (u.distinct) throw unsupported(`${u.name}(DISTINCT *)`);
       if (u.name !== 'count') throw err(this.ctx, `${u.name}(*) is not valid`, u.pos, 'Only count(*) takes *.');
       return { fn: 'count_star', arg: null, distinct: false, type: 'int64' };
     }
@@ -475,6 +476,9 @@ export class Binder {
   }
 
   private bindFunction(u: Extract<UExpr, { k: 'fn' }>, rec: (x: UExpr) => Expr): Expr {
+    // DISTINCT and * only mean something to aggregates: never drop them silently.
+    if (u.distinct) throw unsupported(`DISTINCT in ${u.name}()`);
+    if (u.star) throw err(this.ctx, `${u.name}(*) is not valid`, u.pos, 'Only count(*) takes *.');
     const args = u.args.map(rec);
     const arity = (min: number, max = min): void => {
       if (args.length < min || args.length > max) throw err(this.ctx, `${u.name}() takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${args.length}`, u.pos);

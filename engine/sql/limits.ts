@@ -9,7 +9,7 @@
  *
  * The scan below is a limit check, not a parse: it walks the text once, skipping string
  * literals, quoted identifiers and comments, and counts the bracket depth and the operators.
- * Limits (documented in docs/sql.md / `lake sql --help`):
+ * Limits (documented in `lake sql --help`):
  *   - statement length ≤ MAX_SQL_LENGTH characters,
  *   - bracket nesting ≤ MAX_SQL_DEPTH (24 nested `NOT (` parse in ~50 ms),
  *   - operators (AND OR NOT, comparisons, + - * / % ||) ≤ MAX_SQL_OPERATORS per statement

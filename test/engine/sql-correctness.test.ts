@@ -188,6 +188,9 @@ const UNSUPPORTED: Array<[string, string]> = [
   ['INSERT INTO t PARTITION (p = 1) SELECT 1', 'PARTITION'],
   ['INSERT INTO t VALUES (1, 2)', 'VALUES'],
   ['CREATE TABLE t (a INT)', 'CREATE TABLE without AS SELECT'],
+  // Fields of the unbound tree the binder used to drop for scalar functions.
+  [`SELECT lower(DISTINCT 'A')`, 'DISTINCT in lower()'],
+  ['SELECT count(DISTINCT *) FROM (SELECT 1 AS a) s', 'count(DISTINCT *)'],
 ];
 
 describe('parsed-but-unsupported options are refused, never ignored', () => {
