@@ -34,6 +34,12 @@ export interface RunOptions {
 
 let aliasSeq = 0;
 
+/** Rows per array that `openRows` yields. */
+const ROW_SLICE = 8192;
+
+/** `*` without EXCEPT: a frame selecting it can absorb a where/select/aggregate. */
+const plainStar = (i: USelectItem): boolean => i.k === 'star' && !i.except;
+
 export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
   /** Statistics of the last completed run (tasks, rows scanned, time per phase). */
   lastStats: QueryStats | undefined;
@@ -93,6 +99,9 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
     const plan = await this.plan();
     const rows: Array<Record<string, unknown>> = [];
     const names = plan.schema.map((f) => f.name);
+    // Any column name must survive, "__proto__" included: plain assignment of that key would set
+    // the prototype instead of creating a property, so it is defined explicitly.
+    const special = names.map((n) => n === '__proto__');
     for await (const c of this.runner.execute(plan, options.signal, (s) => { this.lastStats = s; })) {
       for (let i = 0; i < c.length; i++) {
         const row: Record<string, unknown> = {};
@@ -106,12 +115,51 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
             else if (v.type === 'null') x = null;
             else x = v.values[i];
           }
-          row[names[j]!] = x;
+          if (special[j]) Object.defineProperty(row, names[j]!, { value: x, enumerable: true, writable: true, configurable: true });
+          else row[names[j]!] = x;
         });
         rows.push(row);
       }
     }
     return rows;
+  }
+
+  /**
+   * Plans once and streams the result as row arrays, one array per executed chunk, in result
+   * order, for printers and exporters that must hold at most a chunk at a time. A row is an
+   * array of cells in schema order: numbers, strings, booleans or null; dates as days since
+   * 1970-01-01 and timestamps as microseconds since the epoch (plain numbers, so no Date range
+   * limit). Memory: one chunk of rows plus the executor's in-flight tasks. Breaking out of the
+   * iteration cancels the query's remaining tasks.
+   */
+  async openRows(options: RunOptions = {}): Promise<{ schema: Schema; rows: AsyncGenerator<unknown[][]> }> {
+    const plan = await this.plan();
+    const runner = this.runner;
+    const self = this;
+    async function* rows(): AsyncGenerator<unknown[][]> {
+      for await (const c of runner.execute(plan, options.signal, (s) => { self.lastStats = s; })) {
+        // Converted a slice at a time, so the row arrays alive at once stay small however big
+        // the executor's chunk is.
+        for (let from = 0; from < c.length; from += ROW_SLICE) {
+          const to = Math.min(c.length, from + ROW_SLICE);
+          const out: unknown[][] = new Array(to - from);
+          for (let i = from; i < to; i++) out[i - from] = new Array(c.cols.length);
+          c.cols.forEach((v, j) => {
+            for (let i = from; i < to; i++) {
+              let x: unknown = null;
+              if (v.valid === null || v.valid[i]) {
+                if (v.t === 'str') x = v.dict[v.codes[i]!];
+                else if (v.t === 'bool') x = v.values[i] === 1;
+                else if (v.type !== 'null') x = v.values[i];
+              }
+              out[i - from]![j] = x;
+            }
+          });
+          yield out;
+        }
+      }
+    }
+    return { schema: plan.schema, rows: rows() };
   }
 
   // ---- builder ----
@@ -129,7 +177,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
   /** This frame as a FROM item (a table reference when it is a plain table scan). */
   asFrom(alias?: string): UFrom {
     const s = this.select_();
-    if (s && s.from?.k === 'table' && !s.where && !s.groupBy.length && !s.distinct && s.items.length === 1 && s.items[0]!.k === 'star') {
+    if (s && s.from?.k === 'table' && !s.where && !s.groupBy.length && !s.distinct && s.items.length === 1 && plainStar(s.items[0]!)) {
       return alias ? { ...s.from, alias } : s.from;
     }
     return { k: 'sub', query: this.query, alias: alias ?? `q${aliasSeq++}` };
@@ -146,7 +194,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
 
   where(cond: Expr): DataFrame {
     const s = this.select_();
-    const base = s && !s.groupBy.length && !s.distinct && !s.having && s.items.every((i) => i.k === 'star') ? s : this.wrapped();
+    const base = s && !s.groupBy.length && !s.distinct && !s.having && s.items.every(plainStar) ? s : this.wrapped();
     const where: UExpr = base.where ? { k: 'bin', op: 'and', l: base.where, r: cond.node } : cond.node;
     return this.derive(simpleQuery({ ...base, where }));
   }
@@ -157,7 +205,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
 
   select(...items: Array<Expr | string>): DataFrame {
     const s = this.select_();
-    const base = s && !s.groupBy.length && !s.distinct && s.items.every((i) => i.k === 'star') ? s : this.wrapped();
+    const base = s && !s.groupBy.length && !s.distinct && s.items.every(plainStar) ? s : this.wrapped();
     return this.derive(simpleQuery({ ...base, items: items.map(selectItem) }));
   }
 
@@ -173,7 +221,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
   /** @internal used by GroupedFrame */
   aggregate(keys: Expr[], aggs: Expr[]): DataFrame {
     const s = this.select_();
-    const base = s && !s.groupBy.length && !s.distinct && s.items.every((i) => i.k === 'star') ? s : this.wrapped();
+    const base = s && !s.groupBy.length && !s.distinct && s.items.every(plainStar) ? s : this.wrapped();
     return this.derive(simpleQuery({ ...base, groupBy: keys.map((k) => k.node), items: [...keys, ...aggs].map(selectItem) }));
   }
 
@@ -194,7 +242,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
 
   join(other: DataFrame, on: Expr, kind: 'inner' | 'left' = 'inner'): DataFrame {
     const s = this.select_();
-    const base = s && !s.groupBy.length && !s.distinct && !s.where && s.items.every((i) => i.k === 'star') && s.from ? s : this.wrapped();
+    const base = s && !s.groupBy.length && !s.distinct && !s.where && s.items.every(plainStar) && s.from ? s : this.wrapped();
     const from: UFrom = { k: 'join', kind, left: base.from!, right: other.asFrom(), on: on.node };
     return this.derive(simpleQuery({ ...base, from }));
   }

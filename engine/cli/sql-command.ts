@@ -3,39 +3,30 @@
  * INSERT OVERWRITE, CREATE TABLE … AS) and prints the new snapshot id.
  * Output formats: `table` (aligned text, default), `json` (an array of row objects; 64-bit
  * integers as numbers when exact, else strings; dates as YYYY-MM-DD, timestamps as ISO-8601 UTC)
- * and `csv` (RFC 4180, header row). `--json` is `--format json`.
+ * and `csv` (RFC 4180, header row). `--json` is `--format json`. Query results are streamed
+ * (engine/cli/sql-output.ts): memory stays bounded however many rows the query returns.
+ * `--limit n` adds a LIMIT to the plan (every format).
  */
 
 import { Command, Option } from 'commander';
 import { Engine } from '../engine.js';
 import { onInterrupt } from './interrupt.js';
-import type { DataType } from '../plan/types.js';
-import { globals, jsonSafe, printJson, printTable, UsageError, withCommonOptions } from './common.js';
-
-type Format = 'table' | 'json' | 'csv';
-
-function cell(v: unknown, type: DataType | undefined): unknown {
-  if (v instanceof Date) return type === 'date' ? v.toISOString().slice(0, 10) : v.toISOString();
-  return v;
-}
-
-function csvField(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+import { globals, printJson, UsageError, withCommonOptions } from './common.js';
+import { printRows, type Format } from './sql-output.js';
 
 export function sqlCommand(): Command {
   return withCommonOptions(new Command('sql'))
     .description('run a SQL query (prints rows) or write (INSERT INTO / INSERT OVERWRITE / CREATE TABLE … AS; prints the snapshot id)')
     .argument('<statement>', 'one SQL statement')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
-    .option('--limit <n>', 'print at most n rows of a query (table format only)')
+    .option('--limit <n>', 'print at most n rows of a query (a LIMIT in the plan; every format)')
     .addHelpText(
       'after',
       `
 Time travel: t VERSION AS OF <snapshot-id>, t TIMESTAMP AS OF '<iso>' (also FOR VERSION/TIMESTAMP AS OF).
 Partitioned CTAS: CREATE TABLE ns.t PARTITIONED BY (month(d), bucket(8, id)) AS SELECT …
+Limits (refused before parsing): 256 KiB of text, brackets nested at most 24 deep, at most 512 operators.
+Output is streamed; --limit n adds LIMIT n to the query.
 
 Examples:
   lake sql "SELECT region, sum(amount) AS revenue FROM sales.orders GROUP BY region ORDER BY revenue DESC"
@@ -65,19 +56,11 @@ Examples:
           else process.stdout.write(res.snapshotId === null ? `${res.table} exists; nothing written\n` : `${res.statement} ${res.table}: committed snapshot ${res.snapshotId} (${res.rowsWritten} rows, ${res.filesWritten} files)\n`);
           return;
         }
-        const schema = await res.frame.schema();
-        const names = schema.map((f) => f.name);
-        const rows = await res.frame.toArray();
-        const shaped = rows.map((r) => names.map((n, i) => cell(r[n], schema[i]!.type)));
-        if (format === 'json') {
-          printJson(shaped.map((r) => Object.fromEntries(names.map((n, i) => [n, jsonSafe(r[i]) ?? null]))));
-        } else if (format === 'csv') {
-          process.stdout.write(`${names.map(csvField).join(',')}\n`);
-          for (const r of shaped) process.stdout.write(`${r.map(csvField).join(',')}\n`);
-        } else {
-          printTable(names, limit === undefined ? shaped : shaped.slice(0, limit));
-          process.stdout.write(`(${rows.length} row${rows.length === 1 ? '' : 's'})\n`);
-        }
+        // Streamed: rows are printed as the query produces them; --limit is a LIMIT in the plan,
+        // so the scan stops early instead of materializing every row.
+        const frame = limit === undefined ? res.frame : res.frame.limit(limit);
+        const { schema, rows } = await frame.openRows({ signal: interrupt.signal });
+        await printRows(schema, rows, format);
       } finally {
         interrupt.dispose();
         await engine.close();

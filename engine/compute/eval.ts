@@ -576,12 +576,19 @@ function inList(a: Val, list: Scalar[], neg: boolean, n: number): Val {
 function compileSubstr(args: Evaluator[]): Evaluator {
   const [fs, fstart, flen] = args as [Evaluator, Evaluator, Evaluator | undefined];
   const sub = (s: string, start: number, len: number | undefined): string => {
-    // Postgres/DuckDB semantics: 1-based; positions before 1 still consume the length.
+    // DuckDB semantics (Spark agrees for start ≠ 0 and len ≥ 0): 1-based; a negative start counts
+    // from the end (-1 is the last character); start 0 is the position before the first, and
+    // positions outside the string still consume the length; a negative length takes the
+    // characters before the start.
     const chars = [...s];
-    let from = start - 1;
-    let to = len === undefined ? chars.length : from + len;
-    if (from < 0) from = 0;
-    if (to > chars.length) to = chars.length;
+    const n = chars.length;
+    let from = start > 0 ? start - 1 : start === 0 ? -1 : n + start;
+    let to: number;
+    if (len === undefined) to = n;
+    else if (len >= 0) to = from + len;
+    else { to = from; from += len; }
+    from = Math.max(0, Math.min(n, from));
+    to = Math.max(0, Math.min(n, to));
     return to > from ? chars.slice(from, to).join('') : '';
   };
   return (c) => {

@@ -151,8 +151,7 @@ export class Binder {
     const rightKeys: Expr[] = [];
     const residual: Expr[] = [];
     if (f.on) {
-      const cond = this.bindExpr(f.on, scope);
-      expectBoolean(cond, 'JOIN … ON');
+      const cond = asCondition(this.bindExpr(f.on, scope), 'JOIN … ON');
       for (const c of conjuncts(cond)) {
         if (c.k === 'call' && c.fn === 'eq') {
           const [a, b] = c.args as [Expr, Expr];
@@ -203,8 +202,7 @@ export class Binder {
     else { plan = { op: 'values', rows: 1, schema: [] }; scope = []; }
     if (s.where) {
       if (containsAgg(s.where)) throw new LakehouseError('PLAN_ERROR', 'aggregate functions are not allowed in WHERE', { help: 'Use HAVING to filter on aggregates.' });
-      const pred = this.bindExpr(s.where, scope);
-      expectBoolean(pred, 'WHERE');
+      const pred = asCondition(this.bindExpr(s.where, scope), 'WHERE');
       plan = { op: 'filter', input: plan, predicate: pred, schema: plan.schema };
     }
     // Expand stars and name the select items.
@@ -212,8 +210,22 @@ export class Binder {
     for (const it of s.items) {
       if (it.k === 'star') {
         const q = it.qualifier?.toLowerCase();
-        const cols = scope.map((c, i) => ({ c, i })).filter(({ c }) => q === undefined || c.qualifier === q);
+        let cols = scope.map((c, i) => ({ c, i })).filter(({ c }) => q === undefined || c.qualifier === q);
         if (q !== undefined && cols.length === 0) throw new LakehouseError('PLAN_ERROR', `"${it.qualifier}.*" names no table in FROM`);
+        if (it.except) {
+          const drop = new Set<string>();
+          for (const x of it.except) {
+            const key = x.toLowerCase();
+            if (!cols.some(({ c }) => c.name.toLowerCase() === key)) {
+              throw new LakehouseError('PLAN_ERROR', `column "${x}" in * EXCEPT (…) is not a column of ${q === undefined ? 'the FROM clause' : `"${it.qualifier}"`}`, {
+                help: `Columns: ${cols.map(({ c }) => c.name).slice(0, 20).join(', ')}.`,
+              });
+            }
+            drop.add(key);
+          }
+          cols = cols.filter(({ c }) => !drop.has(c.name.toLowerCase()));
+          if (cols.length === 0) throw new LakehouseError('PLAN_ERROR', '* EXCEPT (…) leaves no columns', { help: 'Name fewer columns in EXCEPT.' });
+        }
         for (const { c, i } of cols) items.push({ u: { k: 'ident', parts: [c.qualifier ?? '', c.name].filter(Boolean) }, bound: { k: 'col', i, type: c.type }, name: c.name });
       } else {
         items.push({ u: it.e, name: it.alias ?? nameOf(it.e) });
@@ -266,8 +278,7 @@ export class Binder {
       ];
       plan = { op: 'aggregate', input: plan, keys: groupKeys, aggs, schema: aggSchema };
       if (having) {
-        expectBoolean(having, 'HAVING');
-        plan = { op: 'filter', input: plan, predicate: having, schema: plan.schema };
+        plan = { op: 'filter', input: plan, predicate: asCondition(having, 'HAVING'), schema: plan.schema };
       }
     } else {
       bindOut = (u) => this.bindExpr(u, scope);
@@ -331,6 +342,7 @@ export class Binder {
   private bindAgg(u: Extract<UExpr, { k: 'fn' }>, scope: Scope): AggCall {
     if (u.args.some(containsAgg)) throw err(this.ctx, `aggregate functions cannot be nested (in ${u.name})`, u.pos);
     if (u.star) {
+      if (u.distinct) throw unsupported(`${u.name}(DISTINCT *)`);
       if (u.name !== 'count') throw err(this.ctx, `${u.name}(*) is not valid`, u.pos, 'Only count(*) takes *.');
       return { fn: 'count_star', arg: null, distinct: false, type: 'int64' };
     }
@@ -364,8 +376,7 @@ export class Binder {
       case 'interval':
         throw new LakehouseError('PLAN_ERROR', 'an INTERVAL can only be added to or subtracted from a date or timestamp');
       case 'not': {
-        const e = rec(u.e);
-        expectBoolean(e, 'NOT');
+        const e = asBoolean(rec(u.e), 'NOT');
         return { k: 'call', fn: 'not', args: [e], type: 'boolean' };
       }
       case 'neg': {
@@ -452,9 +463,7 @@ export class Binder {
     const r = rec(u.r);
     switch (u.op) {
       case 'and': case 'or':
-        expectBoolean(l, u.op.toUpperCase());
-        expectBoolean(r, u.op.toUpperCase());
-        return { k: 'call', fn: u.op, args: [l, r], type: 'boolean' };
+        return { k: 'call', fn: u.op, args: [asBoolean(l, u.op.toUpperCase()), asBoolean(r, u.op.toUpperCase())], type: 'boolean' };
       case '=': return compare('eq', l, r);
       case '<>': return compare('ne', l, r);
       case '<': return compare('lt', l, r);
@@ -467,6 +476,9 @@ export class Binder {
   }
 
   private bindFunction(u: Extract<UExpr, { k: 'fn' }>, rec: (x: UExpr) => Expr): Expr {
+    // DISTINCT and * only mean something to aggregates: never drop them silently.
+    if (u.distinct) throw unsupported(`DISTINCT in ${u.name}()`);
+    if (u.star) throw err(this.ctx, `${u.name}(*) is not valid`, u.pos, 'Only count(*) takes *.');
     const args = u.args.map(rec);
     const arity = (min: number, max = min): void => {
       if (args.length < min || args.length > max) throw err(this.ctx, `${u.name}() takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${args.length}`, u.pos);
@@ -481,6 +493,10 @@ export class Binder {
       return e;
     };
     switch (u.name) {
+      case 'not':
+        // The parser reads `NOT (x)` after another `NOT (` as a call of the function not (Spark has it too).
+        arity(1);
+        return { k: 'call', fn: 'not', args: [asBoolean(args[0]!, 'not()')], type: 'boolean' };
       case 'lower': case 'upper': case 'trim':
         arity(1);
         return { k: 'call', fn: u.name, args: [needStr(args[0]!)], type: 'string' };
@@ -549,6 +565,21 @@ export function nameOf(u: UExpr): string {
 
 function keyName(u: UExpr, i: number): string {
   return u.k === 'ident' ? u.parts[u.parts.length - 1]! : `key${i}`;
+}
+
+/**
+ * A boolean operand: an untyped NULL (`NULL`, `CASE … THEN NULL END`) is always NULL, so it
+ * becomes a boolean NULL constant — the kernels only take boolean vectors.
+ */
+function asBoolean(e: Expr, where: string): Expr {
+  expectBoolean(e, where);
+  return e.type === 'null' ? { k: 'lit', v: null, type: 'boolean' } : e;
+}
+
+/** A filter condition: NULL keeps no row (`WHERE NULL` returns nothing, as in every SQL engine). */
+function asCondition(e: Expr, where: string): Expr {
+  expectBoolean(e, where);
+  return e.type === 'null' ? { k: 'lit', v: false, type: 'boolean' } : e;
 }
 
 function expectBoolean(e: Expr, where: string): void {

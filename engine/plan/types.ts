@@ -177,6 +177,11 @@ export function parseDateLiteral(s: string): number {
   const days = daysFromCivil(y, mo, d);
   const back = civilFromDays(days);
   if (back[1] !== mo || back[2] !== d) throw new LakehouseError('PLAN_ERROR', `"${s}" is not a valid date`);
+  if (Math.abs(days) > MAX_DATE_DAYS) {
+    throw new LakehouseError('PLAN_ERROR', `"${s}" is out of the supported date range (${formatDate(-MAX_DATE_DAYS)} to ${formatDate(MAX_DATE_DAYS)})`, {
+      help: 'Dates and timestamps must lie within ±100,000,000 days of 1970-01-01 (the range results can be returned in, as JavaScript Dates).',
+    });
+  }
   return days;
 }
 
@@ -218,9 +223,13 @@ export function civilFromDays(z: number): [number, number, number] {
   return [y + (m <= 2 ? 1 : 0), m, d];
 }
 
+/** Dates (and timestamps' days) are limited to the range of a JavaScript Date: ±10^8 days. */
+export const MAX_DATE_DAYS = 100_000_000;
+
+/** ISO 8601 with astronomical years: 0001-06-01, -0001-06-01 (2 BC), 12345-01-01. */
 export function formatDate(days: number): string {
   const [y, m, d] = civilFromDays(days);
-  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  return `${y < 0 ? '-' : ''}${String(Math.abs(y)).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
 export function formatTimestamp(micros: number): string {

@@ -30,7 +30,8 @@ export type UExpr =
 
 export type BinOp = '+' | '-' | '*' | '/' | '%' | '=' | '<>' | '<' | '<=' | '>' | '>=' | 'and' | 'or' | '||';
 
-export type USelectItem = { k: 'expr'; e: UExpr; alias?: string } | { k: 'star'; qualifier?: string };
+/** `except`: `* EXCEPT (a, b)` — the named columns are left out of the expansion. */
+export type USelectItem = { k: 'expr'; e: UExpr; alias?: string } | { k: 'star'; qualifier?: string; except?: string[] };
 
 export type TimeTravel = { kind: 'version'; snapshotId: string } | { kind: 'timestamp'; at: string };
 

@@ -19,16 +19,15 @@
  * Anything outside the supported subset fails with `UNSUPPORTED` "not supported yet: …".
  */
 
-import { init, parse } from '@guanmingchiu/sqlparser-ts';
 import { LakehouseError } from '../../connectors/errors.js';
+import { checkSqlLimits } from './limits.js';
+import { isWasmTrap, wasmParse } from './parser-wasm.js';
 import type { DataType } from '../plan/types.js';
 import type { BinOp, Pos, UBody, UExpr, UFrom, UOrder, UQuery, USelect, USelectItem } from '../plan/unbound.js';
 
-let ready: Promise<void> | undefined;
-
+/** Kept for callers that await it; the parser instance is now created synchronously (parser-wasm.ts). */
 export function initSqlParser(): Promise<void> {
-  ready ??= init().then(() => undefined);
-  return ready;
+  return Promise.resolve();
 }
 
 /* The AST is the JSON serialisation of sqlparser-rs's enums; we walk it structurally. */
@@ -51,6 +50,7 @@ export type Statement =
  *     terms are returned as text, see engine/sql/partition-terms.ts) and the query is parsed alone.
  */
 export function parseSql(sql: string): Statement {
+  checkSqlLimits(sql);
   const text = rewriteTimeTravel(sql);
   const ctas = splitCtas(text);
   if (ctas) {
@@ -60,8 +60,15 @@ export function parseSql(sql: string): Statement {
   }
   let ast: J[];
   try {
-    ast = parse(text, 'databricks') as J[];
+    ast = wasmParse('databricks', text) as J[];
   } catch (err) {
+    if (isWasmTrap(err)) {
+      // The instance that trapped is retired (parser-wasm.ts); the next statement gets a fresh one.
+      throw new LakehouseError('SQL_PARSE_ERROR', `the SQL parser failed on this statement (${String((err as Error).message)})`, {
+        cause: err,
+        help: 'Simplify the statement (shorter expressions, less nesting); later statements are not affected.',
+      });
+    }
     const msg = String((err as Error).message ?? err).replace(/^sql parser error:\s*/, '');
     const m = /at Line: (\d+), Column: (\d+)/.exec(msg);
     const where = m ? `\n${caret(sql, { line: Number(m[1]), column: Number(m[2]) })}` : '';
@@ -81,6 +88,7 @@ export function parseSql(sql: string): Statement {
   if (stmt.CreateTable) throw unsupported('CREATE TABLE without AS SELECT (create tables with `lake ingest --create` or CREATE TABLE … AS SELECT)');
   if (stmt.Insert) {
     const ins = stmt.Insert;
+    rejectIgnored(ins, ['table', 'table_name', 'columns', 'partitioned', 'source', 'overwrite', 'into', 'has_table_keyword'], 'INSERT');
     const name = ins.table?.TableName ?? ins.table_name ?? ins.table;
     if (ins.columns?.length) throw unsupported('INSERT with a column list (select the columns in table order, or by their names)');
     if (ins.partitioned?.length) throw unsupported('INSERT … PARTITION (…) (INSERT OVERWRITE replaces the partitions present in the query output)');
@@ -162,6 +170,26 @@ function unsupported(what: string): LakehouseError {
   });
 }
 
+function isEmpty(v: J): boolean {
+  if (v === null || v === undefined || v === false || v === 'None') return true;
+  if (Array.isArray(v)) return v.every(isEmpty);
+  return typeof v === 'object' && Object.keys(v).length === 0;
+}
+
+/**
+ * The converter reads only the AST fields it names; every other field of the node must be empty
+ * (null, false, [], 'None'). A filled field is a clause the parser accepted and we would
+ * otherwise silently ignore — a wrong answer — so it is refused instead. Tokens and spans carry
+ * positions only.
+ */
+function rejectIgnored(node: J, read: readonly string[], what: string): void {
+  if (!node || typeof node !== 'object') return;
+  for (const [k, v] of Object.entries(node)) {
+    if (read.includes(k) || k === 'span' || k.endsWith('_token') || isEmpty(v)) continue;
+    throw unsupported(`${what}: ${k.replace(/^opt_/, '').replace(/_/g, ' ').toUpperCase()}`);
+  }
+}
+
 function objectName(parts: J): string[] {
   if (!Array.isArray(parts)) throw unsupported('this kind of table reference');
   return parts.map((p: J) => (p.Identifier ? p.Identifier.value : p.value));
@@ -173,16 +201,24 @@ function spanPos(x: J): Pos | undefined {
 }
 
 function convertQuery(q: J): UQuery {
+  rejectIgnored(q, ['with', 'body', 'order_by', 'limit_clause', 'fetch'], 'query');
+  rejectIgnored(q.with, ['recursive', 'cte_tables'], 'WITH');
   const ctes = (q.with?.cte_tables ?? []).map((c: J) => {
+    rejectIgnored(c, ['alias', 'query'], 'CTE');
     if (c.alias.columns?.length) throw unsupported('column lists on CTEs');
     return { name: c.alias.name.value as string, query: convertQuery(c.query) };
   });
   if (q.with?.recursive) throw unsupported('WITH RECURSIVE');
   const orderBy: UOrder[] = [];
   const kind = q.order_by?.kind;
+  rejectIgnored(q.order_by, ['kind'], 'ORDER BY');
   if (kind) {
     if (!kind.Expressions) throw unsupported('ORDER BY ALL');
     for (const o of kind.Expressions) {
+      rejectIgnored(o, ['expr', 'options'], 'ORDER BY');
+      rejectIgnored(o.options, ['asc', 'nulls_first'], 'ORDER BY');
+      // The parser reads `ORDER BY ALL` as a column named ALL (DuckDB sorts by every column).
+      if (kind.Expressions.length === 1 && o.expr?.Identifier?.value?.toUpperCase() === 'ALL' && !o.expr.Identifier.quote_style) throw unsupported('ORDER BY ALL');
       const item: UOrder = { e: convertExpr(o.expr), desc: o.options?.asc === false };
       if (o.options?.nulls_first !== undefined && o.options?.nulls_first !== null) item.nullsFirst = o.options.nulls_first;
       orderBy.push(item);
@@ -194,6 +230,8 @@ function convertQuery(q: J): UQuery {
   if (lc) {
     const lo = lc.LimitOffset;
     if (!lo) throw unsupported('this LIMIT form');
+    rejectIgnored(lo, ['limit', 'offset'], 'LIMIT');
+    if (lo.offset) rejectIgnored(lo.offset, ['value', 'rows'], 'OFFSET');
     if (lo.limit) limit = intValue(lo.limit, 'LIMIT');
     if (lo.offset) offset = intValue(lo.offset.value, 'OFFSET');
   }
@@ -220,7 +258,14 @@ function convertBody(b: J): UBody {
   throw unsupported(`query body ${Object.keys(b)[0]}`);
 }
 
+const SELECT_READ = [
+  'distinct', 'projection', 'from', 'selection', 'group_by', 'having', 'top', 'into', 'qualify', 'named_window', 'cluster_by',
+  'distribute_by', 'sort_by', 'flavor', 'top_before_distinct', 'window_before_qualify',
+] as const;
+
 function convertSelect(s: J): USelect {
+  rejectIgnored(s, SELECT_READ, 'SELECT');
+  if (s.flavor !== undefined && s.flavor !== 'Standard') throw unsupported(`SELECT form ${JSON.stringify(s.flavor)}`);
   if (s.distinct && s.distinct !== 'Distinct') throw unsupported('DISTINCT ON');
   if (s.top) throw unsupported('TOP');
   if (s.into) throw unsupported('SELECT INTO');
@@ -230,12 +275,12 @@ function convertSelect(s: J): USelect {
   const items: USelectItem[] = s.projection.map((p: J): USelectItem => {
     if (p.UnnamedExpr) return { k: 'expr', e: convertExpr(p.UnnamedExpr) };
     if (p.ExprWithAlias) return { k: 'expr', e: convertExpr(p.ExprWithAlias.expr), alias: p.ExprWithAlias.alias.value };
-    if (p.Wildcard) return { k: 'star' };
+    if (p.Wildcard) return { k: 'star', ...wildcardOptions(p.Wildcard) };
     if (p.QualifiedWildcard) {
       const on = p.QualifiedWildcard[0]?.ObjectName;
       if (!on) throw unsupported('this wildcard form');
       const parts = objectName(on);
-      return { k: 'star', qualifier: parts[parts.length - 1]! };
+      return { k: 'star', qualifier: parts[parts.length - 1]!, ...wildcardOptions(p.QualifiedWildcard[1]) };
     }
     throw unsupported(`select item ${Object.keys(p)[0]}`);
   });
@@ -264,9 +309,21 @@ function convertSelect(s: J): USelect {
   };
 }
 
+/** `* EXCEPT (a, b)` (Spark/Databricks); EXCLUDE / REPLACE / RENAME / ILIKE are refused. */
+function wildcardOptions(o: J): { except?: string[] } {
+  rejectIgnored(o, ['opt_except'], 'SELECT *');
+  const ex = o?.opt_except;
+  if (!ex) return {};
+  const names: string[] = [ex.first_element?.value, ...(ex.additional_elements ?? []).map((x: J) => x.value)];
+  if (names.some((x) => typeof x !== 'string')) throw unsupported('this * EXCEPT form');
+  return { except: names };
+}
+
 function convertFactor(f: J): UFrom {
   if (f.Table) {
     const t = f.Table;
+    rejectIgnored(t, ['name', 'alias', 'args', 'version'], 'table reference');
+    if (t.alias) rejectIgnored(t.alias, ['explicit', 'name', 'columns'], 'table alias');
     if (t.args) throw unsupported('table functions');
     const name = objectName(t.name);
     const out: UFrom = { k: 'table', name };
@@ -294,6 +351,7 @@ function convertFactor(f: J): UFrom {
   }
   if (f.Derived) {
     const d = f.Derived;
+    rejectIgnored(d, ['lateral', 'subquery', 'alias'], 'subquery in FROM');
     if (d.lateral) throw unsupported('LATERAL');
     if (!d.alias) throw new LakehouseError('PLAN_ERROR', 'a subquery in FROM needs an alias', { help: 'Write (SELECT …) AS name.' });
     return { k: 'sub', query: convertQuery(d.subquery), alias: d.alias.name.value };
@@ -307,9 +365,10 @@ function convertFactor(f: J): UFrom {
 }
 
 function convertJoin(left: UFrom, j: J): UFrom {
+  rejectIgnored(j, ['relation', 'join_operator'], 'JOIN');
   const right = convertFactor(j.relation);
   const op = j.join_operator;
-  const key = Object.keys(op)[0]!;
+  const key = typeof op === 'string' ? op : Object.keys(op)[0]!;
   if (key === 'CrossJoin') return { k: 'join', kind: 'cross', left, right, on: null };
   const kind = key === 'Join' || key === 'Inner' ? 'inner' : key === 'Left' || key === 'LeftOuter' ? 'left' : key === 'Right' || key === 'RightOuter' ? 'right' : null;
   if (!kind) throw unsupported(`${key.replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()} JOIN`);
@@ -362,6 +421,7 @@ export function convertExpr(e: J): UExpr {
   if (e.InList) return { k: 'in', e: convertExpr(e.InList.expr), list: e.InList.list.map(convertExpr), neg: !!e.InList.negated };
   if (e.InSubquery) throw unsupported('IN (subquery)');
   if (e.Like) {
+    rejectIgnored(e.Like, ['negated', 'any', 'expr', 'pattern', 'escape_char'], 'LIKE');
     if (e.Like.escape_char) throw unsupported('LIKE … ESCAPE');
     if (e.Like.any) throw unsupported('LIKE ANY');
     return { k: 'like', e: convertExpr(e.Like.expr), pattern: convertExpr(e.Like.pattern), neg: !!e.Like.negated };
@@ -369,6 +429,7 @@ export function convertExpr(e: J): UExpr {
   if (e.ILike) throw unsupported('ILIKE');
   if (e.Case) {
     const c = e.Case;
+    rejectIgnored(c, ['operand', 'conditions', 'else_result'], 'CASE');
     return {
       k: 'case',
       operand: c.operand ? convertExpr(c.operand) : null,
@@ -378,10 +439,12 @@ export function convertExpr(e: J): UExpr {
   }
   if (e.Cast) {
     if (e.Cast.kind !== 'Cast' && e.Cast.kind !== 'DoubleColon') throw unsupported(`${e.Cast.kind}`);
+    rejectIgnored(e.Cast, ['kind', 'expr', 'data_type'], 'CAST');
     return { k: 'cast', e: convertExpr(e.Cast.expr), to: convertType(e.Cast.data_type) };
   }
   if (e.TypedString) {
     const t = e.TypedString;
+    rejectIgnored(t, ['data_type', 'value', 'uses_odbc_syntax'], 'typed literal');
     const text = t.value?.value?.SingleQuotedString ?? t.value?.SingleQuotedString;
     const dt = typeof t.data_type === 'string' ? t.data_type : Object.keys(t.data_type)[0];
     if (text === undefined) throw unsupported('this typed literal');
@@ -390,10 +453,14 @@ export function convertExpr(e: J): UExpr {
     if (dt === 'Timestamp' || dt === 'TimestampNtz' || dt === 'Datetime') return { k: 'typed', type: 'timestamp', text, ...(pos ? { pos } : {}) };
     throw unsupported(`${dt} literals`);
   }
-  if (e.Interval) return convertInterval(e.Interval);
+  if (e.Interval) {
+    rejectIgnored(e.Interval, ['value', 'leading_field', 'last_field'], 'INTERVAL');
+    return convertInterval(e.Interval);
+  }
   if (e.Function) return convertFunction(e.Function);
   if (e.Substring) {
     const s = e.Substring;
+    rejectIgnored(s, ['expr', 'substring_from', 'substring_for', 'special', 'shorthand'], 'SUBSTRING');
     const args = [convertExpr(s.expr)];
     if (s.substring_from) args.push(convertExpr(s.substring_from));
     if (s.substring_for) args.push(convertExpr(s.substring_for));
@@ -432,6 +499,7 @@ function convertInterval(iv: J): UExpr {
 
 function convertFunction(f: J): UExpr {
   const name = objectName(f.name).join('.').toLowerCase();
+  rejectIgnored(f, ['name', 'args', 'over', 'filter', 'uses_odbc_syntax'], `${name}(…)`);
   if (f.over) throw unsupported('window functions (OVER)');
   if (f.filter) throw unsupported('aggregate FILTER clauses');
   const args: UExpr[] = [];
@@ -439,7 +507,9 @@ function convertFunction(f: J): UExpr {
   let distinct = false;
   const list = f.args?.List;
   if (list) {
+    rejectIgnored(list, ['duplicate_treatment', 'args', 'clauses'], `${name}(…)`);
     distinct = list.duplicate_treatment === 'Distinct';
+    if (list.duplicate_treatment && list.duplicate_treatment !== 'Distinct' && list.duplicate_treatment !== 'All') throw unsupported(`${name}(${list.duplicate_treatment} …)`);
     if (list.clauses?.length) throw unsupported(`clauses inside ${name}(…)`);
     for (const a of list.args) {
       const inner = a.Unnamed;

@@ -53,6 +53,25 @@ export async function runSqlStatement(
       throw new LakehouseError('TABLE_EXISTS', `table ${table} already exists`, { help: 'Use INSERT INTO / INSERT OVERWRITE to write to it, or CREATE TABLE IF NOT EXISTS.' });
     }
   }
+  if (stmt.kind === 'insert') {
+    // SQL INSERT supplies every column: a query with fewer columns than the table is an error
+    // naming the missing ones, never a silent write of NULLs (the DataFrame write API, which
+    // matches by name, may still leave optional columns out).
+    const wh = await host.warehouse();
+    if (await wh.tableExists(table)) {
+      const fields = (await wh.loadTable(table)).schema().fields;
+      const output = (await frame.plan()).schema;
+      if (output.length < fields.length) {
+        const given = new Set(output.map((f) => f.name.toLowerCase()));
+        const byName = output.every((f) => fields.some((t) => t.name.toLowerCase() === f.name.toLowerCase()));
+        const missing = byName ? fields.filter((f) => !given.has(f.name.toLowerCase())) : fields.slice(output.length);
+        throw new LakehouseError('SCHEMA_MISMATCH', `${statement} ${table}: the query returns ${output.length} column${output.length === 1 ? '' : 's'} (${output.map((f) => f.name).join(', ')}); the table has ${fields.length} — missing: ${missing.map((f) => f.name).join(', ')}`, {
+          help: `Select a value for every column, in table order (${fields.map((f) => f.name).join(', ')}); use NULL AS <column> for columns to leave empty.`,
+          details: { table, missing: missing.map((f) => f.name) },
+        });
+      }
+    }
+  }
   const staged = await stageWrite(host, {
     query: frame,
     table,

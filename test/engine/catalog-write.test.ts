@@ -141,9 +141,11 @@ for (const backend of backends()) {
       await expect(engine.run('INSERT INTO mart.t SELECT id, d, region, amount, amount AS extra FROM raw.sales')).rejects.toMatchObject({ code: 'SCHEMA_MISMATCH' });
       expect((await load('mart.t')).snapshots().length).toBe(snaps);
       expect(await keysUnder(t.io.store, t.io.key('data/'))).toEqual(keys);
-      // Selecting a subset of the columns by name is valid: the others are NULL.
+      // SQL INSERT names every column (issue #13: a subset silently wrote NULLs): the missing
+      // ones are named in the error; NULL AS <column> leaves one empty, matched by name.
       await engine.run('CREATE TABLE mart.partial AS SELECT id, d, region FROM raw.sales WHERE id < 10');
-      await engine.run('INSERT INTO mart.partial SELECT d, id FROM raw.sales');
+      await expect(engine.run('INSERT INTO mart.partial SELECT d, id FROM raw.sales')).rejects.toMatchObject({ code: 'SCHEMA_MISMATCH', message: expect.stringContaining('missing: region') });
+      await engine.run('INSERT INTO mart.partial SELECT d, id, NULL AS region FROM raw.sales');
       const n = await engine.sql('SELECT count(*) AS n FROM mart.partial WHERE region IS NULL').toArray();
       expect(n[0]!['n']).toBe(ROWS.length + ROWS.filter((r) => r.id < 10 && r.region === null).length);
     });
