@@ -273,6 +273,9 @@ async function publish(io: TableIO, key: string, version: number, bytes: Uint8Ar
       return Buffer.from(existing.buffer, existing.byteOffset, existing.byteLength).equals(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) ? 'committed' : 'lost';
     } catch (err) {
       if (isSimulatedCrash(err)) throw unknownOutcome(key, version, err, 'the writer crashed while settling it');
+      // Something that is not an object holds the name (a directory on a local disk): it is not
+      // our metadata, so this round is lost; the reload reports the broken version.
+      if (isLakehouseError(err, 'CORRUPT_FILE')) return 'lost';
       if (!isLakehouseError(err, 'NOT_FOUND')) lastError = err;
       else {
         try {

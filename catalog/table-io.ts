@@ -5,13 +5,12 @@
  *
  * Concurrency contract: metadata versions are only ever created with `putIfAbsent`, so of any
  * number of writers racing for version N+1 exactly one wins. `version-hint.text` is a
- * best-effort cache: `latestVersion` starts from it and probes upwards, and also lists the
- * directory, so neither a stale, missing or garbled hint nor a gap in the versions (v1, v2, v4:
- * probing from v2 stops at the missing v3) can hide the newest committed version. A metadata
- * name that is a directory (a prefix of other objects) rather than a file is INVALID_METADATA.
+ * best-effort cache: `latestVersion` starts from it and probes upwards (and lists when the hint
+ * is missing), so a stale, missing or garbled hint can never hide a committed version, and a gap
+ * in the versions (v1, v2, v4) is INVALID_METADATA rather than a silently older table. A
+ * metadata name that holds something other than a file is INVALID_METADATA.
  */
 
-import { stat } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LakehouseError, isLakehouseError } from '../connectors/errors.js';
 import type { ObjectStore } from '../connectors/object-store.js';
@@ -20,6 +19,8 @@ export const METADATA_DIR = 'metadata';
 export const DATA_DIR = 'data';
 export const VERSION_HINT = 'metadata/version-hint.text';
 
+/** How many names past the first missing version are probed for a gap. */
+const GAP_WINDOW = 2;
 const VERSION_RE = /^v(\d+)(?:\.gz)?\.metadata\.json$/;
 const NUMBERED_RE = /^(\d{5,})-[0-9a-fA-F-]{36}(?:\.gz)?\.metadata\.json$/;
 
@@ -128,60 +129,67 @@ export class TableIO {
   }
 
   /**
-   * The newest version and its key: the higher of (the hint, probed upwards v{N+1}, v{N+2}…
-   * until one is missing) and (the highest version listed, probed upwards the same way, for a
-   * version created after the listing). Listing every time costs one LIST per load; it is what
-   * makes a gap in the versions (a deleted middle version) serve the newest table, not the one
-   * before the gap.
+   * The newest version and its key. Starts at the hint and probes v{N+1}, v{N+2}… until one is
+   * missing; without a usable hint it lists the directory (once) and probes from the highest
+   * version listed. A missing version followed by a present one (v1, v2, v4: someone deleted v3)
+   * is INVALID_METADATA naming the missing version — serving the table before the gap would be a
+   * silently older table. The gap check HEADs the next GAP_WINDOW names past the first missing
+   * one, in parallel (no LIST per load: a table's metadata/ directory also holds every manifest).
+   * A metadata name that holds something other than a file is INVALID_METADATA too.
    */
   async latestVersion(): Promise<{ version: number; key: string } | undefined> {
-    // -1: none found yet (Trino/Athena number their first version 00000).
-    let version = -1;
+    let version = -1; // none yet (Trino/Athena number their first version 00000)
     let key = '';
-    const probeUp = async (): Promise<void> => {
-      while (await this.store.head(this.metadataKey(version + 1))) {
+    const hint = await this.readHint();
+    if (hint !== undefined && hint > 0 && (await this.headVersion(hint))) {
+      version = hint;
+      key = this.metadataKey(hint);
+    } else {
+      const all = await this.listVersions();
+      if (all.size === 0) return undefined;
+      const versions = [...all.keys()].sort((a, b) => a - b);
+      for (let k = 1; k < versions.length; k++) {
+        if (versions[k]! !== versions[k - 1]! + 1) throw this.gap(versions[k - 1]! + 1, versions[k]!);
+      }
+      version = versions[versions.length - 1]!;
+      key = all.get(version)!;
+    }
+    for (;;) {
+      // Versions created since (by commits racing this load) are found by probing.
+      while (await this.headVersion(version + 1)) {
         version++;
         key = this.metadataKey(version);
       }
-      await this.refuseDirectory(version + 1);
-    };
-    const hint = await this.readHint();
-    if (hint !== undefined && hint > 0 && (await this.store.head(this.metadataKey(hint)))) {
-      version = hint;
-      key = this.metadataKey(hint);
-      await probeUp();
+      const ahead = await Promise.all(Array.from({ length: GAP_WINDOW }, (_, k) => this.headVersion(version + 2 + k)));
+      const past = ahead.findIndex(Boolean);
+      if (past < 0) return { version, key };
+      // Racing commits may have created N+1 and N+2 between the probes: only a hole that is
+      // still there is a gap.
+      if (!(await this.headVersion(version + 1))) throw this.gap(version + 1, version + 2 + past);
     }
-    const all = await this.listVersions();
-    const listed = all.size ? Math.max(...all.keys()) : -1;
-    if (listed > version) {
-      version = listed;
-      key = all.get(listed)!;
-      await probeUp();
-    }
-    return version >= 0 ? { version, key } : undefined;
   }
 
-  /**
-   * The object stores report a directory as "no such object" (S3 has none), and an empty one is
-   * not listed either, so an empty directory where the next version's file should be would make
-   * the loader serve the version before it, and a commit wait out its status check on a name it
-   * can never create. On a local disk we therefore look: a directory there is INVALID_METADATA.
-   */
-  private async refuseDirectory(version: number): Promise<void> {
-    const uri = this.store.uriFor(this.metadataKey(version));
-    if (!uri.startsWith('file:')) return;
-    let dir = false;
+  /** HEAD of a metadata version; something that is not a file there is INVALID_METADATA. */
+  private async headVersion(version: number): Promise<boolean> {
     try {
-      dir = (await stat(fileURLToPath(uri))).isDirectory();
-    } catch {
-      return; // absent (or unreadable: the store's own calls report that)
+      return (await this.store.head(this.metadataKey(version))) !== undefined;
+    } catch (err) {
+      if (isLakehouseError(err, 'CORRUPT_FILE') || isLakehouseError(err, 'INVALID_KEY')) {
+        throw new LakehouseError('INVALID_METADATA', `metadata file ${this.store.uriFor(this.metadataKey(version))} is not a regular file (${err.message.split('\n')[0]})`, {
+          cause: err,
+          help: 'Something replaced a table metadata file (with a directory or a special file); remove it and restore the file from a backup.',
+          details: { key: this.metadataKey(version) },
+        });
+      }
+      throw err;
     }
-    if (dir) {
-      throw new LakehouseError('INVALID_METADATA', `metadata file ${uri} is a directory, not a file`, {
-        help: 'Something replaced a table metadata file with a directory; remove the directory and restore the file from a backup.',
-        details: { key: this.metadataKey(version) },
-      });
-    }
+  }
+
+  private gap(missing: number, present: number): LakehouseError {
+    return new LakehouseError('INVALID_METADATA', `metadata version ${missing} of ${this.location} is missing although version ${present} exists: the table's history has a gap`, {
+      help: `A metadata file was deleted. Restore ${this.store.uriFor(this.metadataKey(missing))} from a backup, or register the newest version as a table (lake table register) to accept it as it is.`,
+      details: { missingVersion: missing, presentVersion: present, key: this.metadataKey(missing) },
+    });
   }
 }
 

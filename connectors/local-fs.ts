@@ -24,7 +24,9 @@
  *   reports symlinks (no escapes, no cycles, no duplicate keys).
  * - Files are opened with O_NONBLOCK and checked with fstat: a FIFO, socket or device where an
  *   object is expected gives `CORRUPT_FILE` at once instead of blocking a libuv thread forever;
- *   a directory is "no such object" (`NOT_FOUND` / `undefined`), as on S3.
+ *   a directory where an object is asked for is CORRUPT_FILE too: on S3 an object and a
+ *   "directory" of the same name can coexist, so finding one here means something replaced the
+ *   object (a table's metadata file turned into a directory must not read as "no such version").
  */
 
 import { randomBytes } from 'node:crypto';
@@ -134,7 +136,6 @@ export class LocalFsStore implements ObjectStore {
       if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return undefined;
       throw this.mapError(err, key);
     }
-    if (st.isDirectory()) return undefined;
     if (!st.isFile()) throw this.notAFile(key, st);
     return meta(key, st);
   }
@@ -286,7 +287,6 @@ export class LocalFsStore implements ObjectStore {
 
   private notAFile(key: string, st: Stats): LakehouseError {
     const kind = st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a directory' : 'not a regular file';
-    if (st.isDirectory()) return notFound(this.uri, key);
     return new LakehouseError(st.isSymbolicLink() ? 'INVALID_KEY' : 'CORRUPT_FILE', `object "${key}" in ${this.uri} is ${kind}, not a regular file`, {
       help: 'Something replaced the object with a special file; remove it (and restore the file from a backup if it was data).',
       details: { key, store: this.uri, kind },

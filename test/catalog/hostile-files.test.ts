@@ -4,7 +4,7 @@
  * child processes with a kill timer, so a hang fails the test (after 10 s) instead of hanging it.
  * Every command must end within 10 s with exit 0 or a coded error (`error [CODE]:`, exit 1, no
  * stack trace); the commands that read the damaged file must end with the expected code; and the
- * one case that is recoverable (a gap in the metadata versions) must serve the newest table.
+ * a gap in the metadata versions is an error naming the missing version (never the older table).
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -322,17 +322,18 @@ describe('corrupt table files: a coded error within seconds, never a hang, a cra
     expect(problems).toEqual([]);
   }, 120_000);
 
-  it('a gap in the metadata versions (v1, v2, v4; hint 2) serves v4, the newest table', async () => {
+  it('a gap in the metadata versions (v1, v2, v4; hint 2) is INVALID_METADATA naming the missing v3, never the older table', async () => {
     const [control, gap, show] = await Promise.all([
       lake(args('sql', 'bad.control')),
       lake(args('sql', 'bad.gap')),
       lake(['table', 'show', 'bad.gap', '--json']),
     ]);
     expect(control.code, control.stderr).toBe(0);
-    expect(gap.code, gap.stderr).toBe(0);
-    expect(JSON.parse(gap.stdout)).toEqual(JSON.parse(control.stdout));
     expect(JSON.parse(control.stdout)).toEqual([{ n: TOTAL }]);
-    expect(show.code, show.stderr).toBe(0);
-    expect(show.stdout).toContain('v4.metadata.json');
+    for (const r of [gap, show]) {
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/error \[INVALID_METADATA\]: metadata version 3 .* is missing although version 4 exists/);
+      expect(r.stderr).toMatch(/v3\.metadata\.json/);
+    }
   }, 60_000);
 });

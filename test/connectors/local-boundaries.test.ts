@@ -105,12 +105,13 @@ describe('local store: special files answer at once', () => {
     expect(await collect(store.list('ns/'))).toEqual([]);
   });
 
-  it('a directory where an object is expected is "no such object", as on S3', async () => {
+  it('a directory where an object is expected is CORRUPT_FILE (something replaced the object), never "no such object"', async () => {
     const root = tmp('dir');
     mkdirSync(join(root, 'k'));
     const store = await openObjectStore(root);
-    expect(await store.head('k')).toBeUndefined();
-    expect(await codeOf(store.get('k'))).toBe('NOT_FOUND');
+    expect(await codeOf(store.head('k'))).toBe('CORRUPT_FILE');
+    expect(await codeOf(store.get('k'))).toBe('CORRUPT_FILE');
+    expect(await store.head('nothing-here')).toBeUndefined();
   });
 });
 
