@@ -4,7 +4,7 @@
  * (staging, input locking, control totals). Nothing downstream sees or re-reads SQL text.
  *
  * Parsing: sqlparser-ts (databricks dialect), the engine's parser, gives the AST with
- * placeholders as nodes; params.ts replaces them by typed literal nodes; ast-query.ts turns the
+ * placeholders as nodes; params.ts replaces them by typed literal nodes; the parser's own converter turns the
  * bound AST into the engine's query tree. Two engine extensions the raw parser rejects —
  * transforms in `CREATE TABLE … PARTITIONED BY (month(d))` and `FOR VERSION AS OF` — are
  * handled by `parseSql` (engine/sql/parser.ts) for statements without placeholders; with
@@ -12,11 +12,11 @@
  * parser.ts exports an AST-level entry. Pure apart from the parser's one-time WASM init.
  */
 
-import { parse } from '@guanmingchiu/sqlparser-ts';
 import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 import type { UQuery } from '../plan/unbound.js';
-import { caret, initSqlParser, parseSql } from '../sql/parser.js';
-import { convertQueryAst, objectName, unsupported } from './ast-query.js';
+import { caret, convertQuery as convertQueryAst, initSqlParser, objectName, parseSql, unsupported } from '../sql/parser.js';
+import { checkSqlLimits } from '../sql/limits.js';
+import { wasmParse } from '../sql/parser-wasm.js';
 import { bindPlaceholders, type Params } from './params.js';
 
 type J = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -54,9 +54,11 @@ function parseError(sql: string, err: unknown): LakehouseError {
 /** Parses the job's SQL once and binds its parameters on the AST. */
 export async function bindStatement(sql: string, params: Params): Promise<BoundStatement> {
   await initSqlParser();
+  // The same guarded parser as every SQL statement: size/depth limits, a retirable instance.
+  checkSqlLimits(sql);
   let ast: J[];
   try {
-    ast = parse(sql, 'databricks') as J[];
+    ast = wasmParse('databricks', sql) as J[];
   } catch (rawErr) {
     return viaEngineParser(sql, params, rawErr);
   }

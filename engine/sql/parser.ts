@@ -164,7 +164,7 @@ export function caret(sql: string, pos: Pos): string {
   return `  ${line}\n  ${' '.repeat(Math.max(0, pos.column - 1))}^`;
 }
 
-function unsupported(what: string): LakehouseError {
+export function unsupported(what: string): LakehouseError {
   return new LakehouseError('UNSUPPORTED', `not supported yet: ${what}`, {
     help: 'See the engine documentation for the supported SQL subset.',
   });
@@ -190,7 +190,7 @@ function rejectIgnored(node: J, read: readonly string[], what: string): void {
   }
 }
 
-function objectName(parts: J): string[] {
+export function objectName(parts: J): string[] {
   if (!Array.isArray(parts)) throw unsupported('this kind of table reference');
   return parts.map((p: J) => (p.Identifier ? p.Identifier.value : p.value));
 }
@@ -200,7 +200,8 @@ function spanPos(x: J): Pos | undefined {
   return s && s.line > 0 ? { line: s.line, column: s.column } : undefined;
 }
 
-function convertQuery(q: J): UQuery {
+/** A parsed sqlparser-ts query AST → the unbound query tree (also used by jobs, whose placeholders are bound on the AST). */
+export function convertQuery(q: J): UQuery {
   rejectIgnored(q, ['with', 'body', 'order_by', 'limit_clause', 'fetch'], 'query');
   rejectIgnored(q.with, ['recursive', 'cte_tables'], 'WITH');
   const ctes = (q.with?.cte_tables ?? []).map((c: J) => {
