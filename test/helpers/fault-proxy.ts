@@ -142,17 +142,8 @@ export function proxyEnv(endpoint: string, base: NodeJS.ProcessEnv = process.env
   return env;
 }
 
-/** mulberry32: a small, well-mixed seeded PRNG (deterministic across runs and platforms). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a small, well-mixed seeded PRNG (one definition for the tests: test/formats/fixtures.ts). */
+export { rng as seededRandom } from '../formats/fixtures.js';
 
 const ACTIONS: ProxyAction[] = ['reset-before', 'drop-response', 'delay-request', 'fail-status'];
 const MAX_HEAD = 64 * 1024;
