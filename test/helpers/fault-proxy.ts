@@ -30,6 +30,7 @@
  * - `close()` resets everything and ends pending delays; nothing is left listening.
  */
 import * as net from 'node:net';
+import { rng as seededRandom } from '../formats/fixtures.js';
 
 export type ProxyAction = 'reset-before' | 'drop-response' | 'delay-request' | 'fail-status';
 
@@ -143,7 +144,7 @@ export function proxyEnv(endpoint: string, base: NodeJS.ProcessEnv = process.env
 }
 
 /** mulberry32: a small, well-mixed seeded PRNG (one definition for the tests: test/formats/fixtures.ts). */
-export { rng as seededRandom } from '../formats/fixtures.js';
+export { seededRandom };
 
 const ACTIONS: ProxyAction[] = ['reset-before', 'drop-response', 'delay-request', 'fail-status'];
 const MAX_HEAD = 64 * 1024;
