@@ -131,7 +131,9 @@ export class FaultyStore implements ObjectStore {
       throw crashError(op, key, false);
     }
     if (rule.action === 'error') {
-      throw rule.error ?? new LakehouseError('INJECTED_FAULT', `injected permanent failure of ${op} "${key}"`, { details: { op, key, transient: false } });
+      // Applied, then refused: the caller cannot know whether it landed.
+      const applied = rule.when === 'after' ? { outcomeUnknown: true } : {};
+      throw rule.error ?? new LakehouseError('INJECTED_FAULT', `injected permanent failure of ${op} "${key}"`, { details: { op, key, transient: false, ...applied } });
     }
     throw new LakehouseError('INJECTED_FAULT', `injected transient failure of ${op} "${key}"`, { details: { op, key, transient: true } });
   }
@@ -200,6 +202,7 @@ function crashError(op: FaultOp, key: string, after: boolean): LakehouseError {
   return new LakehouseError(
     'INJECTED_FAULT',
     after ? `store is down after a simulated crash (${op} "${key}")` : `simulated crash at ${op} "${key}"`,
-    { details: { op, key, crash: true, transient: false } },
+    // A "dead process" never learns what its last request did.
+    { details: { op, key, crash: true, transient: false, outcomeUnknown: true } },
   );
 }

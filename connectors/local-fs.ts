@@ -2,8 +2,9 @@
  * Local-filesystem object store (the embedded default).
  *
  * Concurrency contract:
- * - `put` writes a temp file in the target directory, fsyncs it, then `rename()`s it over the
- *   key: readers see the old or the new object, never a partial one.
+ * - `put` (bytes or a stream) writes a temp file in the target directory, fsyncs it, then
+ *   `rename()`s it over the key and fsyncs the directory: readers see the old or the new object,
+ *   never a partial one, and a crash leaves at most a temp file behind.
  * - `putIfAbsent` writes and fsyncs a temp file, then `link()`s it to the key. `link` fails
  *   with EEXIST when the name exists, atomically across threads and processes on every POSIX
  *   filesystem (including NFSv3+, where O_EXCL is not reliable), so exactly one creator wins
@@ -145,6 +146,8 @@ export class LocalFsStore implements ObjectStore {
     const tmp = await this.writeTemp(p, body, key);
     try {
       await fs.rename(tmp, p);
+      // The new name must be durable before a commit can reference it.
+      await fsyncDir(path.dirname(p));
     } catch (err) {
       await fs.rm(tmp, { force: true });
       throw this.mapError(err, key);

@@ -53,6 +53,13 @@ function openBackend(uri: string, options: OpenObjectStoreOptions, policy: Retry
   }
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(uri)?.[1]?.toLowerCase();
   if (scheme === undefined) return new LocalFsStore(path.resolve(options.cwd ?? process.cwd(), uri));
+  if (scheme !== 's3' && scheme !== 's3a' && redactUri(uri) !== uri) {
+    // A stored `uri` must never carry a secret (S3Store refuses its own with S3-specific help).
+    throw new LakehouseError('INVALID_URI', `"${redactUri(uri)}" carries credentials; object-store URIs must not`, {
+      help: 'Remove the user:password@ part or secret query parameters from the URI.',
+      details: { uri: redactUri(uri) },
+    });
+  }
   if (scheme === 'file') {
     try {
       return new LocalFsStore(fileURLToPath(uri));

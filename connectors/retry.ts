@@ -128,6 +128,8 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, policy: Retr
  * transiently until the budget was spent becomes `STORE_UNAVAILABLE` (the last error as cause).
  */
 export function writeOutcomeError(err: unknown, key: string, outcomeUnknown: boolean, budgetSpent: boolean): LakehouseError {
+  // A lower layer that knows its write may have been applied keeps that knowledge.
+  if (err instanceof LakehouseError && err.details['outcomeUnknown'] === true) outcomeUnknown = true;
   const extra = { key, outcomeUnknown, ...(budgetSpent ? { retryBudgetSpent: true } : {}) };
   const exhausted = budgetSpent && outcomeUnknown;
   if (err instanceof LakehouseError && (!exhausted || err.code === 'STORE_UNAVAILABLE')) {

@@ -265,7 +265,9 @@ export class S3Store implements ObjectStore {
           throw this.mapError(err, 'list', prefix || '/');
         }
       }, this.pagePolicy).catch((err: unknown) => {
-        throw isTransient(err) ? writeOutcomeError(err, prefix || '/', false, true) : err;
+        // Spent a budget here: the layer above must not retry for another one.
+        if (isTransient(err) && err instanceof LakehouseError) err.details['retryBudgetSpent'] = true;
+        throw err;
       });
       for (const o of page.Contents ?? []) {
         if (!o.Key) continue;

@@ -140,5 +140,8 @@ describe('local store: leftover temp files', () => {
     expect(store.listTemporary).toBeUndefined();
     expect(store.deleteTemporary).toBeUndefined();
     expect(new LocalFsStore(tmp('x')).listTemporary).toBeTypeOf('function');
+    const viaFaults = await openObjectStore(tmp('y'), { faults: [] });
+    expect(viaFaults.listTemporary).toBeTypeOf('function');
+    expect(viaFaults.deleteTemporary).toBeTypeOf('function');
   });
 });

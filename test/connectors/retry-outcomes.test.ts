@@ -10,7 +10,6 @@ import {
   isLakehouseError,
   LakehouseError,
   MemoryStore,
-  openObjectStore,
   retry,
   RetryingStore,
   withFaults,
@@ -198,8 +197,6 @@ describe("faults: when 'later' (a delayed delivery)", () => {
   it('through the retry layer: the writer moves on, the late copy lands after it', async () => {
     const inner = fresh();
     const faulty = withFaults(inner, [{ op: 'put', key: 'd', action: 'fail', when: 'later', delayMs: 30, times: 1 }]);
-    const store = await openObjectStore(`memory://${inner.uri.slice('memory://'.length)}`, { verifyConditionalWrites: false });
-    void store;
     const retrying = new RetryingStore(faulty, DEFAULT_RETRY_POLICY, { sleep: async () => {} });
     await retrying.put('d', enc.encode('v'));
     expect(faulty.calls.filter((c) => c.op === 'put')).toHaveLength(2);

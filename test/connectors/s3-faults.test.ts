@@ -196,7 +196,7 @@ describe('credentials in URIs never reach a message', () => {
   });
 
   it('other schemes with credentials: refused without echoing them', async () => {
-    for (const uri of ['https://admin:hunter2@store.example/wh', 'file://admin:hunter2@host/wh', 'gs://b/p?token=hunter2']) {
+    for (const uri of ['https://admin:hunter2@store.example/wh', 'file://admin:hunter2@host/wh', 'gs://b/p?token=hunter2', 'memory://admin:hunter2@name']) {
       const err = await openObjectStore(uri).catch((e: unknown) => e);
       expect(isLakehouseError(err, 'INVALID_URI'), String(err)).toBe(true);
       expect(`${(err as Error).message} ${JSON.stringify((err as LakehouseError).details)}`).not.toContain('hunter2');
