@@ -66,9 +66,14 @@ export function workerExecArgv(base: readonly string[] = process.execArgv): stri
   return keep || !('require_module' in process.features) ? [...base] : [...args, NO_REQUIRE_ESM_FLAG];
 }
 
+/** How long close() waits for cancelled tasks to come back before it destroys the threads. */
+const CLOSE_SETTLE_MS = 10_000;
+
 export class WorkerPool {
   private readonly pool: Piscina;
   readonly threads: number;
+  /** Tasks sent and not yet answered — including cancelled ones whose callers have moved on. */
+  private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(options: { threads?: number } = {}) {
     this.threads = Math.max(1, options.threads ?? availableParallelism());
@@ -108,8 +113,12 @@ export class WorkerPool {
     aborted.catch(() => undefined);
     const transferList = [...new Set([packed.buffer, ...payload.map((b) => b.buffer)])] as ArrayBuffer[];
     const task = this.pool.run({ packed, cancel, payload }, { transferList }) as Promise<WorkerReply>;
-    // A cancelled task still settles later; its outcome is no longer anyone's business.
-    task.catch(() => undefined);
+    // A cancelled task still settles later; its outcome is no longer anyone's business, but the
+    // pool must not be destroyed under it (piscina throws "Unexpected message from Worker",
+    // uncaught, when a reply arrives for a destroyed pool): close() waits for these.
+    const settled = task.then(() => undefined, () => undefined);
+    this.inflight.add(settled);
+    void settled.then(() => this.inflight.delete(settled));
     try {
       reply = await Promise.race([task, aborted]);
     } catch (err) {
@@ -145,7 +154,19 @@ export class WorkerPool {
     };
   }
 
+  /**
+   * Waits (at most CLOSE_SETTLE_MS) for tasks still running — cancelled tasks see their flag
+   * within one batch — then destroys the threads.
+   */
   async close(): Promise<void> {
+    if (this.inflight.size) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inflight]),
+        new Promise((r) => { timer = setTimeout(r, CLOSE_SETTLE_MS); timer.unref(); }),
+      ]);
+      if (timer) clearTimeout(timer);
+    }
     await this.pool.destroy();
   }
 }
