@@ -1,25 +1,16 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isLakehouseError } from 'lakehouse-engine/connectors';
 import { Warehouse, readManifestEntries, readSnapshotManifests, removeOrphanFiles } from 'lakehouse-engine/catalog';
 import { backends } from '../helpers/backends.js';
 import { readRows, writeDataFile } from './util.js';
+import { runJsonWorker } from '../helpers/json-worker.js';
 
 const WORKER = fileURLToPath(new URL('./append-worker.mjs', import.meta.url));
 const WRITERS = 8;
 const APPENDS = 25;
 
-function runWorker(args: object): Promise<{ worker: number; attempts: number[]; ms: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker exited ${code}: ${err}`))));
-  });
-}
+const runWorker = (args: object): Promise<{ worker: number; attempts: number[]; ms: number }> => runJsonWorker(WORKER, args);
 
 // Memory stores are per process, so the multi-process race runs on local disk and S3.
 for (const backend of backends().filter((b) => b.name !== 'memory')) {

@@ -8,25 +8,16 @@
  * the newest version. The other writer and the expiry run in a child process: in one process
  * the manifest-list cache would still serve the deleted list and hide the bug.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Warehouse } from 'lakehouse-engine/catalog';
 import { backends } from '../helpers/backends.js';
 import { readRows, writeDataFile } from '../catalog/util.js';
+import { runJsonWorker } from '../helpers/json-worker.js';
 
 const WORKER = fileURLToPath(new URL('./advance-expire-worker.mjs', import.meta.url));
 
-function runWorker(args: object): Promise<{ expired: string[]; deleted: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker exited ${code}: ${err}`))));
-  });
-}
+const runWorker = (args: object): Promise<{ expired: string[]; deleted: number }> => runJsonWorker(WORKER, args);
 
 for (const backend of backends().filter((b) => b.name !== 'memory')) {
   describe(`a stale writer after another process expired its base snapshot (${backend.name})`, () => {
