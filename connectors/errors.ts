@@ -42,6 +42,10 @@ export type ErrorCode =
   | 'INVALID_JOB_SPEC'
   | 'CANCELLED'
   | 'TASK_FAILED'
+  /** A value does not fit its type: arithmetic overflow, a CAST to a narrower type or decimal. */
+  | 'OUT_OF_RANGE'
+  /** Text that is not a value of the requested type (CAST('abc' AS INT), a bad CSV field under a declared type). */
+  | 'CONVERSION_ERROR'
   // invariants
   /** A broken invariant of this project (a bug): never the user's fault. */
   | 'INTERNAL';

@@ -10,10 +10,11 @@ import type * as arrow from 'apache-arrow';
 import { LakehouseError } from '../connectors/errors.js';
 import { Expr, col, toUExpr, type ExprLike } from './builder.js';
 import { chunkToBatch } from './compute/arrow-io.js';
-import type { Chunk } from './compute/vec.js';
+import { formatDecimal } from './compute/exact.js';
+import type { Chunk, Vec } from './compute/vec.js';
 import type { QueryStats } from './exec/executor.js';
 import type { PlanNode } from './plan/logical.js';
-import type { Schema } from './plan/types.js';
+import { decimalParts, type Schema } from './plan/types.js';
 import { simpleQuery, type UExpr, type UFrom, type UQuery, type USelect, type USelectItem } from './plan/unbound.js';
 
 /** Per-query options that travel with a DataFrame (and the frames derived from it). */
@@ -92,7 +93,8 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
   }
 
   /**
-   * Rows as plain objects: numbers (64-bit integers too; the engine computes them within ±2^53),
+   * Rows as plain objects: numbers (64-bit integers too, as `bigint` beyond ±(2^53−1) so that no
+   * value is rounded), decimals as their exact text (`"12.30"`, as DuckDB's JSON gives them),
    * strings, booleans, `Date`s for dates and timestamps (UTC; sub-millisecond digits dropped), null.
    */
   async toArray(options: RunOptions = {}): Promise<Array<Record<string, unknown>>> {
@@ -110,10 +112,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
           if (v.valid === null || v.valid[i]) {
             if (v.t === 'str') x = v.dict[v.codes[i]!];
             else if (v.t === 'bool') x = v.values[i] === 1;
-            else if (v.type === 'date') x = new Date(v.values[i]! * 86_400_000);
-            else if (v.type === 'timestamp') x = new Date(Math.floor(v.values[i]! / 1000));
-            else if (v.type === 'null') x = null;
-            else x = v.values[i];
+            else x = exactValue(v, i);
           }
           if (special[j]) Object.defineProperty(row, names[j]!, { value: x, enumerable: true, writable: true, configurable: true });
           else row[names[j]!] = x;
@@ -266,4 +265,15 @@ function selectItem(x: Expr | string | ExprLike): USelectItem {
   if (typeof x === 'string') return x === '*' ? { k: 'star' } : { k: 'expr', e: col(x).node };
   const e = x instanceof Expr ? x : new Expr(toUExpr(x));
   return e.alias ? { k: 'expr', e: e.node, alias: e.alias } : { k: 'expr', e: e.node };
+}
+
+/** One non-null numeric value as toArray() returns it (see there). */
+function exactValue(v: Extract<Vec, { t: 'num' | 'big' }>, i: number): unknown {
+  const x = v.values[i]!;
+  const d = decimalParts(v.type);
+  if (d) return formatDecimal(x, d.scale);
+  if (v.type === 'date') return new Date(Number(x) * 86_400_000);
+  if (v.type === 'timestamp') return typeof x === 'bigint' ? new Date(Number(x / 1000n)) : new Date(Math.floor(x / 1000));
+  if (v.type === 'null') return null;
+  return x;
 }

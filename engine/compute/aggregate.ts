@@ -441,6 +441,11 @@ function takeAny(v: Vec, sel: Int32Array): Vec {
     for (let i = 0; i < n; i++) { const j = sel[i]!; out[i] = j < 0 ? 0 : v.values[j]!; }
     return { t: 'bool', values: out, valid };
   }
+  if (v.t === 'big') {
+    const out: bigint[] = new Array<bigint>(n);
+    for (let i = 0; i < n; i++) { const j = sel[i]!; out[i] = j < 0 ? 0n : v.values[j]!; }
+    return { t: 'big', type: v.type, values: out, valid };
+  }
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) { const j = sel[i]!; out[i] = j < 0 ? 0 : v.values[j]!; }
   return { t: 'num', type: v.type, values: out, valid };

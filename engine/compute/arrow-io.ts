@@ -6,7 +6,7 @@
 
 import * as arrow from 'apache-arrow';
 import { LakehouseError } from '../../connectors/errors.js';
-import type { DataType, Field, Schema } from '../plan/types.js';
+import { decimalParts, type DataType, type Field, type Schema } from '../plan/types.js';
 import type { Chunk, Valid, Vec } from './vec.js';
 
 const TWO32 = 4294967296;
@@ -347,6 +347,11 @@ export function arrowType(t: DataType): arrow.DataType {
     case 'date': return new arrow.DateDay();
     case 'timestamp': return new arrow.TimestampMicrosecond();
     case 'null': return new arrow.Null();
+    default: {
+      const d = decimalParts(t);
+      if (d) return new arrow.Decimal(d.scale, d.precision, 128);
+      throw new LakehouseError('INTERNAL', `no Arrow type for engine type ${t}`);
+    }
   }
 }
 
@@ -397,6 +402,7 @@ export function vecToData(v: Vec, type: DataType, n: number): arrow.Data {
     }
     return arrow.makeData({ type: new arrow.Utf8(), length: n, valueOffsets: offsets, data, ...nulls });
   }
+  if (v.t === 'big') throw new LakehouseError('UNSUPPORTED', `not supported yet: writing ${type} values beyond ±2^53 to Arrow`);
   const vals = v.values.length === n ? v.values : v.values.subarray(0, n);
   switch (type) {
     case 'float64':

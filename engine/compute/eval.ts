@@ -539,8 +539,8 @@ function mapNum(a: Val, type: DataType, n: number, fn: (x: number) => number): V
 
 function inList(a: Val, list: Scalar[], neg: boolean, n: number): Val {
   const hasNull = list.some((x) => x === null);
-  const items = list.filter((x) => x !== null) as Array<number | string | boolean>;
-  const test = (x: number | string | boolean): boolean | null => {
+  const items = list.filter((x) => x !== null) as Array<number | bigint | string | boolean>;
+  const test = (x: number | bigint | string | boolean): boolean | null => {
     const hit = items.some((y) => y === x || (typeof x === 'boolean' && y === (x ? 1 : 0)));
     if (hit) return !neg;
     return hasNull ? null : neg;
@@ -563,6 +563,7 @@ function inList(a: Val, list: Scalar[], neg: boolean, n: number): Val {
     return { t: 'bool', values: out, valid: lutValid };
   }
   const set = new Set(items.map((x) => (typeof x === 'boolean' ? (x ? 1 : 0) : x)));
+  if (a.t === 'big') throw new LakehouseError('UNSUPPORTED', 'not supported yet: IN over integers beyond ±2^53');
   const vals = a.values;
   const hit = neg ? 0 : 1;
   const miss = neg ? 1 : 0;

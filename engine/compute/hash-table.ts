@@ -13,6 +13,7 @@
  * Memory: O(groups × key columns) doubles, plus the string pool.
  */
 
+import { LakehouseError } from '../../connectors/errors.js';
 import type { DataType } from '../plan/types.js';
 import type { Vec } from './vec.js';
 
@@ -379,6 +380,7 @@ export class GroupTable {
       this.rowNull[c]![0] = valid ? 0 : 1;
       if (!valid) { this.rowKeys[c]![0] = NULL_CODE; return; }
       if (v.t === 'str') this.rowKeys[c]![0] = this.intern(c, v.dict[v.codes[row]!]!);
+      else if (v.t === 'big') throw new LakehouseError('UNSUPPORTED', 'not supported yet: grouping or joining on integers beyond ±2^53');
       else this.rowKeys[c]![0] = v.values[row]!;
     });
   }
@@ -405,6 +407,7 @@ export class GroupTable {
         return out;
       }
       if (v.t === 'bool') return Float64Array.from(v.values.subarray(0, n));
+      if (v.t === 'big') throw new LakehouseError('UNSUPPORTED', 'not supported yet: grouping or joining on integers beyond ±2^53');
       return v.values.length === n ? v.values : v.values.subarray(0, n);
     });
     this.rowNull = keys.map((v) => {

@@ -51,6 +51,11 @@ export function partitionIds(keys: Vec[], n: number, parts: number, h: Hasher, d
       for (let d = 0; d < dh.length; d++) dh[d] = h.h32(k.dict[d]!, STRING_SEED) | 0;
       const codes = k.codes;
       for (let i = 0; i < n; i++) acc[i] = c === 0 ? dh[codes[i]!]! : (Math.imul(acc[i]!, 31) + dh[codes[i]!]!) | 0;
+    } else if (k.t === 'big') {
+      // Number(x) is deterministic and agrees with a `num` vector holding the same value, so
+      // equal keys land in the same partition whichever representation they arrive in.
+      const v = k.values;
+      for (let i = 0; i < n; i++) { const h = numHash(Number(v[i]!)); acc[i] = c === 0 ? h : (Math.imul(acc[i]!, 31) + h) | 0; }
     } else {
       const v = k.values;
       for (let i = 0; i < n; i++) acc[i] = c === 0 ? numHash(v[i]!) : (Math.imul(acc[i]!, 31) + numHash(v[i]!)) | 0;
@@ -89,6 +94,12 @@ export function splitByPartition(c: Chunk, ids: Int32Array, parts: number): Chun
     const valid = v.valid ? scatter(v.valid, new Uint8Array(total)) : null;
     if (v.t === 'num') return { ...v, values: scatter(v.values, new Float64Array(total)), valid };
     if (v.t === 'bool') return { ...v, values: scatter(v.values, new Uint8Array(total)), valid };
+    if (v.t === 'big') {
+      const dst: bigint[] = new Array<bigint>(total);
+      fill.set(starts.subarray(0, parts));
+      for (let i = 0; i < n; i++) { const p = ids[i]!; if (p >= 0) dst[fill[p]!++] = v.values[i]!; }
+      return { ...v, values: dst, valid };
+    }
     return { ...v, codes: scatter(v.codes, new Int32Array(total)), valid };
   });
   const out: Chunk[] = [];
@@ -101,6 +112,7 @@ export function splitByPartition(c: Chunk, ids: Int32Array, parts: number): Chun
         const valid = v.valid ? v.valid.subarray(a, b) : null;
         if (v.t === 'num') return { ...v, values: v.values.subarray(a, b), valid };
         if (v.t === 'bool') return { ...v, values: v.values.subarray(a, b), valid };
+        if (v.t === 'big') return { ...v, values: v.values.slice(a, b), valid };
         return { ...v, codes: v.codes.subarray(a, b), valid };
       }),
     });

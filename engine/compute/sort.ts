@@ -5,7 +5,19 @@
  * ASC and DESC, as DuckDB does). Stable.
  */
 
-import { take, type Chunk, type Vec } from './vec.js';
+import { dictRanks, take, type BigValues, type Chunk, type Vec } from './vec.js';
+
+/** Dense ranks of BigInt values (equal values share a rank), so the comparator compares numbers. */
+function bigRanks(values: BigValues, n: number): Float64Array {
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0));
+  const out = new Float64Array(n);
+  let r = 0;
+  for (let k = 0; k < n; k++) {
+    if (k > 0 && values[idx[k]!] !== values[idx[k - 1]!]) r++;
+    out[idx[k]!] = r;
+  }
+  return out;
+}
 
 export interface SortKey {
   vec: Vec;
@@ -16,9 +28,8 @@ export interface SortKey {
 function sortable(v: Vec, n: number): Float64Array {
   if (v.t === 'num') return v.values;
   if (v.t === 'bool') return Float64Array.from(v.values.subarray(0, n));
-  const order = v.dict.map((_, i) => i).sort((a, b) => (v.dict[a]! < v.dict[b]! ? -1 : v.dict[a]! > v.dict[b]! ? 1 : 0));
-  const rank = new Float64Array(v.dict.length);
-  order.forEach((d, r) => { rank[d] = r; });
+  if (v.t === 'big') return bigRanks(v.values, n);
+  const rank = dictRanks(v.dict);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = rank[v.codes[i]!]!;
   return out;

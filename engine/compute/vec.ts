@@ -1,8 +1,15 @@
 /**
  * Column vectors inside the kernels. Synchronous, single-threaded; no shared state.
  *
- * - `num`: every numeric-like type as a Float64Array (int32/int64/float64, dates as days since
- *   the epoch, timestamps as microseconds since the epoch, UTC).
+ * - `num`: every numeric-like type as a Float64Array (int32/int64/float64, decimals as their
+ *   unscaled integer, dates as days since the epoch, timestamps as microseconds since the epoch,
+ *   UTC). For exact types (everything but float64) every value is an integer within ±(2^53−1),
+ *   so the double arithmetic on it is exact; kernels check that their results stay there.
+ * - `big`: an exact type whose values do not all fit a double exactly (int64 ids beyond 2^53,
+ *   decimal(38,S) sums, far timestamps): BigInts. A `BigInt64Array` only for int64/timestamp
+ *   values already known to be in range (straight from Arrow); kernels produce `bigint[]` and
+ *   check their type's range before handing it on. Every kernel accepts `num` and `big` alike
+ *   for exact types (compute/exact.ts converts between them).
  * - `bool`: one byte per row (0/1).
  * - `str`: dictionary form — `codes[i]` indexes `dict`. Plain Utf8 input is dictionary-encoded on
  *   load (hashing the UTF-8 bytes, decoding each distinct value once), so string predicates and
@@ -15,8 +22,11 @@ import type { DataType } from '../plan/types.js';
 
 export type Valid = Uint8Array | null;
 
+export type BigValues = BigInt64Array | bigint[];
+
 export type Vec =
   | { t: 'num'; type: DataType; values: Float64Array; valid: Valid }
+  | { t: 'big'; type: DataType; values: BigValues; valid: Valid }
   | { t: 'bool'; values: Uint8Array; valid: Valid }
   | { t: 'str'; codes: Int32Array; dict: string[]; valid: Valid };
 
@@ -26,7 +36,40 @@ export interface Chunk {
 }
 
 export function vecType(v: Vec): DataType {
-  return v.t === 'num' ? v.type : v.t === 'bool' ? 'boolean' : 'string';
+  return v.t === 'num' || v.t === 'big' ? v.type : v.t === 'bool' ? 'boolean' : 'string';
+}
+
+/**
+ * The one string order of the engine: by Unicode code point, which is the order of the UTF-8
+ * bytes (DuckDB, Spark, Parquet statistics and Iceberg bounds all use it). JavaScript's `<`
+ * compares UTF-16 code units, which differs for characters above U+FFFF against U+E000..U+FFFF;
+ * only that case takes the slow path.
+ */
+export function cmpStr(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      if (x >= 0xd800 && y >= 0xd800) return surrogateRank(x) - surrogateRank(y);
+      return x - y;
+    }
+  }
+  return a.length - b.length;
+}
+
+/** Code units ≥ U+D800 reordered so that surrogates (code points above U+FFFF) sort last. */
+function surrogateRank(c: number): number {
+  return c >= 0xe000 ? c - 0x800 : c + 0x2000;
+}
+
+/** Sorted-rank table of a dictionary (rank[code] = position in code-point order). */
+export function dictRanks(dict: string[]): Int32Array {
+  const order = dict.map((_, i) => i).sort((a, b) => cmpStr(dict[a]!, dict[b]!));
+  const rank = new Int32Array(dict.length);
+  order.forEach((d, r) => { rank[d] = r; });
+  return rank;
 }
 
 /** A chunk of no rows with columns of the given types. */
@@ -78,6 +121,12 @@ export function takeSel(v: Vec, idx: Int32Array): Vec {
     for (let i = 0; i < n; i++) out[i] = s[idx[i]!]!;
     return { t: 'bool', values: out, valid };
   }
+  if (v.t === 'big') {
+    const out: bigint[] = new Array<bigint>(n);
+    const s = v.values;
+    for (let i = 0; i < n; i++) out[i] = s[idx[i]!]!;
+    return { t: 'big', type: v.type, values: out, valid };
+  }
   const out = new Int32Array(n);
   const s = v.codes;
   for (let i = 0; i < n; i++) out[i] = s[idx[i]!]!;
@@ -109,6 +158,12 @@ export function take(v: Vec, idx: Int32Array, n: number = idx.length): Vec {
     const s = v.values;
     for (let i = 0; i < n; i++) { const j = idx[i]!; out[i] = j < 0 ? 0 : s[j]!; }
     return { t: 'bool', values: out, valid };
+  }
+  if (v.t === 'big') {
+    const out: bigint[] = new Array<bigint>(n);
+    const s = v.values;
+    for (let i = 0; i < n; i++) { const j = idx[i]!; out[i] = j < 0 ? 0n : s[j]!; }
+    return { t: 'big', type: v.type, values: out, valid };
   }
   const out = new Int32Array(n);
   const s = v.codes;
@@ -210,6 +265,18 @@ export function concatChunks(chunks: Chunk[], types: DataType[]): Chunk {
         off += chunks[p]!.length;
       }
       return { t: 'bool', values, valid };
+    }
+    if (parts.some((p) => p.t === 'big')) {
+      // One part too wide for doubles makes the whole column BigInts (exact; the rare path).
+      const values: bigint[] = new Array<bigint>(total);
+      for (let p = 0; p < parts.length; p++) {
+        const v = parts[p]! as Extract<Vec, { t: 'num' | 'big' }>;
+        const len = chunks[p]!.length;
+        if (v.t === 'big') for (let i = 0; i < len; i++) values[off + i] = v.values[i]!;
+        else for (let i = 0; i < len; i++) values[off + i] = BigInt(v.values[i]!);
+        off += len;
+      }
+      return { t: 'big', type, values, valid };
     }
     const values = new Float64Array(total);
     for (let p = 0; p < parts.length; p++) {

@@ -24,10 +24,14 @@
 
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { pack } from 'msgpackr';
+import { Packr } from 'msgpackr';
 import { Piscina } from 'piscina';
 import { LakehouseError, type ErrorCode } from '../../connectors/errors.js';
 import type { Chunk } from '../compute/vec.js';
+
+/** Plans carry exact BigInt literals (wide decimals, int64 beyond 2^53): msgpackr's BigInt
+ * extension keeps values past 64 bits that its plain int64 encoding would refuse. */
+const PACKR = new Packr({ useBigIntExtension: true });
 import type { Fragment } from './fragment.js';
 import { chunkFromIPC } from './ipc.js';
 import type { WorkerReply } from './worker.js';
@@ -97,7 +101,7 @@ export class WorkerPool {
     // into it. Views into a larger buffer are copied first: transferring detaches the whole buffer.
     const payload = (fragment.task.payload ?? []).map((b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice()));
     // A copy: msgpackr packs into a buffer it reuses, which must not be transferred away.
-    const packed = new Uint8Array(pack(payload.length ? { ...fragment, task: { ...fragment.task, payload: [] } } : fragment));
+    const packed = new Uint8Array(PACKR.pack(payload.length ? { ...fragment, task: { ...fragment.task, payload: [] } } : fragment));
     let reply: WorkerReply;
     const sentAt = performance.timeOrigin + performance.now();
     if (signal.aborted) throw new LakehouseError('CANCELLED', 'query cancelled', { cause: signal.reason });

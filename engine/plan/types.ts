@@ -4,15 +4,57 @@
  * Everything here is plain data (no classes, no functions) so that bound expressions and plan
  * fragments can be sent to worker threads as-is (msgpackr) and compiled there.
  *
- * Value model inside the kernels (see compute/vec.ts): every numeric-like type (int32, int64,
- * float64, date as days, timestamp as microseconds) is computed as a float64; int64 values must
- * lie within ±2^53 (checked when a column is loaded — larger values fail with UNSUPPORTED rather
- * than being silently rounded). Strings are dictionary vectors (codes + distinct strings).
+ * Value model inside the kernels (see compute/vec.ts and docs/design.md "Exact numbers"): every
+ * numeric-like type (int32, int64, float64, decimal(P,S) as its unscaled integer, date as days,
+ * timestamp as microseconds) is computed as a float64 while its values are exact there (integers
+ * within ±(2^53−1)); a vector of an exact type (integers, decimals, timestamps) whose values do
+ * not all fit is a `big` vector of BigInts instead, and every kernel accepts both. Nothing is
+ * ever rounded silently: a result that leaves its type's range is an error.
+ * Strings are dictionary vectors (codes + distinct strings), compared by code point.
  */
 
 import { LakehouseError } from '../../connectors/errors.js';
 
-export type DataType = 'boolean' | 'int32' | 'int64' | 'float64' | 'string' | 'date' | 'timestamp' | 'null';
+/** `decimal(P,S)`: precision 1..38, scale 0..P, written without spaces (Iceberg's spelling). */
+export type DecimalType = `decimal(${number},${number})`;
+
+export type DataType = 'boolean' | 'int32' | 'int64' | 'float64' | 'string' | 'date' | 'timestamp' | 'null' | DecimalType;
+
+export const MAX_DECIMAL_PRECISION = 38;
+
+/** `decimal(P,S)` with the bounds checked (PLAN_ERROR otherwise). */
+export function decimalType(precision: number, scale: number): DecimalType {
+  if (!Number.isInteger(precision) || !Number.isInteger(scale) || precision < 1 || precision > MAX_DECIMAL_PRECISION || scale < 0 || scale > precision) {
+    throw new LakehouseError('PLAN_ERROR', `decimal(${precision},${scale}) is not a valid decimal type`, {
+      help: `Precision must be 1..${MAX_DECIMAL_PRECISION} and scale 0..precision.`,
+    });
+  }
+  return `decimal(${precision},${scale})`;
+}
+
+const DECIMAL_RE = /^decimal\((\d+),(\d+)\)$/;
+const decimalCache = new Map<string, { precision: number; scale: number } | null>();
+
+/** Precision and scale of a decimal type; `null` for every other type. */
+export function decimalParts(t: DataType): { precision: number; scale: number } | null {
+  if (t.charCodeAt(0) !== 100 /* d */ || t.charCodeAt(1) !== 101 /* e */) return null;
+  let r = decimalCache.get(t);
+  if (r === undefined) {
+    const m = DECIMAL_RE.exec(t);
+    r = m ? { precision: Number(m[1]), scale: Number(m[2]) } : null;
+    decimalCache.set(t, r);
+  }
+  return r;
+}
+
+export function isDecimal(t: DataType): t is DecimalType {
+  return decimalParts(t) !== null;
+}
+
+/** Types whose values are integers inside the kernels (exact; may be `big` vectors). */
+export function isExact(t: DataType): boolean {
+  return t === 'int32' || t === 'int64' || t === 'timestamp' || t === 'date' || isDecimal(t);
+}
 
 export interface Field {
   name: string;
@@ -25,15 +67,19 @@ export interface Field {
 export type Schema = Field[];
 
 export function isNumeric(t: DataType): boolean {
-  return t === 'int32' || t === 'int64' || t === 'float64';
+  return t === 'int32' || t === 'int64' || t === 'float64' || isDecimal(t);
 }
 
 export function isIntegral(t: DataType): boolean {
   return t === 'int32' || t === 'int64';
 }
 
-/** Scalar literal values as the kernels see them: dates are days, timestamps microseconds. */
-export type Scalar = number | string | boolean | null;
+/**
+ * Scalar literal values as the kernels see them: dates are days, timestamps microseconds,
+ * decimals their unscaled integer. Exact values beyond ±(2^53−1) are BigInts (int64 literals,
+ * wide decimals); plans carry them to workers through msgpackr's BigInt extension.
+ */
+export type Scalar = number | bigint | string | boolean | null;
 
 export type ScalarFn =
   // arithmetic
@@ -74,8 +120,13 @@ export function aggResultType(fn: AggFn, argType: DataType | undefined): DataTyp
       return 'int64';
     case 'avg':
       return 'float64';
-    case 'sum':
+    case 'sum': {
+      // Spark and DuckDB: sum(decimal(P,S)) is decimal(38,S). Integer sums stay int64 and fail on
+      // overflow (compute/aggregate.ts); DuckDB widens to int128 instead.
+      const d = argType ? decimalParts(argType) : null;
+      if (d) return decimalType(MAX_DECIMAL_PRECISION, d.scale);
       return argType === 'float64' ? 'float64' : 'int64';
+    }
     default:
       return argType ?? 'null';
   }

@@ -9,7 +9,7 @@
  */
 
 import { applyTransform, murmur3, parseTransform, type PartitionValue, type Transform } from '../../catalog/index.js';
-import type { PrimitiveType } from '../../connectors/iceberg-types.js';
+import { parseDecimal, type PrimitiveType } from '../../connectors/iceberg-types.js';
 import { civilFromDays } from '../plan/types.js';
 import type { Chunk, Vec } from '../compute/vec.js';
 
@@ -81,7 +81,12 @@ function icebergValueOf(st: PrimitiveType, vec: Vec, i: number): PartitionValue 
   if (vec.t === 'str') return vec.dict[vec.codes[i]!]!;
   if (vec.t === 'bool') return vec.values[i] === 1;
   const x = vec.values[i]!;
-  if (st === 'long' || st === 'timestamp' || st === 'timestamptz' || st === 'time') return BigInt(Math.trunc(x));
+  if (typeof x === 'bigint') {
+    if (st === 'timestamp_ns' || st === 'timestamptz_ns') return x * 1000n;
+    return st === 'int' || st === 'double' || st === 'float' || st === 'date' ? Number(x) : x;
+  }
+  // Decimal partition values are their unscaled integer (connectors/single-value.ts).
+  if (st === 'long' || st === 'timestamp' || st === 'timestamptz' || st === 'time' || parseDecimal(st)) return BigInt(Math.trunc(x));
   if (st === 'timestamp_ns' || st === 'timestamptz_ns') return BigInt(Math.trunc(x)) * 1000n;
   return x;
 }

@@ -16,8 +16,8 @@ import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 
 const isTableNotFound = (err: unknown): boolean => isLakehouseError(err, 'TABLE_NOT_FOUND');
 import type { ParquetCompression } from '../../connectors/formats.js';
-import type { IcebergType, PrimitiveType, Schema as IcebergSchema } from '../../connectors/iceberg-types.js';
-import type { DataType, Schema } from '../plan/types.js';
+import { parseDecimal, type IcebergType, type PrimitiveType, type Schema as IcebergSchema } from '../../connectors/iceberg-types.js';
+import { decimalParts, type DataType, type Schema } from '../plan/types.js';
 import { parsePartitionBy } from '../sql/partition-terms.js';
 import type { PartitionFieldPlan } from './partitioner.js';
 
@@ -52,10 +52,32 @@ function icebergTypeOf(t: DataType, column: string): PrimitiveType {
       throw new LakehouseError('SCHEMA_MISMATCH', `column "${column}" of the query has no type (a bare NULL)`, {
         help: `Give it one, e.g. CAST(NULL AS STRING) AS ${column}.`,
       });
+    default: {
+      const d = decimalParts(t);
+      if (d) return `decimal(${d.precision},${d.scale})`;
+      throw new LakehouseError('INTERNAL', `engine type ${t} has no Iceberg type`);
+    }
   }
 }
 
-const ASSIGNABLE: Record<DataType, PrimitiveType[]> = {
+/**
+ * Whether values of engine type `from` can be stored in a column of Iceberg type `to` without a
+ * CAST: the same type, or a widening that keeps every value exactly (Iceberg's own promotions),
+ * or Spark's ANSI store assignment (long → int, checked per value when written).
+ */
+export function assignable(from: DataType, to: PrimitiveType): boolean {
+  const dFrom = decimalParts(from);
+  const dTo = parseDecimal(to);
+  if (dFrom) return dTo !== undefined ? dTo.scale === dFrom.scale && dTo.precision >= dFrom.precision : false;
+  if (dTo) {
+    // Integers fit a decimal whose integer digits hold every value of their type.
+    const digits = from === 'int32' ? 10 : from === 'int64' ? 19 : Infinity;
+    return dTo.precision - dTo.scale >= digits;
+  }
+  return (ASSIGNABLE[from as keyof typeof ASSIGNABLE] ?? []).includes(to);
+}
+
+const ASSIGNABLE: Record<Exclude<DataType, `decimal(${number},${number})`>, PrimitiveType[]> = {
   boolean: ['boolean'],
   int32: ['int', 'long', 'double'],
   // long → int as Spark's ANSI store assignment: checked per value when written.
@@ -106,7 +128,7 @@ export async function resolveTarget(
     seen.add(key);
     const wanted = columnTypes[f.name];
     // A requested type is used only where the engine's values can be written to it.
-    const type = wanted && f.type !== 'null' && ASSIGNABLE[f.type].includes(wanted) ? wanted : icebergTypeOf(f.type, f.name);
+    const type = wanted && f.type !== 'null' && assignable(f.type, wanted) ? wanted : icebergTypeOf(f.type, f.name);
     return { name: f.name, type: type as IcebergType };
   });
   // The same functions createTable uses, so the staged files carry the ids the table will get.
@@ -148,7 +170,7 @@ export function mapColumns(output: Schema, target: WriteTarget): number[] {
     }
     const from = output[src]!.type;
     const to = typeof f.type === 'string' ? f.type : undefined;
-    if (from !== 'null' && (!to || !ASSIGNABLE[from].includes(to as PrimitiveType))) {
+    if (from !== 'null' && (!to || !assignable(from, to as PrimitiveType))) {
       throw new LakehouseError('SCHEMA_MISMATCH', `column "${output[src]!.name}" is ${from}; table ${target.name} column "${f.name}" is ${to ?? 'nested'}`, {
         help: `CAST it to the column's type, e.g. CAST(${output[src]!.name} AS ${(to ?? 'string').toUpperCase()}).`,
         details: { column: f.name, actual: from, expected: to ?? 'nested' },
