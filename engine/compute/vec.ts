@@ -18,7 +18,7 @@
  * under a null is unspecified (kernels compute it anyway; branch-free loops are faster).
  */
 
-import type { DataType } from '../plan/types.js';
+import { isStringLike, type DataType } from '../plan/types.js';
 
 export type Valid = Uint8Array | null;
 
@@ -76,14 +76,14 @@ export function dictRanks(dict: string[]): Int32Array {
 export function emptyChunk(types: DataType[]): Chunk {
   return {
     length: 0,
-    cols: types.map((t): Vec => (t === 'string' ? { t: 'str', codes: new Int32Array(0), dict: [''], valid: null } : t === 'boolean' ? { t: 'bool', values: new Uint8Array(0), valid: null } : { t: 'num', type: t, values: new Float64Array(0), valid: null })),
+    cols: types.map((t): Vec => (isStringLike(t) ? { t: 'str', codes: new Int32Array(0), dict: [''], valid: null } : t === 'boolean' ? { t: 'bool', values: new Uint8Array(0), valid: null } : { t: 'num', type: t, values: new Float64Array(0), valid: null })),
   };
 }
 
 export function allNull(type: DataType, n: number): Vec {
   const valid = new Uint8Array(n);
   if (type === 'boolean') return { t: 'bool', values: new Uint8Array(n), valid };
-  if (type === 'string') return { t: 'str', codes: new Int32Array(n), dict: [''], valid };
+  if (isStringLike(type)) return { t: 'str', codes: new Int32Array(n), dict: [''], valid };
   return { t: 'num', type, values: new Float64Array(n), valid };
 }
 
@@ -238,7 +238,7 @@ export function concatChunks(chunks: Chunk[], types: DataType[]): Chunk {
       }
       off = 0;
     }
-    if (type === 'string') {
+    if (isStringLike(type)) {
       const dict: string[] = [];
       const ids = new Map<string, number>();
       const codes = new Int32Array(total);

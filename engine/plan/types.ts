@@ -18,7 +18,13 @@ import { LakehouseError } from '../../connectors/errors.js';
 /** `decimal(P,S)`: precision 1..38, scale 0..P, written without spaces (Iceberg's spelling). */
 export type DecimalType = `decimal(${number},${number})`;
 
-export type DataType = 'boolean' | 'int32' | 'int64' | 'float64' | 'string' | 'date' | 'timestamp' | 'null' | DecimalType;
+/**
+ * Engine types. Beyond the obvious: `time` is microseconds since midnight (a `num` vector);
+ * `uuid` is a string vector of canonical lower-case 8-4-4-4-12 text (whose order is the byte
+ * order); `binary` (Iceberg binary and fixed[N]) is a string vector of *byte strings* — one
+ * character per byte, code 0..255 — so equality, hashing and order are the bytes' own.
+ */
+export type DataType = 'boolean' | 'int32' | 'int64' | 'float64' | 'string' | 'date' | 'timestamp' | 'time' | 'uuid' | 'binary' | 'null' | DecimalType;
 
 export const MAX_DECIMAL_PRECISION = 38;
 
@@ -53,7 +59,12 @@ export function isDecimal(t: DataType): t is DecimalType {
 
 /** Types whose values are integers inside the kernels (exact; may be `big` vectors). */
 export function isExact(t: DataType): boolean {
-  return t === 'int32' || t === 'int64' || t === 'timestamp' || t === 'date' || isDecimal(t);
+  return t === 'int32' || t === 'int64' || t === 'timestamp' || t === 'date' || t === 'time' || isDecimal(t);
+}
+
+/** Types held in string (dictionary) vectors. */
+export function isStringLike(t: DataType): boolean {
+  return t === 'string' || t === 'uuid' || t === 'binary';
 }
 
 export interface Field {

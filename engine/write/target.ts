@@ -86,6 +86,10 @@ const ASSIGNABLE: Record<Exclude<DataType, `decimal(${number},${number})`>, Prim
   string: ['string'],
   date: ['date'],
   timestamp: ['timestamp', 'timestamptz', 'timestamp_ns', 'timestamptz_ns'],
+  time: ['time'],
+  uuid: ['uuid'],
+  // fixed[N] too, checked per value for its length when written.
+  binary: ['binary'],
   null: [],
 };
 
