@@ -15,6 +15,7 @@ import {
   aggResultType, andAll, conjuncts, exprColumns, exprEquals, isNumeric, parseDateLiteral, parseTimestampLiteral,
   remapColumns, type AggCall, type AggFn, type DataType, type Expr, type Field, type Schema,
 } from './types.js';
+import { foldExpr } from './optimize.js';
 import { arith, coerce, compare, literalAs, numberLiteral, toStr, unify } from './typing.js';
 import type { Pos, TimeTravel, UBody, UExpr, UFrom, UOrder, UQuery, USelect } from './unbound.js';
 
@@ -404,7 +405,7 @@ export class Binder {
       case 'in': {
         let e = rec(u.e);
         const items = u.list.map((x) => {
-          const b = rec(x);
+          const b = foldExpr(rec(x));
           if (b.k !== 'lit') throw unsupported('IN lists with non-constant values');
           return b;
         });

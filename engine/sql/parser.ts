@@ -407,7 +407,9 @@ export function convertExpr(e: J): UExpr {
     const inner = convertExpr(e.UnaryOp.expr);
     if (e.UnaryOp.op === 'Not') return { k: 'not', e: inner };
     if (e.UnaryOp.op === 'Minus') {
-      if (inner.k === 'num') return { k: 'num', text: inner.text.startsWith('-') ? inner.text.slice(1) : `-${inner.text}` };
+      // Only a literal directly under the minus is folded into it (`-9223372036854775808` is a
+      // BIGINT); `-(…)` stays a negation, which can overflow.
+      if (inner.k === 'num' && e.UnaryOp.expr?.Value) return { k: 'num', text: inner.text.startsWith('-') ? inner.text.slice(1) : `-${inner.text}` };
       return { k: 'neg', e: inner };
     }
     if (e.UnaryOp.op === 'Plus') return inner;
