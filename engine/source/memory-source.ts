@@ -7,7 +7,7 @@
 
 import type * as arrow from 'apache-arrow';
 import { LakehouseError } from '../../connectors/errors.js';
-import { schemaFromArrow } from '../compute/arrow-io.js';
+import { schemaFromArrow } from '../compute/arrow-in.js';
 import type { Schema } from '../plan/types.js';
 import type { ScanRequest, ScanTask, TableSource } from './table-source.js';
 
