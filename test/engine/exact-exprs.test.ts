@@ -234,6 +234,7 @@ describe('decimals', () => {
     const q = (sel: string, where = ''): string => `SELECT id, ${sel} FROM ${sub} ${where} ORDER BY id`;
     for (const sql of [
       q('x * (1 - 0.05) * (1 + 0.08) AS a, x * (1 - w) AS b, -x + y * w AS c, z + w * 3 - z AS d, y * (1 + w) AS e'),
+      q('z + w AS f, y - x AS g, x * w AS h, -z AS i', 'WHERE w <> 0'),
       q('z * 2 + w AS a, (z - w) * 1 AS b', 'WHERE x > 0.05 AND x < 5000000.5 AND w >= -500'),
       q('v * 2 + 1 AS a', "WHERE v > 1 AND v <= 1e308"),
     ]) expect(await ours(sql), sql).toEqual(await theirs(sql));
