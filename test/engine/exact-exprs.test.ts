@@ -321,6 +321,13 @@ describe('TIME, UUID, BLOB', () => {
   });
 });
 
+describe('timestamps beyond ±2^53 µs', () => {
+  it('literals, interval arithmetic, comparisons and VARCHAR casts stay exact', async () => {
+    await sameConst("SELECT CAST(TIMESTAMP '9999-12-31 23:59:59.999999' AS VARCHAR) AS a, CAST(TIMESTAMP '9999-12-31 23:59:59.999999' + INTERVAL '1' SECOND AS VARCHAR) AS b, CAST(TIMESTAMP '1500-01-01 00:00:00.5' AS VARCHAR) AS c");
+    await sameConst("SELECT TIMESTAMP '9999-12-31 23:59:59.999999' > TIMESTAMP '9999-12-31 23:59:59.999998' AS a, CAST(CAST('2500-06-30 12:00:00.000001' AS TIMESTAMP) AS VARCHAR) AS b");
+  });
+});
+
 describe('constant folding uses the exact kernels', () => {
   it('folded plans carry exact literals (no double shortcut)', async () => {
     const plan = await engine.sql('SELECT id FROM t WHERE CAST(d2 AS DECIMAL(10,2)) > 0.1 + 0.2 AND CAST(a AS BIGINT) > 9007199254740992 + 1').explain();
