@@ -257,4 +257,20 @@ describe('Arrow decimals of 256 bits', () => {
     expect(isLakehouseError(err, 'UNSUPPORTED'), String(err)).toBe(true);
     expect(err.message).toContain('"x"');
   });
+
+  it('a file decimal may only widen its precision into the table type: the scale must match', async () => {
+    // The read path's own module (not a public entry): the check every scan goes through.
+    const mod = await import(new URL('../../dist/engine/compute/arrow-in.js', import.meta.url).href) as {
+      dataToVec(d: arrow.Data, type: DataType, name: string): { t: string; values: ArrayLike<number | bigint> };
+    };
+    const data = decimal256([150n, -5n], 10, 2);
+    const widened = mod.dataToVec(data, 'decimal(12,2)', 'price');
+    expect(Array.from(widened.values, Number)).toEqual([150, -5]);
+    for (const other of ['decimal(12,3)', 'decimal(9,2)', 'decimal(12,1)'] as DataType[]) {
+      let err: unknown;
+      try { mod.dataToVec(data, other, 'price'); } catch (e) { err = e; }
+      expect(isLakehouseError(err, 'SCHEMA_MISMATCH'), `${other}: ${String(err)}`).toBe(true);
+      expect(String((err as Error).message)).toContain('"price"');
+    }
+  });
 });
