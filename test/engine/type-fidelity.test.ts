@@ -20,6 +20,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { isLakehouseError, openObjectStore, readCsv, readNdjson, type Schema } from 'lakehouse-engine/connectors';
 import { Warehouse } from 'lakehouse-engine/catalog';
 import { Engine } from 'lakehouse-engine/engine';
+import { canonicalRows, CREATE, EXPECT, ROWS } from '../formats/exact-fixture.js';
 
 let dir: string;
 let wh: string;
@@ -84,6 +85,27 @@ afterAll(async () => {
 });
 
 describe('ingest of DuckDB-written Parquet', () => {
+  it('every type maps to its Iceberg type, and SELECT * returns DuckDB\'s reading of the file exactly', async () => {
+    await duck.run(CREATE);
+    const file = await duckFile('exact.parquet', 'SELECT * FROM t');
+    const res = await engine.ingest('f.exact', [file], { create: true });
+    expect(res.rowsWritten).toBe(ROWS);
+    expect(await icebergTypes('f.exact')).toEqual({
+      g: 'long', d10: 'decimal(10,2)', d38: 'decimal(38,10)', d380: 'decimal(38,0)', big: 'long', ub: 'long',
+      hi: 'double', dbl: 'double', tns: 'timestamp', ts_old: 'timestamp', ts_ms: 'timestamp', ts_s: 'timestamp',
+      tstz: 'timestamptz', bl: 'binary', u: 'uuid', tm: 'time', dt: 'date',
+    });
+    const { schema, rows } = await engine.sql('SELECT * FROM f.exact').openRows();
+    const all: unknown[][] = [];
+    for await (const part of rows) all.push(...part);
+    const names = schema.map((f) => f.name);
+    const { got, want } = canonicalRows(names, all, await duckRows(`${EXPECT} FROM '${file}'`));
+    expect(got.length).toBe(ROWS);
+    for (const n of names) expect(got.map((r) => r[n]), `column ${n}`).toEqual(want.map((r) => r[n]));
+    expect(got[1]!['big']).toBe('9223372036854775807');
+    expect(got[1]!['d38']).toBe('9999999999999999999999999999.9999999999');
+  }, 90_000);
+
   it('doubles keep NaN, ±Infinity and −0; nanosecond timestamps are truncated by floor', async () => {
     const file = await duckFile('dbl.parquet', `SELECT g, CASE g % 5 WHEN 0 THEN 'nan'::DOUBLE WHEN 1 THEN 'inf'::DOUBLE WHEN 2 THEN '-inf'::DOUBLE
       WHEN 3 THEN NULL ELSE g / 8 END AS x, make_timestamp_ns(g * 1234567891 - 3000000000) AS tns FROM range(50) r(g)`);
