@@ -154,6 +154,30 @@ describe('ingest of DuckDB-written Parquet', () => {
 });
 
 describe('CSV and NDJSON into decimal columns', () => {
+  it('lake ingest of CSV and NDJSON into a decimal table: exact values as DuckDB casts them; a bad value names line and column and writes nothing', async () => {
+    const seed = await duckFile('dec-seed.parquet', "SELECT 0 AS id, 0.00::DECIMAL(10,2) AS price, 0::DECIMAL(38,10) AS wide");
+    await engine.ingest('f.dec', [seed], { create: true });
+    expect(await icebergTypes('f.dec')).toEqual({ id: 'int', price: 'decimal(10,2)', wide: 'decimal(38,10)' });
+    const texts = ['1.255', '-1.255', '0.005', '-99999999.99', '1e2', '12'];
+    const wides = ['1234567890123456789012345678.0123456789', '-0.00000000005', '3.14159265358979323846', '-9999999999999999999999999999.9999999999', '0', '7e-10'];
+    writeFileSync(join(dir, 'dec.csv'), `id,price,wide\n${texts.map((t, i) => `${i + 1},${t},${wides[i]}`).join('\n')}\n`);
+    writeFileSync(join(dir, 'dec.ndjson'), texts.map((t, i) => JSON.stringify({ id: i + 11, price: t, wide: wides[i] })).join('\n') + '\n');
+    await engine.ingest('f.dec', [join(dir, 'dec.csv'), join(dir, 'dec.ndjson')]);
+    const got = (await engine.sql('SELECT id, price, wide FROM f.dec WHERE id > 0').toArray())
+      .sort((a, b) => Number(a['id']) - Number(b['id'])).map((r) => [String(r['price']), String(r['wide'])]);
+    const cast = await duckRows(`SELECT ${texts.map((t, i) => `'${t}'::DECIMAL(10,2)::VARCHAR AS p${i}, '${wides[i]}'::DECIMAL(38,10)::VARCHAR AS w${i}`).join(', ')}`);
+    const want = texts.map((_, i) => [String(cast[0]![`p${i}`]), String(cast[0]![`w${i}`])]);
+    expect(got).toEqual([...want, ...want]);
+
+    writeFileSync(join(dir, 'dec-bad.csv'), 'id,price,wide\n100,1.00,1\n101,123456789.00,1\n');
+    const before = filesUnder(join(wh, 'f', 'dec')).sort();
+    const err = await refusal(engine.ingest('f.dec', [join(dir, 'dec.csv'), join(dir, 'dec-bad.csv')]));
+    expect(isLakehouseError(err, 'BAD_RECORD'), String(err)).toBe(true);
+    expect(err.message).toMatch(/dec-bad\.csv line 3: .*"price"/);
+    expect(filesUnder(join(wh, 'f', 'dec')).sort()).toEqual(before);
+    expect((await engine.sql('SELECT count(*) AS n FROM f.dec').toArray())[0]!['n']).toBe(13);
+  }, 90_000);
+
   const schema: Schema = {
     type: 'struct',
     'schema-id': 0,
