@@ -173,7 +173,11 @@ export function parquetTypeToIceberg(t: ParquetTypeInfo): PrimitiveType | undefi
   const lt = t.logicalType;
   const ct = t.convertedType;
   const decimal = lt?.type === 'DECIMAL' ? lt : ct === 'DECIMAL' ? { precision: t.precision, scale: t.scale } : undefined;
-  if (decimal && decimal.precision !== undefined && decimal.precision <= 38) return `decimal(${decimal.precision},${decimal.scale ?? 0})`;
+  if (decimal) {
+    // A decimal wider than Iceberg's 38 digits has no type (refused by name), never its bytes.
+    if (decimal.precision !== undefined && decimal.precision >= 1 && decimal.precision <= 38) return `decimal(${decimal.precision},${decimal.scale ?? 0})`;
+    return undefined;
+  }
   switch (t.physicalType) {
     case 'BOOLEAN': return 'boolean';
     case 'INT32':
