@@ -94,14 +94,15 @@ describe.skipIf(!haveFixtures())('a decimal table adopted from Spark', () => {
   }
 
   /** Appends chunks through the write path's own steps and one catalog commit. */
-  async function append(output: Array<{ name: string; type: string; nullable: boolean }>, chunk: Row, runId: string): Promise<Table> {
-    const target = await resolveTarget(wh, 'spark.price', output as never, undefined);
+  async function append(output: Array<{ name: string; type: string; nullable: boolean }>, chunk: Row, runId: string, name = 'spark.price', create?: { partitionBy: string[] }): Promise<Table> {
+    const target = await resolveTarget(wh, name, output as never, create);
     const sources = mapColumns(output as never, target);
     const files = await runSink({
       store: target.storeUri, dataPrefix: target.dataPrefix, runId, taskId: 't0', schema: target.schema, sources, outputTypes: output.map((f) => f.type),
       spec: target.spec, partitionFields: partitionPlans(target, sources), targetFileSize: target.targetFileSize, bufferBytes: 1 << 28,
     } as never, (async function* () { yield chunk; })() as never);
-    const table = target.table as Table;
+    // CREATE TABLE … AS creates the table at commit from the target's fields (as stage.ts does).
+    const table = (target.table ?? await wh.createTable(name, target.create.fields, { partitionBy: target.create.partitionBy })) as Table;
     const ptype = partitionType(target.spec, target.schema);
     const dataFiles = files.map((f: { key: string; stats: never; partition: unknown[] }) => table.dataFile({
       key: f.key, stats: fromPlainStats(f.stats), partition: f.partition.map((v, i) => partitionValueFromJson(ptype.fields[i]!.type, v)),
@@ -221,5 +222,35 @@ describe.skipIf(!haveFixtures())('a decimal table adopted from Spark', () => {
     } finally {
       await engine.close();
     }
+  });
+
+  it('CREATE TABLE … AS of decimal(38,2) values beyond 2^53, partitioned by bucket and truncate of the decimal', async () => {
+    await wh.createNamespace('mart');
+    const output = [{ name: 'id', type: 'int64', nullable: true }, { name: 'amount', type: 'decimal(38,2)', nullable: true }];
+    const amounts = [10n ** 38n - 1n, -(10n ** 38n - 1n), 123456789012345678901234567890n, -1n, 0n, 999n, 1000n, -1001n];
+    const c = {
+      length: amounts.length,
+      cols: [
+        { t: 'big', type: 'int64', values: amounts.map((_, i) => 2n ** 62n + BigInt(i)), valid: null },
+        { t: 'big', type: 'decimal(38,2)', values: amounts, valid: null },
+      ],
+    };
+    const t = await append(output, c, 'ctas1', 'mart.money', { partitionBy: ['bucket(4, amount)', 'truncate(1000, amount)'] });
+    expect(t.schema().fields.map((f) => [f.name, f.type])).toEqual([['id', 'long'], ['amount', 'decimal(38,2)']]);
+    expect(t.spec().fields.map((f) => f.transform)).toEqual(['bucket[4]', 'truncate[1000]']);
+    const plan = await planScan(t.state);
+    const got: Row[] = [];
+    for (const task of plan.tasks) {
+      const rows = (await con.runAndReadAll(`SELECT id::VARCHAR id, amount::VARCHAR amount, typeof(amount) ty FROM read_parquet('${local(task.file.filePath)}')`)).getRowObjectsJson() as Row[];
+      for (const r of rows) {
+        expect(r['ty']).toBe('DECIMAL(38,2)');
+        const u = BigInt(String(r['amount']).replace('.', ''));
+        expect(String(task.file.partition[0])).toBe(String(applyTransform(parseTransform('bucket[4]'), 'decimal(38,2)', u)));
+        expect(String(task.file.partition[1])).toBe(String(applyTransform(parseTransform('truncate[1000]'), 'decimal(38,2)', u)));
+        got.push(r);
+      }
+    }
+    const fmt = (x: bigint): string => { const a = (x < 0n ? -x : x).toString().padStart(3, '0'); return `${x < 0n ? '-' : ''}${a.slice(0, -2)}.${a.slice(-2)}`; };
+    expect(got.map((r) => `${r['id']} ${r['amount']}`).sort()).toEqual(amounts.map((a, i) => `${2n ** 62n + BigInt(i)} ${fmt(a)}`).sort());
   });
 });
