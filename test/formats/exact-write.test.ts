@@ -320,6 +320,29 @@ describe('the table sink', () => {
     expect(ok.length).toBeGreaterThan(1);
   });
 
+  it('time, uuid and binary columns are written as Parquet TIME, UUID bytes and BINARY that DuckDB reads back', async () => {
+    const { schema: s2 } = freshSchema([{ name: 't', type: 'time' }, { name: 'u', type: 'uuid' }, { name: 'b', type: 'binary' }]);
+    const spec = buildPartitionSpec(s2, []);
+    const c = {
+      length: 3,
+      cols: [
+        { t: 'num', type: 'time', values: Float64Array.from([0, 86_399_999_999, 45_296_789_012]), valid: null },
+        { t: 'str', codes: Int32Array.from([0, 1, 0]), dict: ['0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', '00000000-0000-0000-0000-000000000001'], valid: Uint8Array.from([1, 1, 0]) },
+        { t: 'str', codes: Int32Array.from([0, 1, 2]), dict: ['\u0000\u00ff', '', 'ok'], valid: null },
+      ],
+    };
+    const files = await runSink({
+      store: storeUri(), dataPrefix: 'other/data', runId: 'r', taskId: 't0', schema: s2, sources: [0, 1, 2], outputTypes: ['time', 'uuid', 'binary'],
+      spec, partitionFields: [], targetFileSize: 1 << 30, bufferBytes: 1 << 30,
+    } as never, chunksOf(c) as never);
+    const got = await duck(`SELECT t::VARCHAR t, hex(u) u, hex(b) b, typeof(t) tt FROM read_parquet('${join(dir, files[0]!.key)}')`);
+    expect(got).toEqual([
+      { t: '00:00:00', u: '0F1E2D3C4B5A69788796A5B4C3D2E1F0', b: '00FF', tt: 'TIME' },
+      { t: '23:59:59.999999', u: '00000000000000000000000000000001', b: '', tt: 'TIME' },
+      { t: '12:34:56.789012', u: null, b: '6F6B', tt: 'TIME' },
+    ]);
+  });
+
   it('a fixed[4] column refuses a value of another length; decimal(10,2) needs a wide enough integer part', async () => {
     const c = chunk(4, 0n, (i) => i) as { cols: AnyVec[] };
     c.cols[4] = { t: 'str', codes: Int32Array.from([0, 1, 0, 0]), dict: ['abcd', 'abc'], valid: null };
