@@ -5,11 +5,10 @@
  * oracle, icebird (an independent Iceberg reader) sees the same rows.
  *
  * The appends go through the write path's own functions (resolveTarget → mapColumns →
- * partitionPlans → runSink → one catalog commit), the same ones a staged SQL write calls. The
- * end-to-end case (INSERT INTO … and `compact` through the engine) needs the read path to hand
- * decimals over as decimals; it runs as soon as the engine does (checked, not assumed).
+ * partitionPlans → runSink → one catalog commit), the same ones a staged SQL write calls, and
+ * end to end: INSERT INTO … SELECT through the engine's SQL, then `compact`.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -181,18 +180,12 @@ describe.skipIf(!haveFixtures())('a decimal table adopted from Spark', () => {
     }
   });
 
-  // End to end through the engine: the read path must hand decimal(10,2) over as decimal(10,2).
   it('INSERT INTO through SQL and compaction through the engine keep every value and the type', async () => {
     const engine = await Engine.open({ warehouse: root });
     try {
       const t0 = await wh.loadTable('spark.price');
-      const readsExactly = CatalogTableSource.open('spark.price', t0).schema.find((f) => f.name === 'price')!.type === 'decimal(10,2)';
-      if (!readsExactly) {
-        // Until then, compaction must refuse rather than rewrite the decimals as doubles.
-        await expect(engine.compact('spark.price', { minInputFiles: 1 })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
-        expect(await duckRows(await wh.loadTable('spark.price'))).toHaveLength(10);
-        return;
-      }
+      // The read path hands decimal(10,2) over as decimal(10,2) (never as doubles).
+      expect(CatalogTableSource.open('spark.price', t0).schema.find((f) => f.name === 'price')!.type).toBe('decimal(10,2)');
       const words = new Uint32Array([1234, 0, 0, 0, 0xfffffffb, 0xffffffff, 0xffffffff, 0xffffffff]);
       const dec = arrow.makeData({ type: new arrow.Decimal(2, 10, 128), length: 2, data: words });
       const fields = [
@@ -211,10 +204,31 @@ describe.skipIf(!haveFixtures())('a decimal table adopted from Spark', () => {
       }));
       engine.registerTable('tmp.more', new MemoryTableSource([batch]));
       await engine.run('INSERT INTO spark.price SELECT id, name, event_date, price, active FROM tmp.more');
+      const inserted = await duckRows(await wh.loadTable('spark.price'));
+      expect(inserted).toContain(JSON.stringify([21, 'Bigwig', '2022-04-19', '-0.05', false]));
+      expect(inserted).toContain(JSON.stringify([20, 'Kehaar', '2022-04-18', '12.34', true]));
+
+      // A decimal(12,3) query column is refused; the CAST the error suggests makes the INSERT work.
+      const insert = (price: string): Promise<unknown> => engine.run(`INSERT INTO spark.price SELECT 30 AS id, 'Holly' AS name, DATE '2022-05-01' AS event_date, ${price}, true AS active`);
+      const err = await insert('CAST(1.255 AS DECIMAL(12,3)) AS price').catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'SCHEMA_MISMATCH' });
+      const suggested = /CAST\(price AS [^)]*\)\)/.exec((err as { help: string }).help)![0];
+      expect(suggested).toBe('CAST(price AS DECIMAL(10,2))');
+      await insert(`${suggested.replace('CAST(price', 'CAST(CAST(1.255 AS DECIMAL(12,3))')} AS price`);
+      // long → int is checked per value: 2^31 does not fit `id`, and nothing is committed or left.
+      const files = (): number => readdirSync(tableDir, { recursive: true }).filter((p) => String(p).endsWith('.parquet')).length;
+      const fileCount = files();
+      const big = await engine.run(`INSERT INTO spark.price SELECT CAST(2147483648 AS BIGINT) AS id, 'Big' AS name, DATE '2022-05-02' AS event_date, CAST(1 AS DECIMAL(10,2)) AS price, false AS active`).catch((e: unknown) => e);
+      expect(big).toMatchObject({ code: 'OUT_OF_RANGE' });
+      expect(files()).toBe(fileCount);
       const before = await duckRows(await wh.loadTable('spark.price'));
-      expect(before).toContain(JSON.stringify([21, 'Bigwig', '2022-04-19', '-0.05', false]));
+      expect(before).toContain(JSON.stringify([30, 'Holly', '2022-05-01', '1.26', true]));
+      expect(before).toHaveLength(13);
+
       const res = await engine.compact('spark.price', { minInputFiles: 1 });
       expect(res.snapshotIds).toHaveLength(1);
+      // Every file is its own partition (bucket × date) here, so each one is rewritten.
+      expect(res.metrics.filesRewritten).toBeGreaterThan(5);
       const t = await wh.loadTable('spark.price');
       expect(await duckRows(t)).toEqual(before);
       expect(await icebirdRows(t)).toEqual(before);
