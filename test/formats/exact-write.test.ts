@@ -16,6 +16,7 @@ import { applyTransform, buildPartitionSpec, freshSchema, murmur3, parseTransfor
 import { bigintToMinimalBytes, decodeSingleValue, openObjectStore, writeParquetFiles, type ObjectStore } from 'lakehouse-engine/connectors';
 // Internal modules, through the built files (the package exports only the public entries).
 import { chunkToBatch, vecToData } from '../../dist/engine/compute/arrow-out.js';
+import { chunkToIPC, oneChunkFromIPC } from '../../dist/engine/exec/ipc.js';
 import { partitionChunk } from '../../dist/engine/write/partitioner.js';
 import { runSink } from '../../dist/engine/write/sink.js';
 import { assignable } from '../../dist/engine/write/target.js';
@@ -90,6 +91,37 @@ describe('vectors → Arrow', () => {
     expect(Array.from(col(3).values as BigInt64Array)).toEqual(safeLongs.map(BigInt));
     expect(Array.from(col(4).values as BigInt64Array)).toEqual(longs);
     expect(Array.from(col(5).values as BigInt64Array).slice(0, 2)).toEqual([0n, 86_399_999_999n]);
+  });
+
+  it('worker replies (Arrow IPC) bring every exact value back to the same vectors', () => {
+    const valid = Uint8Array.from([1, 1, 1, 0]);
+    const types = ['decimal(38,2)', 'decimal(38,2)', 'decimal(12,4)', 'int64', 'int64', 'timestamp', 'time', 'uuid', 'binary'];
+    const c = {
+      length: 4,
+      cols: [
+        { t: 'big', type: 'decimal(38,2)', values: [MAX38, -MAX38, SAFE + 1n, 0n], valid },
+        { t: 'num', type: 'decimal(38,2)', values: Float64Array.from([1, -1, Number.MAX_SAFE_INTEGER, 0]), valid: null },
+        { t: 'num', type: 'decimal(12,4)', values: Float64Array.from([999_999_999_999, -999_999_999_999, -5, 0]), valid: null },
+        { t: 'big', type: 'int64', values: [2n ** 63n - 1n, -(2n ** 63n), -SAFE - 1n, 0n], valid },
+        { t: 'num', type: 'int64', values: Float64Array.from([-Number.MAX_SAFE_INTEGER, 1, 0, 0]), valid },
+        { t: 'big', type: 'timestamp', values: [-(2n ** 62n), 2n ** 62n, 0n, 0n], valid },
+        { t: 'num', type: 'time', values: Float64Array.from([0, 1, 86_399_999_999, 0]), valid },
+        { t: 'str', codes: Int32Array.from([0, 0, 0, 0]), dict: ['0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0'], valid },
+        { t: 'str', codes: Int32Array.from([0, 1, 0, 0]), dict: ['\u0000\u00ff\u0080', ''], valid },
+      ],
+    };
+    const back = oneChunkFromIPC(chunkToIPC(c as never, types as never), types as never) as { length: number; cols: AnyVec[] };
+    expect(back.length).toBe(4);
+    const at = (v: AnyVec, i: number): unknown => {
+      if ((v['valid'] as Uint8Array | null)?.[i] === 0) return null;
+      if (v['t'] === 'str') return (v['dict'] as string[])[(v['codes'] as Int32Array)[i]!];
+      const x = (v['values'] as ArrayLike<number | bigint>)[i]!;
+      return typeof x === 'bigint' ? x : BigInt(x);
+    };
+    c.cols.forEach((v, ci) => {
+      for (let i = 0; i < 4; i++) expect([ci, at(back.cols[ci]!, i)]).toEqual([ci, at(v as AnyVec, i)]);
+      expect(back.cols[ci]!['type'] ?? 'str').toBe((v as AnyVec)['type'] ?? 'str');
+    });
   });
 
   it('uuid → FixedSizeBinary(16) with the uuid extension name, binary → Binary of the exact bytes', () => {
