@@ -233,6 +233,17 @@ describe.skipIf(!haveFixtures())('a decimal table adopted from Spark', () => {
       expect(await duckRows(t)).toEqual(before);
       expect(await icebirdRows(t)).toEqual(before);
       expect(t.schema().fields.find((f) => f.name === 'price')!.type).toBe('decimal(10, 2)');
+
+      // CTAS of a decimal sum: decimal(38,2) column, partitioned by truncate of it; DuckDB's sum is the oracle.
+      await engine.run(`CREATE TABLE spark.totals PARTITIONED BY (truncate(100000, total)) AS
+        SELECT active, sum(price) AS total, count(*) AS n FROM spark.price GROUP BY active`);
+      const totals = await wh.loadTable('spark.totals');
+      expect(totals.schema().fields.map((f) => [f.name, f.type])).toEqual([['active', 'boolean'], ['total', 'decimal(38,2)'], ['n', 'long']]);
+      const live = (await planScan(t.state)).tasks.map((x) => `'${local(x.file.filePath)}'`).join(', ');
+      const want = (await con.runAndReadAll(`SELECT active, sum(price)::VARCHAR total, count(*)::VARCHAR n FROM read_parquet([${live}], hive_partitioning = false) GROUP BY active ORDER BY active`)).getRowObjectsJson();
+      const ours = (await planScan(totals.state)).tasks.map((x) => `'${local(x.file.filePath)}'`).join(', ');
+      const got = (await con.runAndReadAll(`SELECT active, total::VARCHAR total, n::VARCHAR n, typeof(total) ty FROM read_parquet([${ours}], hive_partitioning = false) ORDER BY active`)).getRowObjectsJson();
+      expect(got).toEqual(want.map((r) => ({ ...r, ty: 'DECIMAL(38,2)' })));
     } finally {
       await engine.close();
     }
