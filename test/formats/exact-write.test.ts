@@ -17,6 +17,7 @@ import { bigintToMinimalBytes, decodeSingleValue, openObjectStore, writeParquetF
 // Internal modules, through the built files (the package exports only the public entries).
 import { chunkToBatch, vecToData } from '../../dist/engine/compute/arrow-out.js';
 import { chunkToIPC, oneChunkFromIPC } from '../../dist/engine/exec/ipc.js';
+import { backends } from '../helpers/backends.js';
 import { partitionChunk } from '../../dist/engine/write/partitioner.js';
 import { runSink } from '../../dist/engine/write/sink.js';
 import { assignable } from '../../dist/engine/write/target.js';
@@ -392,3 +393,42 @@ describe('the table sink', () => {
     expect(assignable('binary', 'fixed[4]')).toBe(true);
   });
 });
+
+for (const backend of backends()) {
+  describe(`store assignment failures on ${backend.name}`, () => {
+    afterAll(() => backend.cleanup());
+
+    it('a long that does not fit an int column fails the write after files were written, and none is left', async () => {
+      const uri = await backend.freshUri('exact-write');
+      const { schema: s3 } = freshSchema([{ name: 'k', type: 'int' }, { name: 'amount', type: 'decimal(12,2)' }]);
+      const spec = buildPartitionSpec(s3, [{ column: 'amount', transform: 'bucket[4]' }]);
+      const sink = (prefix: string): Record<string, unknown> => ({
+        store: uri, dataPrefix: `${prefix}/data`, runId: 'r', taskId: 't0', schema: s3, sources: [0, 1], outputTypes: ['int64', 'int64'], spec,
+        partitionFields: [{ source: 1, sourceType: 'decimal(12,2)', transform: 'bucket[4]', resultType: 'int' }],
+        // A 1-byte target: every partition's buffer is written as soon as it has rows.
+        targetFileSize: 1, bufferBytes: 1 << 30,
+      });
+      const part = (n: number, bad: boolean): Record<string, unknown> => ({
+        length: n,
+        cols: [
+          { t: 'num', type: 'int64', values: Float64Array.from({ length: n }, (_, i) => (bad && i === n - 1 ? -(2 ** 31) - 1 : i)), valid: null },
+          // int64 → decimal(12,2): stored as x · 100.
+          { t: 'num', type: 'int64', values: Float64Array.from({ length: n }, (_, i) => i * 7 - 100), valid: null },
+        ],
+      });
+      async function* feed(...cs: Array<Record<string, unknown>>): AsyncGenerator<Record<string, unknown>> { for (const c of cs) yield c; }
+      const st = await openObjectStore(uri);
+      const keys = async (prefix: string): Promise<string[]> => { const out: string[] = []; for await (const o of st.list(`${prefix}/`)) out.push(o.key); return out; };
+      try {
+        const ok = await runSink(sink('good') as never, feed(part(100, false)) as never);
+        expect(ok.length).toBeGreaterThan(1);
+        expect((await keys('good')).length).toBe(ok.length);
+        const err = await runSink(sink('bad') as never, feed(part(100, false), part(10, true)) as never).catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: 'OUT_OF_RANGE', details: { column: 'k', value: '-2147483649' } });
+        expect(await keys('bad')).toEqual([]);
+      } finally {
+        await st.close();
+      }
+    });
+  });
+}
