@@ -409,6 +409,26 @@ describe('SQL end to end: pruned answers equal DuckDB over the same files', () =
     ["ts > TIMESTAMP '2024-01-01 00:00:00.000003'", 2],
     ["dt >= TIMESTAMP '2024-01-03 00:00:01'", 3],
   ];
+  it('nanosecond timestamps (read as µs, floored), uuid, time and binary columns', async () => {
+    const t = await wh.createTable('db.other', [
+      { name: 'id', type: 'long', required: true }, { name: 'tns', type: 'timestamp_ns' }, { name: 'u', type: 'uuid' }, { name: 'tm', type: 'time' }, { name: 'bin', type: 'binary' },
+    ], { formatVersion: 3 });
+    const U = ['00000000-0000-0000-0000-000000000001', 'ffffffff-0000-0000-0000-000000000001'];
+    // File 0: 1500 and 1501 ns (both read as 1 µs); file 1: 11500 and 11501 ns.
+    await appendFiles(t, [0, 1].map((f) => [0, 1].map((k) => ({ id: BigInt(2 * f + k), tns: BigInt(1500 + 10_000 * f + k), u: U[f]!, tm: BigInt(1_000_000 * f + k), bin: Uint8Array.of(200 * f, k) }))));
+    const q = async (cond: string): Promise<[number[], number]> => {
+      const sql = `SELECT id FROM db.other WHERE ${cond} ORDER BY id`;
+      return [(await engine.sql(sql).toArray()).map((r) => Number(r['id'])), await filesRead(sql)];
+    };
+    // An exact comparison in nanoseconds would skip file 0 here: 1500 ns ≠ 1000 ns.
+    expect(await q("tns = TIMESTAMP '1970-01-01 00:00:00.000001'")).toEqual([[0, 1], 1]);
+    expect(await q("tns < TIMESTAMP '1970-01-01 00:00:00.000002'")).toEqual([[0, 1], 1]);
+    expect(await q("tns >= TIMESTAMP '1970-01-01 00:00:00.000011'")).toEqual([[2, 3], 1]);
+    expect(await q("u = 'ffffffff-0000-0000-0000-000000000001'")).toEqual([[2, 3], 1]);
+    expect(await q("tm >= TIME '00:00:01'")).toEqual([[2, 3], 1]);
+    expect(await q("bin > '\\x01'::BLOB")).toEqual([[2, 3], 1]);
+  }, 60_000);
+
   for (const [cond, files] of cases) {
     it(`WHERE ${cond}`, async () => {
       const sql = `SELECT id FROM db.e2e WHERE ${cond} ORDER BY id`;
