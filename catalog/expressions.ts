@@ -17,11 +17,12 @@
 import { LakehouseError } from '../connectors/errors.js';
 import { indexById, isPrimitive, parseFixed, type PrimitiveType, type StructType } from '../connectors/iceberg-types.js';
 import { decodeSingleValue, type IcebergValue } from '../connectors/single-value.js';
-import { gridRatio, gridScale, gridValue, onGrid, ratioToDouble, toRatio, type GridLeaf } from './predicate-values.js';
+import { compareValues, gridRatio, gridScale, gridValue, onGrid, ratioToDouble, toRatio, type GridLeaf } from './predicate-values.js';
 import { findField } from './spec/schema.js';
 import { applyTransform, isOrderPreserving, parseTransform } from './spec/transforms.js';
 import type { PartitionSpec } from './spec/partition.js';
 
+export { compareCodePoints, compareValues } from './predicate-values.js';
 export type { ExactDecimal, Ratio } from './predicate-values.js';
 
 export type CompareOp = 'eq' | 'neq' | 'lt' | 'lte' | 'gt' | 'gte';
@@ -43,64 +44,7 @@ type Leaf =
 /** A predicate bound to field ids, its values in the column's Iceberg value convention. */
 export type Bound = { op: 'true' } | { op: 'false' } | { op: 'and' | 'or'; args: Bound[] } | Leaf;
 
-const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Code points order (= UTF-8 byte order); UTF-16 code units differ above U+FFFF vs U+E000..U+FFFF. */
-export function compareCodePoints(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) {
-      // Surrogates (code points above U+FFFF) sort after U+E000..U+FFFF.
-      if (x >= 0xd800 && y >= 0xd800) return (x >= 0xe000 ? x - 0x800 : x + 0x2000) - (y >= 0xe000 ? y - 0x800 : y + 0x2000);
-      return x - y;
-    }
-  }
-  return a.length - b.length;
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.byteLength, b.byteLength);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.byteLength - b.byteLength;
-}
-
-/** bigint vs any finite number, exactly (no rounding of either side). */
-function compareBigNumber(x: bigint, y: number): number {
-  if (y === Infinity) return -1;
-  if (y === -Infinity) return 1;
-  const f = Math.floor(y);
-  const fb = BigInt(f);
-  if (x !== fb) return x < fb ? -1 : 1;
-  return f === y ? 0 : -1;
-}
-
-/**
- * Compares two non-null values of one Iceberg type: numbers and bigints exactly, strings by code
- * point, bytes unsigned, a string against bytes by its UTF-8 bytes (bounds truncated inside a
- * character stay bytes). NaN compares equal to everything here: callers keep NaN out.
- */
-export function compareValues(a: IcebergValue, b: IcebergValue): number {
-  if (typeof a === 'bigint' || typeof b === 'bigint') {
-    if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
-    if (typeof a === 'bigint' && typeof b === 'number') return Number.isNaN(b) ? 0 : compareBigNumber(a, b);
-    if (typeof a === 'number' && typeof b === 'bigint') return Number.isNaN(a) ? 0 : -compareBigNumber(b, a);
-    return 0;
-  }
-  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
-  if (a instanceof Uint8Array || b instanceof Uint8Array) {
-    const x = typeof a === 'string' ? utf8.encode(a) : a;
-    const y = typeof b === 'string' ? utf8.encode(b) : b;
-    return x instanceof Uint8Array && y instanceof Uint8Array ? compareBytes(x, y) : 0;
-  }
-  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
-  const x = Number(a);
-  const y = Number(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
 
 const isFloat = (t: PrimitiveType): boolean => t === 'float' || t === 'double';
 

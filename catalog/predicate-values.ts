@@ -14,10 +14,14 @@
  *   user who types a number means;
  * - decimal text (`'12.345'`, `'1e-3'`), dates `'YYYY-MM-DD'` and timestamps
  *   `'YYYY-MM-DD HH:MM:SS.fffffffff[Z|±HH:MM]'` (read exactly, to the nanosecond), `Date`s.
+ *
+ * Also the catalog's one value order (`compareValues`): numbers and bigints exactly, strings by
+ * code point — the order of their UTF-8 bytes, the same as the engine's `cmpStr` — bytes unsigned.
  */
 
 import { LakehouseError } from '../connectors/errors.js';
 import { parseDecimal, type PrimitiveType } from '../connectors/iceberg-types.js';
+import type { IcebergValue } from '../connectors/single-value.js';
 
 /** An exact rational num / den with den > 0. */
 export interface Ratio {
@@ -234,4 +238,63 @@ export function gridRatio(type: PrimitiveType, v: unknown): Ratio | undefined {
     return toRatio(v);
   }
   return toRatio(v);
+}
+
+const utf8 = new TextEncoder();
+
+/** Code points order (= UTF-8 byte order); UTF-16 code units differ above U+FFFF vs U+E000..U+FFFF. */
+export function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      // Surrogates (code points above U+FFFF) sort after U+E000..U+FFFF.
+      if (x >= 0xd800 && y >= 0xd800) return (x >= 0xe000 ? x - 0x800 : x + 0x2000) - (y >= 0xe000 ? y - 0x800 : y + 0x2000);
+      return x - y;
+    }
+  }
+  return a.length - b.length;
+}
+
+/** Unsigned byte order. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.byteLength, b.byteLength);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.byteLength - b.byteLength;
+}
+
+/** bigint vs any finite number, exactly (no rounding of either side). */
+function compareBigNumber(x: bigint, y: number): number {
+  if (y === Infinity) return -1;
+  if (y === -Infinity) return 1;
+  const f = Math.floor(y);
+  const fb = BigInt(f);
+  if (x !== fb) return x < fb ? -1 : 1;
+  return f === y ? 0 : -1;
+}
+
+/**
+ * Compares two non-null values of one Iceberg type: numbers and bigints exactly, strings by code
+ * point, bytes unsigned, a string against bytes by its UTF-8 bytes (bounds truncated inside a
+ * character stay bytes). NaN compares equal to everything here: callers keep NaN out.
+ */
+export function compareValues(a: IcebergValue, b: IcebergValue): number {
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
+    if (typeof a === 'bigint' && typeof b === 'number') return Number.isNaN(b) ? 0 : compareBigNumber(a, b);
+    if (typeof a === 'number' && typeof b === 'bigint') return Number.isNaN(a) ? 0 : -compareBigNumber(b, a);
+    return 0;
+  }
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    const x = typeof a === 'string' ? utf8.encode(a) : a;
+    const y = typeof b === 'string' ? utf8.encode(b) : b;
+    return x instanceof Uint8Array && y instanceof Uint8Array ? compareBytes(x, y) : 0;
+  }
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  const x = Number(a);
+  const y = Number(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }

@@ -13,6 +13,7 @@
 import { LakehouseError } from '../connectors/errors.js';
 import { indexById, isPrimitive, type PrimitiveType, type Schema } from '../connectors/iceberg-types.js';
 import { bindPredicate, encodedBoundsView, mightMatch, projectToPartition, tupleView, type Bound, type Predicate } from './expressions.js';
+import { compareBytes } from './predicate-values.js';
 import { EntryStatus, type DataFile, type ManifestFile } from './manifest.js';
 import { mapLimit, readManifestEntries, readSnapshotManifests } from './manifest-io.js';
 import { currentSchema, schemaById, snapshotAsOf, snapshotById, specById, type Snapshot, type TableMetadata } from './spec/metadata.js';
@@ -166,12 +167,6 @@ function positionDeleteMayApply(del: DataFile, dataPath: string): boolean {
 }
 
 const utf8 = new TextEncoder();
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.byteLength, b.byteLength);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.byteLength - b.byteLength;
-}
 
 function startsWithBytes(a: Uint8Array, prefix: Uint8Array): boolean {
   if (prefix.byteLength > a.byteLength) return false;
