@@ -118,6 +118,28 @@ describe('int64 sums', () => {
     expect(err.code).toBe('OUT_OF_RANGE');
   });
 
+  it('the plain double loop hands groups to their carries between chunks before a sum could round (sparse, dense, NULLs)', async () => {
+    // 1.2M rows of 2^42 + (i mod 1000): a chunk of 1024 rows adds at most 4.5e15, so the double
+    // loop runs, and every group passes 2^53 after ~2000 of its rows. Chunks of 8192 rows over 3
+    // groups are subtotalled in blocks of 2048 rows (a chunk's subtotal would pass 2^53).
+    const N = 1_200_000;
+    for (const [groups, nulls, CH] of [[300, false, 1024], [300, true, 1024], [3, false, 8192], [3, true, 1024]] as const) {
+      const want = sorted(await db.rows(`SELECT i % ${groups}, sum(x)::VARCHAR, avg(x), count(x) FROM (SELECT i, CASE WHEN ${nulls} AND i % 10 = 0 THEN NULL ELSE 4398046511104 + i % 1000 END::BIGINT AS x FROM range(${N}) t(i)) GROUP BY ALL`));
+      const ins = [];
+      for (let s0 = 0; s0 < N; s0 += CH) {
+        const n = Math.min(CH, N - s0);
+        const g = new Float64Array(n);
+        const x = new Float64Array(n);
+        const valid = nulls ? new Uint8Array(n) : null;
+        for (let i = 0; i < n; i++) { const r0 = s0 + i; g[i] = r0 % groups; x[i] = 4398046511104 + (r0 % 1000); if (valid) valid[i] = r0 % 10 === 0 ? 0 : 1; }
+        const xv: Vec = { t: 'num', type: 'int64', values: x, valid };
+        ins.push({ keys: [{ t: 'num', type: 'int32', values: g, valid: null } as Vec], args: [xv, xv, xv], n });
+      }
+      const got = sorted(rowsOf(aggregate(['int32'], [call('sum', 'int64'), call('avg', 'int64'), call('count', 'int64')], ins, { tasks: 2, viaIPC: true })));
+      expect(got).toEqual(want.map(([g, s1, a, c]) => [String(g), s1, dbl(a!), String(c)]));
+    }
+  }, 60_000);
+
   it('int32 sums are int64 and exact beyond 2^53', async () => {
     const rows32: Val[][] = Array.from({ length: 5000 }, (_, i) => [i % 3, i % 2 ? 2147483647 : -2147483648 + (i % 1000)]);
     await load('s32', [['g', 'INTEGER'], ['x', 'INTEGER']], rows32);
