@@ -11,7 +11,8 @@
  * close to the limit into their carries when that is cheaper than the chunk; otherwise a checked
  * loop adds row by row and spills a group into its carry the moment a double add could round.
  * The common case (money in cents, counts, keys) never spills and pays one pass over the values
- * per chunk at most (none for int32 and decimals of ≤ 15 digits: their type bounds suffice).
+ * per chunk at most (none for int32 and short decimals over short chunks: their type bounds
+ * suffice).
  */
 
 import { LakehouseError } from '../../connectors/errors.js';
@@ -48,14 +49,17 @@ function typeMax(type: DataType): number {
   return d && d.precision <= 15 ? pow10(d.precision) : Infinity;
 }
 
-/** rows × max|x| over the rows a chunk adds (valid rows only). */
-export function chunkIncrement(x: Float64Array, valid: Uint8Array | null, n: number, type: DataType): number {
-  const tm = typeMax(type) * n;
-  if (tm <= SAFE) return tm;
+/**
+ * An upper bound of |x| over the rows a chunk adds (valid rows only): the type's bound when that
+ * already keeps n rows' sum within 2^53, else the largest value (one pass).
+ */
+export function chunkMaxAbs(x: Float64Array, valid: Uint8Array | null, n: number, type: DataType): number {
+  const tm = typeMax(type);
+  if (tm * n <= SAFE) return tm;
   let m = 0;
   if (valid === null) for (let i = 0; i < n; i++) { const v = x[i]!; const av = v < 0 ? -v : v; if (av > m) m = av; }
   else for (let i = 0; i < n; i++) { const v = x[i]!; const av = v < 0 ? -v : v; if (valid[i] && av > m) m = av; }
-  return m * n;
+  return m;
 }
 
 /**

@@ -25,10 +25,13 @@ import { isExact, isStringLike, type AggCall, type DataType } from '../plan/type
 import { GroupTable } from './hash-table.js';
 import { addOnes, addValid, markLive, sumAny, sumF64, sumValid, updateKernel } from './agg-kernels.js';
 import {
-  addChecked, carryColumn, chunkIncrement, finishExactAvg, finishExactSum, mergeCarry, minMaxColumn, minMaxExact, minMaxF64, minMaxStr,
+  addChecked, carryColumn, chunkMaxAbs, finishExactAvg, finishExactSum, mergeCarry, minMaxColumn, minMaxExact, minMaxF64, minMaxStr,
   newNumState, preparePlain, resetGroup, sumBig, sumChecked, type NumState,
 } from './agg-exact.js';
 import { SAFE } from './exact.js';
+
+/** Smallest row block worth a fused pass (below it the checked row loop is used instead). */
+const MIN_BLOCK = 256;
 import type { Chunk, Vec } from './vec.js';
 
 /** True when an aggregate's state is exact (integer/decimal sums, exact min/max). */
@@ -210,7 +213,7 @@ export class HashAggregator {
     }
     const valid = v.valid;
     if (v.t === 'big') sumBig(s, g, v.values, valid, n);
-    else if (preparePlain(s, chunkIncrement(v.values, valid, n, v.type), this.table.size + 1, n)) {
+    else if (preparePlain(s, chunkMaxAbs(v.values, valid, n, v.type) * n, this.table.size + 1, n)) {
       if (valid) {
         sumValid(s.a, s.b, g, v.values, valid, n);
         return; // counted too
@@ -240,7 +243,9 @@ export class HashAggregator {
     const exact: Array<NumState | null> = [];
     const size = this.table.size + 1;
     const dense = size * 4 <= n;
-    const incs = new Map<Float64Array, number>();
+    const maxes = new Map<Float64Array, number>();
+    /** Dense mode: rows per block, so that a block's subtotals stay exact doubles. */
+    let block = n;
     this.aggs.forEach((a, j) => {
       const st = this.states[j];
       if (a.distinct || !st || st.kind !== 'num') return;
@@ -255,9 +260,13 @@ export class HashAggregator {
           if (st.exact) {
             // Fused only while the double loop stays exact (agg-exact.ts); otherwise the
             // checked path in addChunk takes this aggregate.
-            let inc = incs.get(v.values);
-            if (inc === undefined) { inc = chunkIncrement(v.values, null, n, v.type); incs.set(v.values, inc); }
-            if (dense ? inc > SAFE : !preparePlain(st, inc, size, n)) return;
+            let m = maxes.get(v.values);
+            if (m === undefined) { m = chunkMaxAbs(v.values, null, n, v.type); maxes.set(v.values, m); }
+            if (dense) {
+              const rows = m > 0 ? Math.floor(SAFE / m) : n;
+              if (rows < MIN_BLOCK && rows < n) return;
+              if (rows < block) block = rows;
+            } else if (!preparePlain(st, m * n, size, n)) return;
           }
           sums.push(st.a);
           xs.push(v.values);
@@ -271,16 +280,24 @@ export class HashAggregator {
     if (dense) {
       // Few groups: the chunk is summed into small scratch arrays (one per distinct input
       // array — sum(x) and avg(x) share one) and those subtotals are added to the states.
+      // Exact sums whose chunk subtotals could pass 2^53 (wide decimals over long chunks) are
+      // subtotalled in blocks of rows that cannot, each block's subtotals added exactly.
       const uniq = [...new Set(xs)];
       const scratch = uniq.map(() => new Float64Array(size));
       const r = new Float64Array(size);
-      updateKernel(uniq.length, 0)(n, g, scratch, uniq, [r]);
-      for (let j = 0; j < sums.length; j++) {
-        const t = sums[j]!;
-        const sub = scratch[uniq.indexOf(xs[j]!)]!;
-        const ex = exact[j];
-        if (ex) for (let k = 0; k < size; k++) addChecked(ex, k, sub[k]!);
-        else for (let k = 0; k < size; k++) t[k]! += sub[k]!;
+      const kernel = updateKernel(uniq.length, 0);
+      for (let lo = 0; lo < n; lo += block) {
+        const hi = Math.min(n, lo + block);
+        if (lo === 0 && hi === n) kernel(n, g, scratch, uniq, [r]);
+        else kernel(hi - lo, g.subarray(lo, hi), scratch, uniq.map((x) => x.subarray(lo, hi)), [r]);
+        for (let j = 0; j < sums.length; j++) {
+          const t = sums[j]!;
+          const sub = scratch[uniq.indexOf(xs[j]!)]!;
+          const ex = exact[j];
+          if (ex) for (let k = 0; k < size; k++) addChecked(ex, k, sub[k]!);
+          else for (let k = 0; k < size; k++) t[k]! += sub[k]!;
+        }
+        if (hi < n) for (const sc of scratch) sc.fill(0);
       }
       for (const c of counted) for (let k = 0; k < size; k++) c[k]! += r[k]!;
     } else {

@@ -4,9 +4,10 @@
  * decimals, wide integers, strings in code-point order and NaN, DISTINCT, group and join keys
  * beyond 2^53 whichever vector kind they arrive in, NaN keys, and ORDER BY over all of them.
  *
- * Kernel level (the built dist/ kernels driven like the executor drives them, partials through
- * Arrow IPC where the current write path can carry them): the end-to-end path through ingest and
- * the binder belongs to other parts of the engine and has its own differential suite.
+ * Kernel level: the built dist/ kernels driven like the executor drives them (partials of
+ * several tasks through Arrow IPC, merged by one aggregator), with the representation (`num` or
+ * `big` vectors), chunking, groups and masks chosen to reach every path. The same behaviour
+ * through SQL over DuckDB-written Parquet is in exact-aggregates-sql.test.ts.
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,7 +90,7 @@ describe('int64 sums', () => {
     const want = sorted(await db.rows('SELECT g, sum(x)::VARCHAR, count(x), avg(x), min(x), max(x) FROM s64 GROUP BY g'));
     const aggs = [call('sum', 'int64'), call('count', 'int64'), call('avg', 'int64'), call('min', 'int64'), call('max', 'int64')];
     for (const [tasks, chunk] of [[1, 1 << 20], [3, 64], [4, 7]] as const) {
-      const got = sorted(rowsOf(aggregate(['int32'], aggs, inputs(widen(rows, 5), ['int32'], Array(5).fill('int64'), 97), { tasks, chunk })));
+      const got = sorted(rowsOf(aggregate(['int32'], aggs, inputs(widen(rows, 5), ['int32'], Array(5).fill('int64'), 97), { tasks, chunk, viaIPC: tasks > 1 })));
       expect(got.map((row) => [row[0], row[1], row[2], row[3], row[4], row[5]])).toEqual(
         want.map(([g, s, c, a, mn, mx]) => [String(g), s, String(c), dbl(a!), mn, mx]),
       );
@@ -118,11 +119,33 @@ describe('int64 sums', () => {
     expect(err.code).toBe('OUT_OF_RANGE');
   });
 
+  it('the plain double loop hands groups to their carries between chunks before a sum could round (sparse, dense, NULLs)', async () => {
+    // 1.2M rows of 2^42 + (i mod 1000): a chunk of 1024 rows adds at most 4.5e15, so the double
+    // loop runs, and every group passes 2^53 after ~2000 of its rows. Chunks of 8192 rows over 3
+    // groups are subtotalled in blocks of 2048 rows (a chunk's subtotal would pass 2^53).
+    const N = 1_200_000;
+    for (const [groups, nulls, CH] of [[300, false, 1024], [300, true, 1024], [3, false, 8192], [3, true, 1024]] as const) {
+      const want = sorted(await db.rows(`SELECT i % ${groups}, sum(x)::VARCHAR, avg(x), count(x) FROM (SELECT i, CASE WHEN ${nulls} AND i % 10 = 0 THEN NULL ELSE 4398046511104 + i % 1000 END::BIGINT AS x FROM range(${N}) t(i)) GROUP BY ALL`));
+      const ins = [];
+      for (let s0 = 0; s0 < N; s0 += CH) {
+        const n = Math.min(CH, N - s0);
+        const g = new Float64Array(n);
+        const x = new Float64Array(n);
+        const valid = nulls ? new Uint8Array(n) : null;
+        for (let i = 0; i < n; i++) { const r0 = s0 + i; g[i] = r0 % groups; x[i] = 4398046511104 + (r0 % 1000); if (valid) valid[i] = r0 % 10 === 0 ? 0 : 1; }
+        const xv: Vec = { t: 'num', type: 'int64', values: x, valid };
+        ins.push({ keys: [{ t: 'num', type: 'int32', values: g, valid: null } as Vec], args: [xv, xv, xv], n });
+      }
+      const got = sorted(rowsOf(aggregate(['int32'], [call('sum', 'int64'), call('avg', 'int64'), call('count', 'int64')], ins, { tasks: 2, viaIPC: true })));
+      expect(got).toEqual(want.map(([g, s1, a, c]) => [String(g), s1, dbl(a!), String(c)]));
+    }
+  }, 60_000);
+
   it('int32 sums are int64 and exact beyond 2^53', async () => {
     const rows32: Val[][] = Array.from({ length: 5000 }, (_, i) => [i % 3, i % 2 ? 2147483647 : -2147483648 + (i % 1000)]);
     await load('s32', [['g', 'INTEGER'], ['x', 'INTEGER']], rows32);
     const want = sorted(await db.rows('SELECT g, sum(x)::VARCHAR, avg(x) FROM s32 GROUP BY g'));
-    const got = sorted(rowsOf(aggregate(['int32'], [call('sum', 'int32'), call('avg', 'int32')], inputs(widen(rows32, 2), ['int32'], ['int32', 'int32'], 1000), { tasks: 2 })));
+    const got = sorted(rowsOf(aggregate(['int32'], [call('sum', 'int32'), call('avg', 'int32')], inputs(widen(rows32, 2), ['int32'], ['int32', 'int32'], 1000), { tasks: 2, viaIPC: true })));
     expect(got).toEqual(want.map(([g, s, a]) => [String(g), s, dbl(a!)]));
   });
 });
@@ -138,7 +161,7 @@ describe('decimal sums and averages', () => {
     const t = 'decimal(38,10)' as DataType;
     expect(types.aggResultType('sum', t)).toBe('decimal(38,10)');
     const aggs = [call('sum', t), call('avg', t), call('min', t), call('max', t), call('count', t, true)];
-    const got = sorted(rowsOf(aggregate(['int32'], aggs, inputs(widen(rows, 5), ['int32'], Array(5).fill(t), 64), { tasks: 3 })));
+    const got = sorted(rowsOf(aggregate(['int32'], aggs, inputs(widen(rows, 5), ['int32'], Array(5).fill(t), 64), { tasks: 3, viaIPC: true })));
     expect(got).toEqual(want.map(([g, s, a, mn, mx, cd]) => [String(g), s, dbl(a!), mn, mx, String(cd)]));
   });
 
@@ -243,7 +266,7 @@ describe('DISTINCT over wide values', () => {
     const rest = rows.filter((r0) => !safe.includes(r0));
     const ins = [...inputs(safe, ['int32'], ['int64'], 100), ...inputs(rest.concat(safe), ['int32'], ['int64'], 3, true)];
     const data = ins.map((x) => ({ ...x, args: [x.args[0]!, x.args[0]!] }));
-    const got = sorted(rowsOf(aggregate(['int32'], [call('count', 'int64', true), call('sum', 'int64', true)], data, { tasks: 2 })));
+    const got = sorted(rowsOf(aggregate(['int32'], [call('count', 'int64', true), call('sum', 'int64', true)], data, { tasks: 2, viaIPC: true })));
     expect(got).toEqual(want.map(([g, c, s]) => [String(g), String(c), s]));
   });
 });
@@ -266,7 +289,7 @@ describe('group keys', () => {
       const all = [...firstIns, ...inputs(rows, ['int64'], ['int64'], 5, true)];
       const firstCount = new Map<Val, number>();
       for (const [k] of first) firstCount.set(String(k), (firstCount.get(String(k)) ?? 0) + 1);
-      const got = sorted(rowsOf(aggregate(['int64'], [call('count_star', null), call('sum', 'int64')], all.map((x) => ({ ...x, args: [null, x.args[0]!] })), { tasks: 2 })));
+      const got = sorted(rowsOf(aggregate(['int64'], [call('count_star', null), call('sum', 'int64')], all.map((x) => ({ ...x, args: [null, x.args[0]!] })), { tasks: 2, viaIPC: true })));
       // The first rows were fed twice: subtract them again in the expectation.
       const exp = want.map(([k, c, s]) => {
         const extra = first.filter(([fk]) => String(fk) === String(k));
@@ -275,7 +298,7 @@ describe('group keys', () => {
       expect(got).toEqual(sorted(exp));
     }
     const multi = rows.map(([k, x]) => [k, `a${(x as bigint) % 2n}`]);
-    const gotMulti = sorted(rowsOf(aggregate(['int64', 'string'], [call('count_star', null)], [...inputs(multi.slice(0, 11), ['int64', 'string'], [], 4), ...inputs(multi.slice(11), ['int64', 'string'], [], 4, true)].map((x) => ({ ...x, args: [null] })), { tasks: 2 })));
+    const gotMulti = sorted(rowsOf(aggregate(['int64', 'string'], [call('count_star', null)], [...inputs(multi.slice(0, 11), ['int64', 'string'], [], 4), ...inputs(multi.slice(11), ['int64', 'string'], [], 4, true)].map((x) => ({ ...x, args: [null] })), { tasks: 2, viaIPC: true })));
     expect(gotMulti).toEqual(wantMulti.map(([k, s, c]) => [k === null ? null : String(k), s, String(c)]));
   });
 
@@ -285,7 +308,7 @@ describe('group keys', () => {
     const rows = vals.map((v, i) => [v, BigInt(i)]);
     await load('gd', [['k', 'DECIMAL(38,10)'], ['x', 'BIGINT']], rows.map(([k, x]) => [k === null ? null : dec(k as bigint, 10), x]));
     const want = sorted(await db.rows('SELECT k::VARCHAR, count(*), sum(x)::VARCHAR FROM gd GROUP BY k'));
-    const got = sorted(rowsOf(aggregate([t], [call('count_star', null), call('sum', 'int64')], inputs(rows, [t], ['int64'], 3).map((x) => ({ ...x, args: [null, x.args[0]!] })), { tasks: 2 })));
+    const got = sorted(rowsOf(aggregate([t], [call('count_star', null), call('sum', 'int64')], inputs(rows, [t], ['int64'], 3).map((x) => ({ ...x, args: [null, x.args[0]!] })), { tasks: 2, viaIPC: true })));
     expect(got).toEqual(want);
   });
 
@@ -295,9 +318,9 @@ describe('group keys', () => {
     expect(nans.every((x) => Number.isNaN(x))).toBe(true);
     const xs = [...nans, 0, -0, 1.5, null];
     const want = sorted(await db.rows("SELECT x, count(*) FROM (VALUES ('nan'::DOUBLE), ('-nan'::DOUBLE), ('nan'::DOUBLE), ('nan'::DOUBLE), (0.0::DOUBLE), (-0.0::DOUBLE), (1.5::DOUBLE), (NULL)) t(x) GROUP BY x"));
-    const one = sorted(rowsOf(aggregate(['float64'], [call('count_star', null)], [{ keys: [vec('float64', xs)], args: [null], n: xs.length }], { tasks: 2 })));
+    const one = sorted(rowsOf(aggregate(['float64'], [call('count_star', null)], [{ keys: [vec('float64', xs)], args: [null], n: xs.length }], { tasks: 2, viaIPC: true })));
     expect(one).toEqual(want.map(([x, c]) => [dbl(x!), String(c)]));
-    const two = sorted(rowsOf(aggregate(['float64', 'string'], [call('count_star', null)], [{ keys: [vec('float64', xs), vec('string', xs.map(() => 'k'))], args: [null], n: xs.length }], { tasks: 2 })));
+    const two = sorted(rowsOf(aggregate(['float64', 'string'], [call('count_star', null)], [{ keys: [vec('float64', xs), vec('string', xs.map(() => 'k'))], args: [null], n: xs.length }], { tasks: 2, viaIPC: true })));
     expect(two).toEqual(want.map(([x, c]) => [dbl(x!), 'k', String(c)]));
     // Join keys: NaN matches NaN, −0 matches 0 (DuckDB: 'nan' = 'nan' is true).
     const b = new join.HashJoinBuild({ length: 2, cols: [vec('float64', [f[0]!, -0])] }, [vec('float64', [f[0]!, -0])], ['float64']);

@@ -101,21 +101,24 @@ function slice(inp: Input, a: number, b: number): Input {
 }
 
 /**
- * Two-phase aggregation as the executor runs it: each of `tasks` gets a contiguous share of the
- * inputs (each input fed in chunks of `chunk` rows), emits its partial, which travels through
- * Arrow IPC when `viaIPC`, and one merger finishes.
+ * Two-phase aggregation as the executor runs it: each of `tasks` gets every `tasks`-th input
+ * (or, with fewer inputs than tasks, a contiguous share of each input), fed in chunks of `chunk`
+ * rows; it emits its partial, which travels through Arrow IPC when `viaIPC`, and one merger
+ * finishes.
  */
 export function aggregate(keyTypes: DataType[], aggs: AggCall[], inputs: Input[], opts: { tasks?: number; chunk?: number; viaIPC?: boolean; mask?: (i: number) => boolean } = {}): Chunk {
   const tasks = opts.tasks ?? 1;
   const chunk = opts.chunk ?? 1 << 30;
   const layout = agg.partialLayout(keyTypes, aggs);
   const merger = new agg.HashAggregator(keyTypes, aggs);
+  const whole = inputs.length >= tasks;
   const per = inputs.map((inp) => Math.ceil(inp.n / tasks));
   for (let t = 0; t < tasks; t++) {
     const a = new agg.HashAggregator(keyTypes, aggs);
     inputs.forEach((inp, k) => {
-      const lo = Math.min(inp.n, t * per[k]!);
-      const hi = Math.min(inp.n, lo + per[k]!);
+      if (whole && k % tasks !== t) return;
+      const lo = whole ? 0 : Math.min(inp.n, t * per[k]!);
+      const hi = whole ? inp.n : Math.min(inp.n, lo + per[k]!);
       for (let s = lo; s < hi; s += chunk) {
         const part = slice(inp, s, Math.min(hi, s + chunk));
         const mask = opts.mask ? Uint8Array.from({ length: part.n }, (_, i) => (opts.mask!(s + i) ? 1 : 0)) : undefined;
