@@ -256,3 +256,60 @@ describe('exact numbers: the same SQL on our engine and DuckDB', () => {
     }, 60_000);
   }
 });
+
+/** Runs `oursSql` on the engine and `duckSql` on DuckDB; the answers must be equal (types with any decimal precision if asked). */
+async function expectSame(oursSql: string, duckSql: string, anyPrecision = false): Promise<void> {
+  const duck = await oracle.run(duckSql);
+  const ours = await runOurs(engine, oursSql);
+  const context = `${oursSql}\n ours:   ${describeOutcome(ours)}\n duckdb: ${describeOutcome(duck)} (${duckSql})`;
+  expect(duck.ok, context).toBe(true);
+  expect(ours.ok, context).toBe(true);
+  if (!duck.ok || !ours.ok) return;
+  const typeOf = (t: string): string => (anyPrecision ? t.replace(/^decimal\(\d+,/, 'decimal(*,') : t);
+  expect(ours.answer.types.map(typeOf), `result types\n${context}`).toEqual(duck.answer.types.map(typeOf));
+  const diff = diffAnswers(ours.answer, duck.answer, { ordered: false, tolerance: 0 });
+  expect(diff, `${diff}\n${context}`).toBeNull();
+}
+
+describe('exact numbers: written by the engine, compacted, read back', () => {
+  it('CTAS of computed decimal and int64 columns stores them exactly', async () => {
+    const select = 'SELECT id, price, d38, price * fee AS pf, fee * 3 AS f3, id * 100000000000000 + 7 AS x FROM ex.money WHERE id < 5000';
+    await engine.run(`CREATE TABLE ex.computed AS ${select}`);
+    await expectSame('SELECT * FROM ex.computed', select, true);
+  }, 90_000);
+
+  it('INSERT, then compaction, keep the int64 extremes and DECIMAL(38,10) exact', async () => {
+    await engine.run('CREATE TABLE ex.copy AS SELECT * FROM ex.big');
+    await engine.run('INSERT INTO ex.copy SELECT * FROM ex.big WHERE id < 12');
+    await engine.run('INSERT INTO ex.copy SELECT * FROM ex.big WHERE id >= 1090');
+    const result = await engine.compact('ex.copy', { minInputFiles: 2 });
+    expect(result.metrics.filesRewritten, 'compaction rewrote the small files').toBeGreaterThanOrEqual(2);
+    await expectSame(
+      'SELECT * FROM ex.copy',
+      'SELECT * FROM ex.big UNION ALL SELECT * FROM ex.big WHERE id < 12 UNION ALL SELECT * FROM ex.big WHERE id >= 1090',
+    );
+    await expectSame('SELECT g, count(*) AS n, sum(b) AS s, max(d38) AS m FROM ex.copy WHERE id >= 100 GROUP BY g',
+      'SELECT g, count(*) AS n, sum(b) AS s, max(d38) AS m FROM (SELECT * FROM ex.big UNION ALL SELECT * FROM ex.big WHERE id >= 1090) WHERE id >= 100 GROUP BY g');
+  }, 90_000);
+});
+
+describe('exact numbers: the comparison itself', () => {
+  // The oracle's cells are exact text: a difference in the last digit of a 38-digit decimal,
+  // or between 2^53 and 2^53 + 1, is a difference (doubles would call both equal).
+  it('tells values apart that doubles cannot', async () => {
+    const a = await oracle.run("SELECT '9007199254740992'::BIGINT AS b, '1234567890123456789012345678.0000000001'::DECIMAL(38,10) AS d");
+    const b = await oracle.run("SELECT '9007199254740993'::BIGINT AS b, '1234567890123456789012345678.0000000001'::DECIMAL(38,10) AS d");
+    const c = await oracle.run("SELECT '9007199254740992'::BIGINT AS b, '1234567890123456789012345678.0000000002'::DECIMAL(38,10) AS d");
+    const e = await oracle.run("SELECT '9007199254740992'::BIGINT AS b, '1234567890123456789012345678.0000000001'::DECIMAL(38,10) AS d");
+    if (!a.ok || !b.ok || !c.ok || !e.ok) throw new Error('DuckDB failed');
+    const o = { ordered: true, tolerance: 1e-15 };
+    expect(diffAnswers(a.answer, b.answer, o)).not.toBeNull();
+    expect(diffAnswers(a.answer, c.answer, o)).not.toBeNull();
+    expect(diffAnswers(a.answer, e.answer, o)).toBeNull();
+    const x = await oracle.run("SELECT '1.50'::DECIMAL(10,2) AS d");
+    const y = await oracle.run("SELECT '1.5'::DECIMAL(10,1) AS d");
+    if (!x.ok || !y.ok) throw new Error('DuckDB failed');
+    expect(diffAnswers(x.answer, y.answer, o), 'the scale is part of the exact text').not.toBeNull();
+    expect(diffAnswers(x.answer, y.answer, { ...o, loose: true }), 'loose compares the value').toBeNull();
+  });
+});
