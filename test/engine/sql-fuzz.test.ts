@@ -10,7 +10,8 @@
  *
  * Per case:
  * - a failure of ours must be a LakehouseError with a known code other than INTERNAL (never a
- *   TypeError, RangeError or an invariant break); a coded refusal where DuckDB answers (e.g.
+ *   TypeError, RangeError or an invariant break — a message starting "internal:" counts as one
+ *   whatever its code); a coded refusal where DuckDB answers (e.g.
  *   "not supported yet") counts as refused, and the counts are printed;
  * - where DuckDB fails with a runtime error (overflow, a cast out of range), ours must fail
  *   with a coded error too — an answer there is a wrong answer;
@@ -35,6 +36,10 @@ import { diffAnswers, openOracle, runOurs, show, type Oracle, type Outcome } fro
 import { FUZZ_TABLE_SQL, generateCase } from '../helpers/sql-gen.js';
 
 const SEEDS = [11, 23, 47];
+/** An error whose message says the engine broke its own invariant ("internal: …"), whatever its code. */
+const INVARIANT = /^(task failed: )?internal\b/i;
+/** Refusal reasons over all seeds (numbers and quoted names blanked), printed at the end. */
+const reasons = new Map<string, number>();
 const CASES_PER_SEED = 100;
 
 /** Every code of connectors/errors.ts except INTERNAL (a bug, never an acceptable answer). */
@@ -102,6 +107,10 @@ describe('seeded SQL fuzz against DuckDB', () => {
           t.failures.push(`CRASH (not a coded LakehouseError) ${where}`);
           continue;
         }
+        if (!ours.ok && INVARIANT.test(ours.error.message)) {
+          t.failures.push(`CRASH (an invariant break reported as ${ours.error.code}) ${where}`);
+          continue;
+        }
         if (!duck.ok && invalidForDuck(duck.error.message)) { t.invalid++; continue; }
         if (!duck.ok) {
           if (ours.ok) t.failures.push(`WRONG ANSWER (DuckDB fails at run time, ours answers) ${where}`);
@@ -111,6 +120,8 @@ describe('seeded SQL fuzz against DuckDB', () => {
         if (!ours.ok) {
           const code = ours.error.code!;
           t.refused.set(code, (t.refused.get(code) ?? 0) + 1);
+          const reason = `${code}: ${ours.error.message.split('\n')[0]!.replace(/"[^"]*"|'[^']*'|-?\d[\d.e+]*/g, '…')}`;
+          reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
           if (t.refusedExamples.length < 8) t.refusedExamples.push(where);
           continue;
         }
@@ -134,6 +145,8 @@ describe('seeded SQL fuzz against DuckDB', () => {
   afterAll(() => {
     const refused = [...totals.refused.values()].reduce((a, b) => a + b, 0);
     console.log(`[sql-fuzz] total ${SEEDS.length * CASES_PER_SEED} cases: ${totals.answered} answered equal, ${refused} refused ${show(Object.fromEntries(totals.refused))}, ${totals.bothFailed} failed in both, ${totals.invalid} invalid, ${totals.failures.length} failures`);
+    const top = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([r, n]) => `  ${n} × ${r}`);
+    if (top.length) console.log(`[sql-fuzz] refusal reasons:\n${top.join('\n')}`);
     if (totals.refusedExamples.length) console.log(`[sql-fuzz] refused, for example:\n${totals.refusedExamples.join('\n')}`);
   });
 });
