@@ -5,8 +5,8 @@
  * bigint (beyond 2^53 too), DECIMAL(10,2), double (NaN, ±Infinity), string (emoji, U+FFFF,
  * accents, LIKE metacharacters), date, boolean, an all-NULL column, NULLs everywhere — with
  * projections, arithmetic, comparisons, CASE, COALESCE, CAST, IN, BETWEEN, LIKE, AND/OR/NOT,
- * GROUP BY with count/sum/min/max/avg, and ORDER BY … LIMIT. Each query runs on our engine and
- * on DuckDB over the same Parquet file (written by DuckDB).
+ * GROUP BY with count/sum/min/max/avg, ORDER BY … LIMIT, and self-joins on each key type. Each
+ * query runs on our engine and on DuckDB over the same Parquet file (written by DuckDB).
  *
  * Per case:
  * - a failure of ours must be a LakehouseError with a known code other than INTERNAL (never a
@@ -102,7 +102,7 @@ describe('seeded SQL fuzz against DuckDB', () => {
         const c = generateCase(seed, n);
         const duck = await oracle.run(c.sql);
         const ours = await runOurs(engine, c.sql);
-        const where = `seed ${seed} case ${n}: ${c.sql}\n   ours:   ${brief(ours)}\n   duckdb: ${brief(duck)}`;
+        const where = `seed ${seed} case ${n} (generateCase(${seed}, ${n})): ${c.sql}\n   ours:   ${brief(ours)}\n   duckdb: ${brief(duck)}`;
         if (!ours.ok && (ours.error.code === undefined || !KNOWN_CODES.has(ours.error.code))) {
           t.failures.push(`CRASH (not a coded LakehouseError) ${where}`);
           continue;

@@ -234,7 +234,14 @@ function unify(a: NumT, b: NumT): NumT {
 export function generateCase(seed: number, n: number): FuzzCase {
   const g = new Gen(prng(seed * 100_003 + n));
   const depth = g.int(1, 3);
-  switch (g.int(0, 4)) {
+  switch (g.int(0, 5)) {
+    case 5: {
+      // A self-join on one key column: equal keys across types of key (int64 beyond 2^53,
+      // decimals, doubles with NaN, strings with emoji, dates); NULL keys never match.
+      const key = g.pick(['i', 'b', 'm', 'x', 's', 'd']);
+      const other = g.pick(['i', 'b', 'm', 'x', 's', 'd']);
+      return { sql: `SELECT a.id AS l, b.id AS r, a.${other} AS v FROM fz.ft a JOIN fz.ft b ON a.${key} = b.${key}`, ordered: false };
+    }
     case 0: case 1: {
       const items = Array.from({ length: g.int(1, 3) }, (_, k) => `${g.any(depth)} AS c${k + 1}`);
       return { sql: `SELECT id, ${items.join(', ')} FROM fz.ft${g.where()}`, ordered: false };
