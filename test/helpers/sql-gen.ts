@@ -100,10 +100,19 @@ class Gen {
         return [`COALESCE(${a}, ${b})`, unify(ta, tb)];
       }
       case 8: {
-        const [a, t] = this.num(depth - 1);
-        return [`(-${a})`, t];
+        if (this.chance(0.5)) {
+          const [a, t] = this.num(depth - 1);
+          return [`(- ${a})`, t]; // the space: "--" would start a comment
+        }
+        // The operand form, and a branch that is a bare NULL.
+        const [a, ta] = this.num(depth - 1);
+        return [`CASE ${this.pick(['i', 'id % 4', 'm'])} WHEN ${this.pick(['1', '0', '7.25', '2'])} THEN ${a} WHEN ${this.pick(['42', '3', '-0.05'])} THEN NULL ELSE ${this.numLeaf()[0]} END`, ta === 'int' ? 'dec' : ta];
       }
       default:
+        if (this.chance(0.25)) {
+          // Text to numbers: a conversion error for most rows of s, in both engines.
+          return this.pick([[`CAST(${this.pick(["'12.5'", "' 42 '", "'-0.005'", 's'])} AS DECIMAL(10,2))`, 'dec'], [`CAST(${this.pick(["'17'", "'-3'", 's'])} AS INTEGER)`, 'int'], [`CAST(${this.pick(["'1e3'", "'-2.5'", "'nan'"])} AS DOUBLE)`, 'dbl']] as Array<[string, NumT]>);
+        }
         return this.pick([['length(s)', 'int'], ['year(d)', 'int'], ['month(d)', 'int'], ['day(d)', 'int']] as Array<[string, NumT]>);
     }
   }
@@ -140,7 +149,7 @@ class Gen {
       case 5: return `(${this.str(depth - 1)} || ${strLit(this.pick(['!', '😀', '', 'x']))})`;
       case 6: return `concat(${this.str(depth - 1)}, ${this.chance(0.3) ? 'NULL' : strLit('-')}, ${this.str(depth - 1)})`;
       case 7: return `CASE WHEN ${this.bool(depth - 1)} THEN ${this.str(depth - 1)} ELSE ${strLit(this.pick(STRINGS))} END`;
-      default: return `CAST(${this.pick(['i', 'b', 'id'])} AS VARCHAR)`;
+      default: return `CAST(${this.pick(['i', 'b', 'id', 'd'])} AS VARCHAR)`;
     }
   }
 
@@ -172,7 +181,7 @@ class Gen {
         return `${e} ${this.chance(0.3) ? 'NOT ' : ''}BETWEEN ${lo} AND ${hi}`;
       }
       case 9: return `${this.str(depth - 1)} ${this.chance(0.3) ? 'NOT ' : ''}LIKE ${strLit(this.pick(PATTERNS))}`;
-      case 10: return this.chance(0.5) ? 'f' : '(NOT f)';
+      case 10: return this.chance(0.15) ? 'NULL' : this.chance(0.5) ? 'f' : '(NOT f)';
       default: return `s ${this.chance(0.5) ? 'BETWEEN' : 'NOT BETWEEN'} ${strLit(this.pick(['a', 'B', '']))} AND ${strLit(this.pick(['zz', '😀', '\uFFFF', 'b']))}`;
     }
   }
@@ -199,7 +208,7 @@ class Gen {
   agg(depth: number): string {
     switch (this.int(0, 6)) {
       case 0: return 'count(*)';
-      case 1: return `count(${this.any(depth)})`;
+      case 1: return `count(${this.chance(0.3) ? 'DISTINCT ' : ''}${this.any(depth)})`;
       case 2: return `sum(${this.num(depth)[0]})`;
       case 3: return `avg(${this.num(depth)[0]})`;
       case 4: return `min(${this.any(depth)})`;
@@ -243,6 +252,14 @@ export function generateCase(seed: number, n: number): FuzzCase {
       return { sql: `SELECT a.id AS l, b.id AS r, a.${other} AS v FROM fz.ft a JOIN fz.ft b ON a.${key} = b.${key}`, ordered: false };
     }
     case 0: case 1: {
+      if (g.chance(0.15)) return { sql: `SELECT DISTINCT ${g.any(depth)} AS c1 FROM fz.ft${g.where()}`, ordered: false };
+      if (g.chance(0.1)) {
+        const e = g.any(depth);
+        return { sql: `SELECT id, ${e} AS c1 FROM fz.ft WHERE ${g.bool(2)} UNION ALL SELECT id, ${e} AS c1 FROM fz.ft WHERE ${g.bool(2)}`, ordered: false };
+      }
+      if (g.chance(0.1)) {
+        return { sql: `WITH w AS (SELECT id, ${g.num(depth)[0]} AS v, s FROM fz.ft${g.where()}) SELECT id, v, s FROM w WHERE v IS NOT NULL`, ordered: false };
+      }
       const items = Array.from({ length: g.int(1, 3) }, (_, k) => `${g.any(depth)} AS c${k + 1}`);
       return { sql: `SELECT id, ${items.join(', ')} FROM fz.ft${g.where()}`, ordered: false };
     }
@@ -256,12 +273,13 @@ export function generateCase(seed: number, n: number): FuzzCase {
       if (g.chance(0.3)) {
         return { sql: `SELECT ${key} AS k, ${items.join(', ')} FROM fz.ft${g.where()} GROUP BY ${key} ORDER BY k ${g.pick(['ASC', 'DESC'])} NULLS ${g.pick(['FIRST', 'LAST'])} LIMIT ${g.int(1, 6)}`, ordered: true };
       }
-      return { sql: `SELECT ${key} AS k, ${items.join(', ')} FROM fz.ft${g.where()} GROUP BY ${key}`, ordered: false };
+      const having = g.chance(0.3) ? ` HAVING ${g.pick(['count(*) > 1', 'count(*) = 1', `sum(${g.pick(['i', 'm', 'id'])}) > ${g.pick(['0', '10', '1.5'])}`, `min(s) < 'b'`, 'max(id) >= 12'])}` : '';
+      return { sql: `SELECT ${key} AS k, ${items.join(', ')} FROM fz.ft${g.where()} GROUP BY ${key}${having}`, ordered: false };
     }
     default: {
       const e = g.any(depth);
       return {
-        sql: `SELECT id, ${e} AS c1 FROM fz.ft${g.where()} ORDER BY c1 ${g.pick(['ASC', 'DESC'])} NULLS ${g.pick(['FIRST', 'LAST'])}, id LIMIT ${g.int(1, 15)}`,
+        sql: `SELECT id, ${e} AS c1 FROM fz.ft${g.where()} ORDER BY c1 ${g.pick(['ASC', 'DESC'])} NULLS ${g.pick(['FIRST', 'LAST'])}, id LIMIT ${g.int(1, 15)}${g.chance(0.2) ? ` OFFSET ${g.int(1, 5)}` : ''}`,
         ordered: true,
       };
     }
