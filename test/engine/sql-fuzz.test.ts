@@ -100,6 +100,24 @@ interface Tally {
   refusedExamples: string[];
 }
 
+describe('the fuzz comparison itself', () => {
+  // Loose as the fuzz compares (values, doubles within 1e-9), it still sees a changed cell, a
+  // missing row, a NaN against a number, and a row order that differs under ORDER BY.
+  it('flags changed cells, missing rows and order', async () => {
+    const q = (sql: string) => oracle.run(sql).then((o) => { if (!o.ok) throw new Error(o.error.message); return o.answer; });
+    const base = await q("SELECT * FROM (VALUES (1, 1.50, 'a', 2.5::DOUBLE), (2, -0.05, '😀', 'NaN'::DOUBLE)) t(i, m, s, x)");
+    const loose = { ordered: false, tolerance: 1e-9, loose: true };
+    expect(diffAnswers(base, await q("SELECT * FROM (VALUES (2, -0.050, '😀', 'NaN'::DOUBLE), (1, 1.5, 'a', 2.5000000000001::DOUBLE)) t(i, m, s, x)"), loose)).toBeNull();
+    expect(diffAnswers(base, await q("SELECT * FROM (VALUES (1, 1.51, 'a', 2.5::DOUBLE), (2, -0.05, '😀', 'NaN'::DOUBLE)) t(i, m, s, x)"), loose)).not.toBeNull();
+    expect(diffAnswers(base, await q("SELECT * FROM (VALUES (1, 1.50, 'a', 2.5::DOUBLE), (2, -0.05, '😀', 1::DOUBLE)) t(i, m, s, x)"), loose)).not.toBeNull();
+    expect(diffAnswers(base, await q("SELECT * FROM (VALUES (1, 1.50, 'a', 2.5::DOUBLE), (2, -0.05, '\uFFFF', 'NaN'::DOUBLE)) t(i, m, s, x)"), loose)).not.toBeNull();
+    expect(diffAnswers(base, await q("SELECT * FROM (VALUES (1, 1.50, 'a', 2.5::DOUBLE)) t(i, m, s, x)"), loose)).not.toBeNull();
+    const swapped = await q("SELECT * FROM (VALUES (2, -0.05, '😀', 'NaN'::DOUBLE), (1, 1.50, 'a', 2.5::DOUBLE)) t(i, m, s, x)");
+    expect(diffAnswers(base, swapped, loose)).toBeNull();
+    expect(diffAnswers(base, swapped, { ...loose, ordered: true })).not.toBeNull();
+  });
+});
+
 describe('seeded SQL fuzz against DuckDB', () => {
   const totals: Tally = { answered: 0, refused: new Map(), bothFailed: 0, invalid: 0, failures: [], refusedExamples: [] };
 
