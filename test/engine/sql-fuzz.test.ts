@@ -26,6 +26,8 @@
  *
  * The generator avoids the engines' documented differences: division only by non-zero
  * literals (x / 0 is NULL for us, ±Infinity in DuckDB), explicit NULLS FIRST/LAST in ORDER BY.
+ * Queries with a join, GROUP BY or DISTINCT also run on an engine that shuffles every join and
+ * merges every grouped aggregation partition by partition; it must answer as the default does.
  * On a failure the message prints the seed, the case number, the SQL and both answers.
  */
 
@@ -43,6 +45,8 @@ const SEEDS = [11, 23, 47, 101];
 const INVARIANT = /^(task failed: )?internal\b/i;
 /** Refusal reasons over all seeds (numbers and quoted names blanked), printed at the end. */
 const reasons = new Map<string, number>();
+let shuffledJoins = 0;
+let partitionedMerges = 0;
 const CASES_PER_SEED = 100;
 
 /** Every code of connectors/errors.ts except INTERNAL (a bug, never an acceptable answer). */
@@ -57,6 +61,8 @@ const KNOWN_CODES = new Set([
 let dir = '';
 let oracle: Oracle;
 let engine: Engine;
+/** Every join shuffled, every grouped aggregation merged partition by partition (as test/engine/differential.test.ts). */
+let shuffling: Engine;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sql-fuzz-'));
@@ -66,11 +72,15 @@ beforeAll(async () => {
   await oracle.exec('CREATE SCHEMA fz');
   await oracle.exec(`CREATE VIEW fz.ft AS SELECT * FROM read_parquet('${file}')`);
   engine = await Engine.open({ threads: 2 });
-  engine.registerTable('fz.ft', await ParquetFilesSource.open(await openObjectStore(dir), ['ft.parquet']));
+  shuffling = await Engine.open({ threads: 2, broadcastRows: 0, localMergeRows: 0 });
+  const source = await ParquetFilesSource.open(await openObjectStore(dir), ['ft.parquet']);
+  engine.registerTable('fz.ft', source);
+  shuffling.registerTable('fz.ft', source);
 });
 
 afterAll(async () => {
   await engine?.close();
+  await shuffling?.close();
   oracle?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -129,6 +139,15 @@ describe('seeded SQL fuzz against DuckDB', () => {
         const duck = await oracle.run(c.sql);
         const ours = await runOurs(engine, c.sql);
         const where = `seed ${seed} case ${n} (generateCase(${seed}, ${n})): ${c.sql}\n   ours:   ${brief(ours)}\n   duckdb: ${brief(duck)}`;
+        if (/\b(JOIN|GROUP BY|DISTINCT)\b/.test(c.sql)) {
+          // Shuffled joins and partition-by-partition merges must answer as the default plan does.
+          const sh = await runOurs(shuffling, c.sql, (df) => {
+            shuffledJoins += df.lastStats?.joins.partitioned ?? 0;
+            partitionedMerges += df.lastStats?.partitionedMerges ?? 0;
+          });
+          const same = ours.ok && sh.ok ? diffAnswers(sh.answer, ours.answer, { ordered: c.ordered, tolerance: 1e-9, loose: true }) === null : ours.ok === sh.ok;
+          if (!same) t.failures.push(`SHUFFLED PLAN DIFFERS ${where}\n   shuffled: ${brief(sh)}`);
+        }
         if (!ours.ok && (ours.error.code === undefined || !KNOWN_CODES.has(ours.error.code))) {
           t.failures.push(`CRASH (not a coded LakehouseError) ${where}`);
           continue;
@@ -173,6 +192,11 @@ describe('seeded SQL fuzz against DuckDB', () => {
       expect(t.failures.length, `${t.failures.length} failure(s):\n${t.failures.slice(0, 12).join('\n\n')}`).toBe(0);
     }, 120_000);
   }
+
+  it('the shuffled engine shuffled joins and merged aggregations partition by partition', () => {
+    expect(shuffledJoins, 'partitioned joins').toBeGreaterThan(0);
+    expect(partitionedMerges, 'partitioned merges').toBeGreaterThan(0);
+  });
 
   afterAll(() => {
     const refused = [...totals.refused.values()].reduce((a, b) => a + b, 0);

@@ -22,7 +22,7 @@
 
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { isLakehouseError } from 'lakehouse-engine/connectors';
-import type { Engine } from 'lakehouse-engine/engine';
+import type { DataFrame, Engine } from 'lakehouse-engine/engine';
 
 export type Kind = 'exact' | 'double' | 'bool' | 'string' | 'date' | 'timestamp' | 'other';
 export type Cell = string | number | boolean | null;
@@ -80,12 +80,13 @@ export async function openOracle(): Promise<Oracle> {
   };
 }
 
-/** Runs `sql` on our engine; a failure is returned, not thrown. */
-export async function runOurs(engine: Engine, sql: string): Promise<Outcome> {
+/** Runs `sql` on our engine; a failure is returned, not thrown. `onRun` sees the DataFrame after it ran (its `lastStats`). */
+export async function runOurs(engine: Engine, sql: string, onRun?: (df: DataFrame) => void): Promise<Outcome> {
   try {
     const df = engine.sql(sql);
     const schema = await df.schema();
     const objs = await df.toArray();
+    onRun?.(df);
     const names = schema.map((f) => f.name);
     const types = schema.map((f) => String(f.type));
     const kinds = types.map(kindOfOurs);
