@@ -97,7 +97,7 @@ export const CASES: Case[] = [
     sql: 'SELECT count(*) AS n, count(price) AS np, sum(price) AS sp, sum(fee) AS sf, sum(d38) AS sd, min(price) AS lo, max(price) AS hi, min(d38) AS dlo, max(d38) AS dhi, avg(price) AS ap, avg(d38) AS ad, avg(fee) AS af FROM ex.money',
   },
   { name: 'sum of DECIMAL(10,2) past 2^53 unscaled (1M rows)', sql: 'SELECT sum(amount) AS s, count(*) AS n, min(amount) AS lo, max(amount) AS hi, avg(amount) AS a FROM ex.wide' },
-  { name: 'grouped sum past 2^53 unscaled', sql: 'SELECT k, sum(amount) AS s, avg(amount) AS a FROM ex.wide GROUP BY k' },
+  { name: 'grouped sums of DECIMAL(10,2) (1M rows, about 3.25e15 unscaled per group)', sql: 'SELECT k, sum(amount) AS s, avg(amount) AS a FROM ex.wide GROUP BY k' },
   { name: 'int64 sum past 2^53 within int64', sql: 'SELECT sum(b) AS s, min(b) AS lo, max(b) AS hi, avg(b) AS a, sum(d38) AS sd, avg(d38) AS ad FROM ex.big WHERE id >= 100' },
   // In file order the running total is max, max + 2^53 (beyond int64), …, then min brings it back.
   { name: 'int64 sum whose running total leaves int64 but whose total fits', sql: 'SELECT sum(b) AS s, count(b) AS n FROM ex.big WHERE id < 4' },
