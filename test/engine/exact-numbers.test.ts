@@ -13,14 +13,23 @@
  * - Result types must match (DuckDB's types in our spelling; HUGEINT — DuckDB's sum of integers —
  *   is our int64, the documented deviation: a sum that leaves int64 is an OUT_OF_RANGE error).
  * - Exact numbers compare as exact text: "1.50" must be "1.50", and a 19-digit BIGINT digit for digit.
- * - Doubles (averages, casts to DOUBLE) compare within a relative 1e-15 (about 4 ulps). Both
- *   engines compute an average as the exact sum divided by the count, but the division may be
- *   done in another order (sum/count, then /10^scale, or at once), each step rounding once, so
- *   the last bit or two may differ; a sum accumulated in doubles instead would be off by far more
- *   on the DECIMAL(38,10) column (36 significant digits) and on the int64 sums past 2^53.
+ * - Doubles (averages, casts to DOUBLE) compare within a relative 1e-15 (about 4 ulps). An
+ *   average is a double in both engines (DuckDB: avg(DECIMAL) and avg(BIGINT) are DOUBLE), the
+ *   exact sum divided by the count; the division may be done in another order (sum/count, then
+ *   /10^scale, or at once), each step rounding once, so the last bit or two may differ. The sums
+ *   themselves are checked exactly (as text) by the same queries, so a rounded accumulator is
+ *   caught there, not by the tolerance. (Measured: with the accumulator's 2^53 spill check
+ *   removed from dist/, the 1M-row sum came out one cent off and its test went red.)
+ * - Decimal products: DuckDB types DECIMAL(P1,S1) * DECIMAL(P2,S2) with P1, P2 ≤ 18 as
+ *   DECIMAL(18, S1+S2) (its 64-bit fast path); docs/design.md says DECIMAL(P1+P2, S1+S2). Where a
+ *   case says `anyPrecision`, the scale (and so the exact text) must agree, the precision not.
  * - Where DuckDB fails (overflow, out-of-range cast), ours must fail with a coded error
  *   (OUT_OF_RANGE, or CONVERSION_ERROR for casts), or answer the correct value where the case
  *   states it (`orValue`: e.g. an INT + INT that ours computes as BIGINT); never another number.
+ *
+ * Also here: CTAS/INSERT/compaction of the exact columns read back exactly; TPC-H SF 0.1
+ * (DECIMAL(15,2)) Q1, Q6, a join and decimal GROUP BY/ORDER BY; and a check that the comparison
+ * itself tells apart what doubles cannot. The data and cases are in test/helpers/exact-cases.ts.
  *
  * Cleanup: the temp directory (Parquet files and warehouse) is removed in afterAll.
  */
@@ -32,7 +41,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openObjectStore } from 'lakehouse-engine/connectors';
 import { Engine, ParquetFilesSource } from 'lakehouse-engine/engine';
 import { diffAnswers, openOracle, runOurs, show, type Oracle, type Outcome } from '../helpers/duckdb-oracle.js';
-
 import { CASES, OVERFLOW, TABLES } from '../helpers/exact-cases.js';
 import { haveTpch, tpchDir } from '../helpers/tpch.js';
 
