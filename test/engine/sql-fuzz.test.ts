@@ -29,6 +29,8 @@
  * Queries with a join, GROUP BY or DISTINCT also run on an engine that shuffles every join and
  * merges every grouped aggregation partition by partition; it must answer as the default does.
  * On a failure the message prints the seed, the case number, the SQL and both answers.
+ * Measured: with cmpStr's surrogate rule removed from dist/ (UTF-16 order instead of code
+ * points), 16 more cases fail as mismatches.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
