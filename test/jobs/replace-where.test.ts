@@ -122,6 +122,23 @@ for (const backend of backends().filter((b) => b.name !== 'memory')) {
       await expectNoOrphans(uri, 'mart.ev');
     }, 90_000);
 
+    it('a predicate covering whole files removes them without rewriting; one matching nothing changes no file', async () => {
+      await makeTarget();
+      // No July row in the source: July's rows are replaced by nothing.
+      const rec = await (await submitJob(engine, { ...REPLACE_DAY, name: 'drop-july', sql: 'INSERT OVERWRITE mart.ev SELECT id, d, v, note FROM raw.fresh WHERE d >= :from', parameters: { from: { type: 'date', value: iso(30) } } })).result();
+      expect(rec.replaced).toEqual({ removedFiles: 1, replacedRows: 10 * PER_DAY, keptRows: 0, rounds: 1 });
+      const t = await load();
+      expect(t.currentSnapshot()!.summary).toMatchObject({ operation: 'overwrite', 'deleted-data-files': '1', 'deleted-records': '30', 'total-data-files': '3' });
+      expect(t.currentSnapshot()!.summary['added-data-files']).toBeUndefined();
+      expect(await rowsById(t)).toEqual(new Map([...initial].filter(([id]) => id < 30 * PER_DAY)));
+      expect(await liveFiles(t)).toEqual(files.slice(0, 3).map((f) => f.filePath).sort());
+
+      const none = await (await submitJob(engine, { ...REPLACE_DAY, name: 'match-none', parameters: { day: { type: 'date', value: '2025-01-01' } } })).result();
+      expect(none.replaced).toEqual({ removedFiles: 0, replacedRows: 0, keptRows: 0, rounds: 1 });
+      expect(await liveFiles()).toEqual(files.slice(0, 3).map((f) => f.filePath).sort());
+      await expectNoOrphans(uri, 'mart.ev');
+    }, 90_000);
+
     it('a new row outside the predicate is refused, naming the count: nothing committed, nothing left in the store', async () => {
       await makeTarget();
       const t0 = await load();
