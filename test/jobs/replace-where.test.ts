@@ -12,14 +12,18 @@ import { Warehouse, planScan, type DataFile, type Table } from 'lakehouse-engine
 import { Engine } from 'lakehouse-engine/engine';
 import { submitJob, type RunRecord } from 'lakehouse-engine';
 import { backends } from '../helpers/backends.js';
-import { readRows, writeDataFile, type Row } from '../catalog/util.js';
+import { icebergValueAt } from 'lakehouse-engine/connectors';
+import { writeDataFile, type Row } from '../catalog/util.js';
 import { expectNoOrphans } from './helpers.js';
 
 const DAY0 = Date.UTC(2024, 5, 1) / 86_400_000; // 2024-06-01 as days since the epoch
 const DAYS = 40; // June 1 … July 10
 const PER_DAY = 3;
 const iso = (dayIdx: number): string => new Date((DAY0 + dayIdx) * 86_400_000).toISOString().slice(0, 10);
-const oldRow = (id: number): Row => ({ id: BigInt(id), d: DAY0 + Math.floor(id / PER_DAY), v: BigInt(id * 10), note: 'old' });
+/** Decimals beyond 2^53 unscaled and longs near 2^63: a rewritten row must come back bit for bit. */
+const amt = (id: number): bigint => BigInt(id) * 10n ** 30n + 7n;
+const big = (id: number): bigint => 9223372036854775807n - BigInt(id);
+const oldRow = (id: number): Row => ({ id: BigInt(id), d: DAY0 + Math.floor(id / PER_DAY), v: BigInt(id * 10), note: 'old', amt: amt(id), big: big(id) });
 const idsOfDays = (from: number, to: number): number[] => Array.from({ length: (to - from) * PER_DAY }, (_, i) => from * PER_DAY + i);
 /** The four files of the target: June 1–10, 11–20, 21–30 (one month partition), July 1–10. */
 const FILE_DAYS: Array<[number, number]> = [[0, 10], [10, 20], [20, 30], [30, 40]];
@@ -29,34 +33,49 @@ const FIELDS = [
   { name: 'd', type: 'date' as const, required: true },
   { name: 'v', type: 'long' as const },
   { name: 'note', type: 'string' as const },
+  { name: 'amt', type: 'decimal(38,2)' as const },
+  { name: 'big', type: 'long' as const },
 ];
 /** The source of the new rows: five for June 15, and rows of the days around it that the WHERE leaves out. */
+const newRow = (id: number, day: number): Row => ({ id: BigInt(id), d: DAY0 + day, v: BigInt(7000 + id), note: 'new', amt: -amt(id), big: -big(id) - 1n });
 const FRESH: Row[] = [
-  ...[0, 1, 2, 3, 4].map((i) => ({ id: BigInt(1000 + i), d: DAY0 + JUNE_15, v: BigInt(7000 + i), note: 'new' })),
-  ...[0, 1].map((i) => ({ id: BigInt(2000 + i), d: DAY0 + JUNE_15 - 1, v: 1n, note: 'new' })),
-  ...[0, 1].map((i) => ({ id: BigInt(2002 + i), d: DAY0 + JUNE_15 + 1, v: 1n, note: 'new' })),
+  ...[0, 1, 2, 3, 4].map((i) => newRow(1000 + i, JUNE_15)),
+  ...[0, 1].map((i) => newRow(2000 + i, JUNE_15 - 1)),
+  ...[0, 1].map((i) => newRow(2002 + i, JUNE_15 + 1)),
 ];
+const NEW_IDS = [1000, 1001, 1002, 1003, 1004];
 const REPLACE_DAY = {
   name: 'replace-day',
   overwrite: 'replace-where',
-  sql: 'INSERT OVERWRITE mart.ev SELECT id, d, v, note FROM raw.fresh WHERE d = :day',
+  sql: 'INSERT OVERWRITE mart.ev SELECT id, d, v, note, amt, big FROM raw.fresh WHERE d = :day',
   parameters: { day: { type: 'date', value: iso(JUNE_15) } },
 };
 
-/** Canonical text of a row as the catalog reader returns it. */
-const text = (r: Record<string, unknown>): string => `${String(r['id'])}|${String(r['d'])}|${String(r['v'])}|${String(r['note'])}`;
+/** Canonical text of a row: every value exact (64-bit and decimal values as bigint digits). */
+const text = (r: Row): string => FIELDS.map((f) => String(r[f.name] ?? null)).join('|');
+const byId = (rows: Row[]): Map<number, string> => new Map(rows.map((r) => [Number(r['id']), text(r)]));
+const INITIAL = byId(idsOfDays(0, DAYS).map(oldRow));
+const FRESH_BY_ID = byId(FRESH);
+
+/** Every row of a table, read exactly (no conversion to JS numbers on the way). */
+async function exactRows(t: Table): Promise<Row[]> {
+  const out: Row[] = [];
+  for await (const b of await t.read()) {
+    for (let i = 0; i < b.numRows; i++) out.push(Object.fromEntries(FIELDS.map((f) => [f.name, icebergValueAt(b.getChild(f.name)!, i)])));
+  }
+  return out;
+}
 
 for (const backend of backends().filter((b) => b.name !== 'memory')) {
   describe(`replace-where jobs (${backend.name})`, () => {
     let uri: string;
     let engine: Engine;
     let wh: Warehouse;
-    /** Rows of the target as created, by id (text form). */
-    let initial: Map<number, string>;
+    const initial = INITIAL;
     let files: DataFile[];
 
     const load = (name = 'mart.ev'): Promise<Table> => wh.loadTable(name);
-    const rowsById = async (t?: Table): Promise<Map<number, string>> => new Map((await readRows(t ?? (await load()))).map((r) => [Number(r['id']), text(r)]));
+    const rowsById = async (t?: Table): Promise<Map<number, string>> => byId(await exactRows(t ?? (await load())));
     const liveFiles = async (t?: Table): Promise<string[]> => (await planScan((t ?? (await load())).state)).tasks.map((x) => x.file.filePath).sort();
     const keysUnder = async (prefix: string): Promise<string[]> => {
       const out: string[] = [];
@@ -82,7 +101,7 @@ for (const backend of backends().filter((b) => b.name !== 'memory')) {
       await src.newAppend().addFiles([await writeDataFile(src, FRESH)]).commit();
       engine = await Engine.open({ warehouse: uri, threads: 2 });
       await makeTarget();
-      initial = await rowsById();
+      expect(await rowsById()).toEqual(INITIAL);
     }, 60_000);
 
     afterAll(async () => {
@@ -107,11 +126,9 @@ for (const backend of backends().filter((b) => b.name !== 'memory')) {
       expect(snap.summary).toMatchObject({ operation: 'overwrite', 'added-records': '32', 'deleted-records': '30', 'deleted-data-files': '1', 'total-records': String(DAYS * PER_DAY - PER_DAY + 5) });
 
       const after = await rowsById(t);
-      const replaced = idsOfDays(JUNE_15, JUNE_15 + 1);
       const expected = new Map(initial);
-      for (const id of replaced) expected.delete(id);
-      const dayText = initial.get(replaced[0]!)!.split('|')[1];
-      for (let i = 0; i < 5; i++) expected.set(1000 + i, `${1000 + i}|${dayText}|${7000 + i}|new`);
+      for (const id of idsOfDays(JUNE_15, JUNE_15 + 1)) expected.delete(id);
+      for (const id of NEW_IDS) expected.set(id, FRESH_BY_ID.get(id)!);
       expect(after.size).toBe(DAYS * PER_DAY - PER_DAY + 5);
       expect(after).toEqual(expected);
 
@@ -125,7 +142,7 @@ for (const backend of backends().filter((b) => b.name !== 'memory')) {
     it('a predicate covering whole files removes them without rewriting; one matching nothing changes no file', async () => {
       await makeTarget();
       // No July row in the source: July's rows are replaced by nothing.
-      const rec = await (await submitJob(engine, { ...REPLACE_DAY, name: 'drop-july', sql: 'INSERT OVERWRITE mart.ev SELECT id, d, v, note FROM raw.fresh WHERE d >= :from', parameters: { from: { type: 'date', value: iso(30) } } })).result();
+      const rec = await (await submitJob(engine, { ...REPLACE_DAY, name: 'drop-july', sql: 'INSERT OVERWRITE mart.ev SELECT id, d, v, note, amt, big FROM raw.fresh WHERE d >= :from', parameters: { from: { type: 'date', value: iso(30) } } })).result();
       expect(rec.replaced).toEqual({ removedFiles: 1, replacedRows: 10 * PER_DAY, keptRows: 0, rounds: 1 });
       const t = await load();
       expect(t.currentSnapshot()!.summary).toMatchObject({ operation: 'overwrite', 'deleted-data-files': '1', 'deleted-records': '30', 'total-data-files': '3' });
@@ -147,7 +164,7 @@ for (const backend of backends().filter((b) => b.name !== 'memory')) {
         ...REPLACE_DAY,
         name: 'replace-day-bad',
         // One of the five new rows is moved to June 16, where nothing is replaced.
-        sql: `INSERT OVERWRITE mart.ev SELECT id, CASE WHEN id = 1002 THEN DATE '${iso(JUNE_15 + 1)}' ELSE d END AS d, v, note FROM raw.fresh WHERE d = :day`,
+        sql: `INSERT OVERWRITE mart.ev SELECT id, CASE WHEN id = 1002 THEN DATE '${iso(JUNE_15 + 1)}' ELSE d END AS d, v, note, amt, big FROM raw.fresh WHERE d = :day`,
       });
       const rec: RunRecord = await handle.settled();
       expect(rec.state).toBe('FAILED');
@@ -165,7 +182,7 @@ for (const backend of backends().filter((b) => b.name !== 'memory')) {
     it('a concurrent writer rewriting a file this job rewrites forces a re-read: its delete stays, its append stays, the day is replaced', async () => {
       await makeTarget();
       const removedId = 34; // June 12, in the June 11–20 file
-      const appended: Row = { id: 5000n, d: DAY0 + 11, v: 5n, note: 'concurrent' };
+      const appended: Row = { ...oldRow(5000), d: DAY0 + 11, note: 'concurrent' };
       let hooked = 0;
       const rec = await (await submitJob(engine, REPLACE_DAY, {
         testHooks: {
@@ -190,9 +207,8 @@ for (const backend of backends().filter((b) => b.name !== 'memory')) {
       const expected = new Map(initial);
       expected.delete(removedId);
       for (const id of idsOfDays(JUNE_15, JUNE_15 + 1)) expected.delete(id);
-      const dayText = initial.get(JUNE_15 * PER_DAY)!.split('|')[1];
-      for (let i = 0; i < 5; i++) expected.set(1000 + i, `${1000 + i}|${dayText}|${7000 + i}|new`);
-      expected.set(5000, text({ ...appended, id: 5000, v: 5, d: initial.get(11 * PER_DAY)!.split('|')[1] }));
+      for (const id of NEW_IDS) expected.set(id, FRESH_BY_ID.get(id)!);
+      expected.set(5000, text(appended));
       expect(after).toEqual(expected);
       await expectNoOrphans(uri, 'mart.ev');
     }, 90_000);
@@ -204,24 +220,24 @@ for (const backend of backends().filter((b) => b.name !== 'memory')) {
       await (await submitJob(engine, { ...REPLACE_DAY, name: 'replace-again' })).result();
       const rec = await (await submitJob(engine, {
         name: 'ctas-travel',
-        sql: 'CREATE TABLE mart.snap PARTITIONED BY (month(d), bucket(4, id)) AS SELECT id, d, v, note FROM mart.ev FOR VERSION AS OF :snap WHERE d >= :from AND note = :note',
+        sql: 'CREATE TABLE mart.snap PARTITIONED BY (month(d), bucket(4, id)) AS SELECT id, d, v, note, amt, big FROM mart.ev FOR VERSION AS OF :snap WHERE d >= :from AND note = :note',
         parameters: { snap: { type: 'long', value: String(first['snapshot-id']) }, from: { type: 'date', value: iso(JUNE_15) }, note: 'old' },
       })).result();
       expect(rec.state).toBe('PUBLISHED');
       const snapTable = await load('mart.snap');
       expect(snapTable.spec().fields.map((f) => f.transform)).toEqual(['month', 'bucket[4]']);
       const want = [...initial].filter(([id]) => id >= JUNE_15 * PER_DAY).map(([, r]) => r).sort();
-      expect((await readRows(snapTable)).map(text).sort()).toEqual(want);
+      expect((await exactRows(snapTable)).map(text).sort()).toEqual(want);
 
       const at = new Date(Number(first['timestamp-ms'])).toISOString().replace('T', ' ').replace('Z', '');
       const rec2 = await (await submitJob(engine, {
         name: 'insert-travel',
-        sql: 'INSERT INTO mart.snap SELECT id, d, v, note FROM mart.ev FOR TIMESTAMP AS OF :at WHERE d = :day',
+        sql: 'INSERT INTO mart.snap SELECT id, d, v, note, amt, big FROM mart.ev FOR TIMESTAMP AS OF :at WHERE d = :day',
         parameters: { at: { type: 'timestamp', value: at }, day: { type: 'date', value: iso(JUNE_15) } },
       })).result();
       expect(rec2.state).toBe('PUBLISHED');
       // As of the first snapshot June 15 still had its three old rows (the replace came later).
-      const rows = (await readRows(await load('mart.snap'))).filter((r) => r['note'] === 'old' && Number(r['id']) >= JUNE_15 * PER_DAY && Number(r['id']) < (JUNE_15 + 1) * PER_DAY);
+      const rows = (await exactRows(await load('mart.snap'))).filter((r) => r['note'] === 'old' && Number(r['id']) >= JUNE_15 * PER_DAY && Number(r['id']) < (JUNE_15 + 1) * PER_DAY);
       expect(rows.length).toBe(2 * PER_DAY);
     }, 90_000);
   });
