@@ -30,7 +30,7 @@
 import { isPrimitive } from '../../connectors/iceberg-types.js';
 import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 import type { ObjectStore } from '../../connectors/object-store.js';
-import type { Warehouse } from '../../catalog/index.js';
+import { planScan, type Warehouse } from '../../catalog/index.js';
 import { DataFrame, type QueryRunner } from '../dataframe.js';
 import type { PlanNode } from '../plan/logical.js';
 import { simpleQuery, type UExpr, type UQuery, type USelectItem } from '../plan/unbound.js';
@@ -168,6 +168,16 @@ export async function prepareReplace(host: ReplaceHost, warehouse: Warehouse, ta
     for (const t of tasks) for (const f of t.files) affected.set(f.key, f.filePath);
   });
   if (!affected.size) return none(basedOn);
+  // The commit core detects concurrent deletes by partition; a file written under an older
+  // partition spec is rewritten into the current one, where such a delete would go unseen.
+  const specId = table.spec()['spec-id'];
+  const older = (await planScan(table.state, { snapshotId: basedOn })).tasks.filter((t) => affected.has(t.key) && t.file.specId !== specId);
+  if (older.length) {
+    throw new LakehouseError('UNSUPPORTED', `not supported yet: "overwrite": "replace-where" on ${tableName} rewriting ${older.length} file(s) written under an older partition spec (${older[0]!.key})`, {
+      help: `Compact the table first (\`lake compact ${tableName}\` rewrites them under the current spec), then run the job again.`,
+      details: { table: tableName, files: older.map((t) => t.key) },
+    });
+  }
 
   // 2. Their rows that stay, and the reconciliation of the counts.
   const keep = new FilesOfSnapshot(source, new Set(affected.keys()));

@@ -8,7 +8,7 @@
  * resurrected, none lost); parameters in a statement with PARTITIONED BY transforms and FOR … AS OF.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Warehouse, planScan, type DataFile, type Table } from 'lakehouse-engine/catalog';
+import { Warehouse, buildPartitionSpec, planScan, type DataFile, type Table } from 'lakehouse-engine/catalog';
 import { Engine } from 'lakehouse-engine/engine';
 import { submitJob, type RunRecord } from 'lakehouse-engine';
 import { backends } from '../helpers/backends.js';
@@ -137,6 +137,7 @@ for (const backend of backends().filter((b) => b.name !== 'memory')) {
       for (const i of [0, 2, 3]) expect(live).toContain(files[i]!.filePath);
       expect(live).not.toContain(files[1]!.filePath);
       await expectNoOrphans(uri, 'mart.ev');
+      expect(await keysUnder('mart/ev/_inflight/'), 'in-flight markers of the two staged writes are settled').toEqual([]);
     }, 90_000);
 
     it('a predicate covering whole files removes them without rewriting; one matching nothing changes no file', async () => {
@@ -179,6 +180,24 @@ for (const backend of backends().filter((b) => b.name !== 'memory')) {
       expect(await keysUnder('mart/ev/')).toEqual(keysBefore);
     }, 90_000);
 
+    it('files written under an older partition spec are refused (a concurrent delete there would go unseen), nothing left', async () => {
+      const t = await makeTarget();
+      // Partition evolution month(d) → day(d): the existing files stay under spec 0.
+      await t.commitUpdates((base) => ({
+        updates: [
+          { action: 'add-spec', spec: buildPartitionSpec(t.schema(), [{ column: 'd', transform: 'day' }], 1, base.metadata['last-partition-id']) },
+          { action: 'set-default-spec', 'spec-id': 1 },
+        ],
+      }));
+      const keysBefore = await keysUnder('mart/ev/');
+      const rec = await (await submitJob(engine, { ...REPLACE_DAY, name: 'old-spec' })).settled();
+      expect(rec.state).toBe('FAILED');
+      expect(rec.error?.code).toBe('UNSUPPORTED');
+      expect(rec.error?.message).toContain('older partition spec');
+      expect(await keysUnder('mart/ev/')).toEqual(keysBefore);
+      expect(await rowsById()).toEqual(initial);
+    }, 90_000);
+
     it('a concurrent writer rewriting a file this job rewrites forces a re-read: its delete stays, its append stays, the day is replaced', async () => {
       await makeTarget();
       const removedId = 34; // June 12, in the June 11–20 file
@@ -211,6 +230,7 @@ for (const backend of backends().filter((b) => b.name !== 'memory')) {
       expected.set(5000, text(appended));
       expect(after).toEqual(expected);
       await expectNoOrphans(uri, 'mart.ev');
+      expect(await keysUnder('mart/ev/_inflight/')).toEqual([]);
     }, 90_000);
 
     it('parameters work in a statement with PARTITIONED BY transforms and FOR VERSION / TIMESTAMP AS OF', async () => {
