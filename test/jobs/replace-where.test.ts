@@ -10,11 +10,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Warehouse, buildPartitionSpec, planScan, type DataFile, type Table } from 'lakehouse-engine/catalog';
 import { Engine } from 'lakehouse-engine/engine';
-import { submitJob, type RunRecord } from 'lakehouse-engine';
+import { recoverRuns, submitJob, type RunRecord } from 'lakehouse-engine';
 import { backends } from '../helpers/backends.js';
 import { icebergValueAt } from 'lakehouse-engine/connectors';
 import { writeDataFile, type Row } from '../catalog/util.js';
-import { expectNoOrphans } from './helpers.js';
+import { expectNoOrphans, runWorker } from './helpers.js';
 
 const DAY0 = Date.UTC(2024, 5, 1) / 86_400_000; // 2024-06-01 as days since the epoch
 const DAYS = 40; // June 1 … July 10
@@ -231,6 +231,28 @@ for (const backend of backends().filter((b) => b.name !== 'memory')) {
       expect(after).toEqual(expected);
       await expectNoOrphans(uri, 'mart.ev');
       expect(await keysUnder('mart/ev/_inflight/')).toEqual([]);
+    }, 90_000);
+
+    it('killed after staging the rewrite (at COMMITTING): recovery deletes the rewrite and the new rows, a resubmission replaces the day once', async () => {
+      await makeTarget();
+      const dataBefore = await keysUnder('mart/ev/data/');
+      const metaBefore = await keysUnder('mart/ev/metadata/');
+      const killed = await runWorker({ warehouse: uri, spec: REPLACE_DAY, crashAt: 'COMMITTING' });
+      expect(killed.signal).toBe('SIGKILL');
+      // The kill came after the rewrite was staged: its files are there, named after the run.
+      const staged = (await keysUnder('mart/ev/data/')).filter((k) => !dataBefore.includes(k));
+      expect(staged.some((k) => /-rw0-/.test(k)), staged.join(', ')).toBe(true);
+      const actions = await recoverRuns(wh);
+      expect(actions.map((a) => a.to)).toEqual(['FAILED']);
+      expect(await keysUnder('mart/ev/data/')).toEqual(dataBefore);
+      expect(await keysUnder('mart/ev/metadata/')).toEqual(metaBefore);
+      const rec = await (await submitJob(engine, REPLACE_DAY)).result();
+      expect(rec.replaced).toMatchObject({ removedFiles: 1, replacedRows: PER_DAY });
+      const expected = new Map(initial);
+      for (const id of idsOfDays(JUNE_15, JUNE_15 + 1)) expected.delete(id);
+      for (const id of NEW_IDS) expected.set(id, FRESH_BY_ID.get(id)!);
+      expect(await rowsById()).toEqual(expected);
+      await expectNoOrphans(uri, 'mart.ev');
     }, 90_000);
 
     it('parameters work in a statement with PARTITIONED BY transforms and FOR VERSION / TIMESTAMP AS OF', async () => {
