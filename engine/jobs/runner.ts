@@ -26,8 +26,8 @@ import { validateAndReconcile, type Validation } from './validate.js';
 import { jobFrame, type JobEngine, type StagedWriteLike } from './engine-contract.js';
 import { fileChecksum, shadowTableName, partitionByOf } from './files.js';
 import { recoverRun } from './recover.js';
-import { commitReplaceWhere, countViolations, prepareReplace, type PreparedReplace } from '../write/replace-where.js';
-import { show } from './overwrite-boundary.js';
+import { commitReplaceWhere, prepareReplace, type PreparedReplace } from '../write/replace-where.js';
+import { checkNewRows } from './replace-rows.js';
 import type { UExpr } from '../plan/unbound.js';
 
 export interface JobProgress {
@@ -309,7 +309,7 @@ async function execute(ctx: ExecContext): Promise<RunRecord> {
       }),
     );
     crashIf(ctx, 'VALIDATING');
-    if (ctx.replaceWhere) await timed('replace-check', () => checkNewRows(ctx, staged!, runId, signal));
+    if (ctx.replaceWhere) await timed('replace-check', () => checkNewRows(ctx.engine, ctx.warehouse.store, staged!, ctx.replaceWhere!, { runId, sqlText: ctx.target.sqlText, signal }));
 
     // ---- VALIDATING: quality gates and reconciliation on the staged files.
     const runClockMs = (await ledger.load(runId)).runClockMs ?? Date.now();
@@ -402,18 +402,6 @@ async function failRun(ctx: ExecContext, staged: StagedWriteLike | undefined, er
   if (TERMINAL_STATES.has(cur.state)) return cur;
   if (staged) await staged.abort().catch(() => undefined);
   return ledger.update(rec.runId, (c) => (TERMINAL_STATES.has(c.state) ? undefined : transition(c, 'FAILED', Date.now(), { error })));
-}
-
-/** Every new row of a replace-where job must match its predicate, as Delta's replaceWhere checks. */
-async function checkNewRows(ctx: ExecContext, staged: StagedWriteLike, runId: string, signal: AbortSignal): Promise<void> {
-  const pred = ctx.replaceWhere!;
-  const bad = await countViolations(ctx.engine, ctx.warehouse.store, staged.files, pred, { runId, sqlText: ctx.target.sqlText, signal });
-  if (bad === 0) return;
-  const total = staged.files.reduce((s, f) => s + f.stats.recordCount, 0);
-  throw new LakehouseError('BAD_RECORD', `${bad} of the ${total} new row(s) do not match the replace-where predicate ${show(pred)}; nothing was committed`, {
-    help: 'With "overwrite": "replace-where" every row written must match the WHERE (a row outside it would land where nothing was replaced): fix the SELECT so that its output matches, or widen the WHERE.',
-    details: { violatingRows: bad, newRows: total, predicate: show(pred) },
-  });
 }
 
 async function lockInputs(ctx: ExecContext): Promise<Record<string, string | null>> {
