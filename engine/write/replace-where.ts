@@ -147,7 +147,9 @@ export async function prepareReplace(host: ReplaceHost, warehouse: Warehouse, ta
   const none = (basedOn: bigint | null): PreparedReplace => ({ basedOn, remove: [], rewrite: undefined, matchedRows: 0, keptRows: 0, round, abort: async () => undefined });
   if (!snap) return none(null);
   const basedOn = snap['snapshot-id'];
-  const source = CatalogTableSource.open(tableName, table, undefined, { snapshotId: String(basedOn) });
+  // Unpinned: the table as loaded is at B, read with the current schema (the one written back).
+  const source = CatalogTableSource.open(tableName, table);
+  if (source.snapshotId !== String(basedOn)) throw new LakehouseError('INTERNAL', `replace-where on ${tableName}: the source reads snapshot ${source.snapshotId}, not ${basedOn}`);
   const inexact = table.schema().fields.filter((f) => !isPrimitive(f.type) || !EXACT_TYPES.test(f.type) || source.unsupportedColumns.has(f.name));
   if (inexact.length) {
     throw new LakehouseError('UNSUPPORTED', `not supported yet: "overwrite": "replace-where" on ${tableName}, whose column(s) ${inexact.map((f) => `${f.name} (${typeof f.type === 'string' ? f.type : f.type.type})`).join(', ')} the engine cannot rewrite exactly`, {
