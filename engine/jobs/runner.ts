@@ -322,9 +322,16 @@ async function execute(ctx: ExecContext): Promise<RunRecord> {
       return await ledger.update(runId, (c) => transition(c, 'FAILED', Date.now(), { quality: v.quality, reconciliation: v.reconciliation, error: { code: 'TASK_FAILED', message: `${why}; nothing was published` } }));
     }
     if (ctx.spec.mode === 'dry-run') {
+      // A rehearsal of replace-where says what it would replace: the rewrite is staged, counted, deleted.
+      let replaced: RunRecord['replaced'];
+      if (ctx.replaceWhere) {
+        prepared = await timed('replace-prepare', () => prepareReplace(ctx.engine, ctx.warehouse, outputTable, ctx.replaceWhere!, 0, { runId, sqlText: ctx.target.sqlText, signal }));
+        replaced = { removedFiles: prepared.remove.length, replacedRows: prepared.matchedRows, keptRows: prepared.keptRows, rounds: 0 };
+        await prepared.abort();
+      }
       await staged.abort();
       await v.discard();
-      return await ledger.update(runId, (c) => transition(c, 'COMPLETED', Date.now(), { quality: v.quality, reconciliation: v.reconciliation, metrics: finalMetrics(c, stageMs, t0, v) }));
+      return await ledger.update(runId, (c) => transition(c, 'COMPLETED', Date.now(), { quality: v.quality, reconciliation: v.reconciliation, ...(replaced ? { replaced } : {}), metrics: finalMetrics(c, stageMs, t0, v) }));
     }
 
     // Replace-where (not for a shadow run, whose table is new): stage the affected files' rows that stay.

@@ -140,6 +140,16 @@ for (const backend of backends().filter((b) => b.name !== 'memory')) {
       expect(await keysUnder('mart/ev/_inflight/'), 'in-flight markers of the two staged writes are settled').toEqual([]);
     }, 90_000);
 
+    it('a dry run says what it would replace and leaves the store as it was', async () => {
+      await makeTarget();
+      const keysBefore = await keysUnder('mart/ev/');
+      const rec = await (await submitJob(engine, { ...REPLACE_DAY, name: 'rehearse', mode: 'dry-run' })).result();
+      expect(rec.state).toBe('COMPLETED');
+      expect(rec.replaced).toEqual({ removedFiles: 1, replacedRows: PER_DAY, keptRows: 10 * PER_DAY - PER_DAY, rounds: 0 });
+      expect(await keysUnder('mart/ev/')).toEqual(keysBefore);
+      expect(await rowsById()).toEqual(initial);
+    }, 90_000);
+
     it('a predicate covering whole files removes them without rewriting; one matching nothing changes no file', async () => {
       await makeTarget();
       // No July row in the source: July's rows are replaced by nothing.
