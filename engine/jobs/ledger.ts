@@ -148,6 +148,8 @@ export interface RunRecord {
   quality?: unknown;
   reconciliation?: unknown;
   committedSnapshotId?: string;
+  /** `overwrite: "replace-where"`: what the commit replaced (engine/write/replace-where.ts). */
+  replaced?: { removedFiles: number; replacedRows: number; keptRows: number; rounds: number };
   error?: { code: string; message: string };
   /** What `recover` found and did (exact keys), written when it settled the run. */
   recovery?: RecoveryNote;

@@ -12,7 +12,12 @@
  *     literal bounds that fall on the transform's unit boundaries;
  *   - void: nothing to check; bucket/truncate: no predicate on the column can be proven whole.
  * A conjunct that mixes the column with other columns, a non-literal bound, or an output
- * column computed by an expression is not provably whole and is refused too. Pure.
+ * column computed by an expression is not provably whole and is refused too.
+ *
+ * `overwrite: "replace-where"` lifts the check: the WHERE is then the predicate on the target
+ * (Delta's replaceWhere), and exactly the rows matching it are replaced (engine/write/
+ * replace-where.ts). `replacePredicate` derives that predicate: the WHERE of the statement's
+ * single SELECT, every column it names a column of the target. Pure.
  */
 
 import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
@@ -28,22 +33,72 @@ interface Field {
 }
 
 /**
- * Refuses, before any run exists, an overwrite that would delete rows it does not replace:
- * `overwrite: "replace-where"` (not supported yet) and an INSERT OVERWRITE whose WHERE cuts
- * through partitions of the existing target table.
+ * Refuses, before any run exists, an overwrite that would delete rows it does not replace: an
+ * INSERT OVERWRITE whose WHERE cuts through partitions of the existing target table. With
+ * `overwrite: "replace-where"`, returns the predicate whose rows the job replaces instead.
  */
-export async function checkOverwrite(spec: JobSpec, target: JobTarget, warehouse: Warehouse): Promise<void> {
-  if (spec.overwrite === 'replace-where') {
-    throw new LakehouseError('UNSUPPORTED', 'not supported yet: "overwrite": "replace-where" (replacing exactly the rows that match the WHERE)', {
-      help: 'Remove "overwrite" and make the INSERT OVERWRITE\'s WHERE cover whole partitions of the target (it replaces every partition its output touches).',
+export async function checkOverwrite(spec: JobSpec, target: JobTarget, warehouse: Warehouse): Promise<UExpr | undefined> {
+  if (spec.overwrite === 'replace-where' && target.mode !== 'overwrite-partitions') {
+    throw new LakehouseError('INVALID_JOB_SPEC', `"overwrite": "replace-where" applies to INSERT OVERWRITE (or "output": { "mode": "overwrite-partitions" }), not to a write in mode ${target.mode}`, {
+      help: 'Write the statement as INSERT OVERWRITE ns.t SELECT … WHERE <the rows to replace>, or remove "overwrite".',
     });
   }
-  if (target.mode !== 'overwrite-partitions') return;
+  if (target.mode !== 'overwrite-partitions') return undefined;
   const existing = await warehouse.loadTable(target.table).catch((err: unknown) => {
     if (isLakehouseError(err, 'TABLE_NOT_FOUND')) return undefined;
     throw err;
   });
+  if (spec.overwrite === 'replace-where') {
+    if (!existing) {
+      throw new LakehouseError('TABLE_NOT_FOUND', `"overwrite": "replace-where" replaces rows of ${target.table}, which does not exist`, {
+        help: 'Create the table first (CREATE TABLE … AS SELECT, or `lake ingest … --create`).',
+      });
+    }
+    return replacePredicate(target.query, existing.schema().fields.map((f) => f.name), target.table);
+  }
   if (existing) checkOverwriteBoundary(target.query, existing, target.table);
+  return undefined;
+}
+
+/**
+ * The replace-where predicate: the WHERE of the statement's single SELECT, evaluated on the
+ * target, so every column it names must be a target column (qualifiers dropped). A filter on a
+ * source column that the target lacks belongs in a CTE or a subquery in FROM.
+ */
+export function replacePredicate(query: UQuery, columns: string[], tableName: string): UExpr {
+  const refuse = (msg: string, help: string): never => {
+    throw new LakehouseError('INVALID_JOB_SPEC', `"overwrite": "replace-where" into ${tableName}: ${msg}`, { help });
+  };
+  const body = query.body;
+  if (body.k !== 'select') return refuse('the statement must be one SELECT (not a UNION or a parenthesised query): its WHERE is the predicate of the rows to replace', 'Move the UNION into a CTE and select from it with the WHERE of the rows to replace.');
+  if (!body.where) return refuse('the SELECT has no WHERE, so there is no predicate saying which rows to replace', 'Add the WHERE of the rows to replace (e.g. WHERE d = :day), or use "output": { "mode": "replace" } to replace the whole table.');
+  const byLower = new Map(columns.map((c) => [c.toLowerCase(), c]));
+  const missing = new Set<string>();
+  const rename = (e: UExpr): UExpr => {
+    switch (e.k) {
+      case 'ident': {
+        const name = byLower.get(lower(e.parts[e.parts.length - 1]!));
+        if (name === undefined) missing.add(e.parts.join('.'));
+        return { k: 'ident', parts: [name ?? e.parts[e.parts.length - 1]!], ...(e.pos ? { pos: e.pos } : {}) };
+      }
+      case 'bin': return { ...e, l: rename(e.l), r: rename(e.r) };
+      case 'not': case 'neg': case 'cast': case 'isnull': return { ...e, e: rename(e.e) };
+      case 'fn': return { ...e, args: e.args.map(rename) };
+      case 'case': return { ...e, operand: e.operand ? rename(e.operand) : null, whens: e.whens.map(([a, b]) => [rename(a), rename(b)] as [UExpr, UExpr]), else: e.else ? rename(e.else) : null };
+      case 'in': return { ...e, e: rename(e.e), list: e.list.map(rename) };
+      case 'between': return { ...e, e: rename(e.e), lo: rename(e.lo), hi: rename(e.hi) };
+      case 'like': return { ...e, e: rename(e.e), pattern: rename(e.pattern) };
+      default: return e;
+    }
+  };
+  const pred = rename(body.where);
+  if (missing.size) {
+    refuse(
+      `its WHERE (${show(body.where)}) is the predicate of the rows to replace, evaluated on ${tableName}, but ${[...missing].join(', ')} ${missing.size === 1 ? 'is not a column' : 'are not columns'} of ${tableName} (columns: ${columns.join(', ')})`,
+      'Filter the source in a CTE or a subquery in FROM, and keep in the WHERE only the predicate on the target\'s columns (e.g. WHERE d = :day).',
+    );
+  }
+  return pred;
 }
 
 /** Throws INVALID_JOB_SPEC when the query's WHERE selects part of a partition of `table`. */
@@ -76,8 +131,8 @@ function refuse(table: string, f: Field, c: UExpr, why: string): never {
       `Every other row of each partition it touches would be deleted.`,
     {
       help:
-        `The job option "overwrite": "replace-where" (replace exactly the rows matching the WHERE, copy-on-write) is what this needs; it is not supported yet in this version. ` +
-        `Until then widen the WHERE to whole ${term} partitions${suggest(f, c)}, or write to a table partitioned at the WHERE's granularity.`,
+        `To replace exactly the rows matching the WHERE, add the job option "overwrite": "replace-where" (copy-on-write of the files holding such rows, in one commit). ` +
+        `Or widen the WHERE to whole ${term} partitions${suggest(f, c)}, or write to a table partitioned at the WHERE's granularity.`,
       details: { table, partitionField: term, predicate: show(c) },
     },
   );
@@ -189,8 +244,8 @@ function literalTime(e: UExpr): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** A short rendering of a predicate, for the error message only (never executed). */
-function show(e: UExpr): string {
+/** A short rendering of a predicate, for messages only (never executed). */
+export function show(e: UExpr): string {
   switch (e.k) {
     case 'ident': return e.parts.join('.');
     case 'num': return e.text;

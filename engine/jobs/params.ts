@@ -96,11 +96,28 @@ export function literalNode(name: string, p: TypedParam, span?: J): J {
 }
 
 /**
+ * The plain value node of a time-travel placeholder: a snapshot id (an integer, a long, or a
+ * string of digits) after VERSION AS OF, a timestamp (or date, or string) after TIMESTAMP AS OF.
+ */
+function travelNode(name: string, p: TypedParam, kind: 'VersionAsOf' | 'TimestampAsOf', span: J): J {
+  const s = p.value === null ? '' : String(p.value);
+  if (kind === 'VersionAsOf') {
+    if (!['int', 'long', 'string'].includes(p.type) || !/^\d+$/.test(s)) bad(name, `VERSION AS OF needs a snapshot id (a long), not ${p.type} "${s}"`);
+    return value({ Number: [s, false] }, span);
+  }
+  if (!['timestamp', 'date', 'string'].includes(p.type) || s === '') bad(name, `TIMESTAMP AS OF needs a timestamp, not ${p.type} "${s}"`);
+  if (p.type !== 'string') literalNode(name, p, span); // validates the format
+  return value({ SingleQuotedString: p.type === 'timestamp' ? s.replace('T', ' ') : s }, span);
+}
+
+/**
  * Replaces every placeholder node of a parsed statement (in place, on a private copy the caller
  * owns) by its parameter's literal node. Throws for unknown placeholders and unused parameters.
  */
 export function bindPlaceholders(ast: J, params: Params): J {
   const used = new Set<string>();
+  /** Set while visiting the value of a time-travel clause. */
+  let travel: 'VersionAsOf' | 'TimestampAsOf' | undefined;
   const visit = (node: J): J => {
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) node[i] = visit(node[i]);
@@ -124,9 +141,15 @@ export function bindPlaceholders(ast: J, params: Params): J {
         });
       }
       used.add(name);
-      return literalNode(name, params[name]!, node.Value.span);
+      return travel ? travelNode(name, params[name]!, travel, node.Value.span) : literalNode(name, params[name]!, node.Value.span);
     }
-    for (const k of Object.keys(node)) node[k] = visit(node[k]);
+    for (const k of Object.keys(node)) {
+      // `FOR VERSION AS OF :v` / `FOR TIMESTAMP AS OF :ts`: the parser wants a plain value there.
+      const was = travel;
+      travel = k === 'VersionAsOf' || k === 'TimestampAsOf' ? k : undefined;
+      node[k] = visit(node[k]);
+      travel = was;
+    }
     return node;
   };
   const out = visit(ast);

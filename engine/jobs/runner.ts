@@ -26,6 +26,9 @@ import { validateAndReconcile, type Validation } from './validate.js';
 import { jobFrame, type JobEngine, type StagedWriteLike } from './engine-contract.js';
 import { fileChecksum, shadowTableName, partitionByOf } from './files.js';
 import { recoverRun } from './recover.js';
+import { commitReplaceWhere, prepareReplace, type PreparedReplace } from '../write/replace-where.js';
+import { checkNewRows } from './replace-rows.js';
+import type { UExpr } from '../plan/unbound.js';
 
 export interface JobProgress {
   runId: string;
@@ -46,6 +49,8 @@ export interface SubmitOptions {
     crashAt?: 'INPUT_LOCKED' | 'mid-tasks' | 'mid-tasks-files' | 'VALIDATING' | 'COMMITTING' | 'after-commit';
     dropOneStagedRow?: boolean;
     onStageFailure?: (err: unknown, attempt: number) => void;
+    /** Runs before each commit attempt of a replace-where job (a concurrent writer, in tests). */
+    beforeReplaceCommit?: (round: number) => Promise<void>;
   };
 }
 
@@ -89,13 +94,16 @@ export async function submitJob(engine: JobEngine, specInput: unknown, options: 
   const spec = parseJobSpec(specInput);
   const params = normalizeParams(spec.parameters);
   // The SQL is parsed once and its parameters bound on the AST; the bound tree is all that runs.
-  const target = jobTarget(spec, await bindStatement(spec.sql, params));
-  const inputTables = referencedTables(target.query);
+  const bound = jobTarget(spec, await bindStatement(spec.sql, params));
+  const inputTables = referencedTables(bound.query);
   if (!engine.warehouse) {
     throw new LakehouseError('INVALID_ARGUMENT', 'batch jobs need an engine opened on a warehouse', { help: 'Use Engine.open({ warehouse: "…" }).' });
   }
   const warehouse = await Warehouse.open(engine.warehouse);
-  await checkOverwrite(spec, target, warehouse);
+  const replaceWhere = await checkOverwrite(spec, bound, warehouse);
+  // Replace-where stages its new rows as an append; the rows they replace are removed at commit.
+  const target: JobTarget = replaceWhere ? { ...bound, mode: 'append' } : bound;
+  const outputMode = replaceWhere ? 'replace-where' : target.mode;
   const ledger = new RunLedger(warehouse.store);
   const leaseMs = checkLease(options.leaseMs);
 
@@ -114,14 +122,14 @@ export async function submitJob(engine: JobEngine, specInput: unknown, options: 
     createdAtMs: Date.now(),
     parameters: Object.fromEntries(Object.entries(params).map(([k, p]) => [k, p.value])),
     inputs: {},
-    output: { table: target.table, mode: target.mode },
+    output: { table: target.table, mode: outputMode },
     staged: [],
     metrics: emptyMetrics(),
   });
   const start = (rec: RunRecord, previous?: RunRecord): RunHandle => {
     let handle: RunHandle | undefined;
     const progress = (p: JobProgress): void => void handle?.emit('progress', p);
-    handle = new RunHandle(rec.runId, ledger, (signal) => execute({ engine, warehouse, ledger, spec, target, inputTables, rec, previous, options, signal, progress }));
+    handle = new RunHandle(rec.runId, ledger, (signal) => execute({ engine, warehouse, ledger, spec, target, replaceWhere, inputTables, rec, previous, options, signal, progress }));
     return handle;
   };
 
@@ -198,6 +206,8 @@ interface ExecContext {
   ledger: RunLedger;
   spec: JobSpec;
   target: JobTarget;
+  /** `overwrite: "replace-where"`: the predicate (on the target's columns) of the rows replaced. */
+  replaceWhere?: UExpr | undefined;
   inputTables: string[];
   rec: RunRecord;
   previous?: RunRecord;
@@ -228,6 +238,8 @@ async function execute(ctx: ExecContext): Promise<RunRecord> {
   const signals = [ctx.signal, ctx.options.signal].filter((s): s is AbortSignal => s !== undefined);
   const signal = AbortSignal.any(signals);
   let staged: StagedWriteLike | undefined;
+  let prepared: PreparedReplace | undefined;
+  let committing = false;
   const t0 = Date.now();
   const stageMs: Record<string, number> = {};
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -242,7 +254,7 @@ async function execute(ctx: ExecContext): Promise<RunRecord> {
     // ---- INPUT_LOCKED: pin every input to a snapshot id, fix the run clock.
     const inputs = await timed('lock', () => lockInputs(ctx));
     const outputTable = ctx.spec.mode === 'shadow' ? shadowTableName(ctx.target.table, runId) : ctx.target.table;
-    await ledger.update(runId, (c) => transition(c, 'INPUT_LOCKED', Date.now(), { runClockMs: Date.now(), inputs, output: { table: outputTable, mode: ctx.target.mode, shadowOf: ctx.spec.mode === 'shadow' ? ctx.target.table : undefined } }));
+    await ledger.update(runId, (c) => transition(c, 'INPUT_LOCKED', Date.now(), { runClockMs: Date.now(), inputs, output: { table: outputTable, mode: ctx.replaceWhere ? 'replace-where' : ctx.target.mode, shadowOf: ctx.spec.mode === 'shadow' ? ctx.target.table : undefined } }));
     crashIf(ctx, 'INPUT_LOCKED');
 
     // ---- RUNNING: stage the output (nothing visible), reusing a failed predecessor's files.
@@ -297,6 +309,7 @@ async function execute(ctx: ExecContext): Promise<RunRecord> {
       }),
     );
     crashIf(ctx, 'VALIDATING');
+    if (ctx.replaceWhere) await timed('replace-check', () => checkNewRows(ctx.engine, ctx.warehouse.store, staged!, ctx.replaceWhere!, { runId, sqlText: ctx.target.sqlText, signal }));
 
     // ---- VALIDATING: quality gates and reconciliation on the staged files.
     const runClockMs = (await ledger.load(runId)).runClockMs ?? Date.now();
@@ -309,20 +322,45 @@ async function execute(ctx: ExecContext): Promise<RunRecord> {
       return await ledger.update(runId, (c) => transition(c, 'FAILED', Date.now(), { quality: v.quality, reconciliation: v.reconciliation, error: { code: 'TASK_FAILED', message: `${why}; nothing was published` } }));
     }
     if (ctx.spec.mode === 'dry-run') {
+      // A rehearsal of replace-where says what it would replace: the rewrite is staged, counted, deleted.
+      let replaced: RunRecord['replaced'];
+      if (ctx.replaceWhere) {
+        prepared = await timed('replace-prepare', () => prepareReplace(ctx.engine, ctx.warehouse, outputTable, ctx.replaceWhere!, 0, { runId, sqlText: ctx.target.sqlText, signal }));
+        replaced = { removedFiles: prepared.remove.length, replacedRows: prepared.matchedRows, keptRows: prepared.keptRows, rounds: 0 };
+        await prepared.abort();
+      }
       await staged.abort();
       await v.discard();
-      return await ledger.update(runId, (c) => transition(c, 'COMPLETED', Date.now(), { quality: v.quality, reconciliation: v.reconciliation, metrics: finalMetrics(c, stageMs, t0, v) }));
+      return await ledger.update(runId, (c) => transition(c, 'COMPLETED', Date.now(), { quality: v.quality, reconciliation: v.reconciliation, ...(replaced ? { replaced } : {}), metrics: finalMetrics(c, stageMs, t0, v) }));
     }
+
+    // Replace-where (not for a shadow run, whose table is new): stage the affected files' rows that stay.
+    const replacing = ctx.replaceWhere && ctx.spec.mode === 'run' ? ctx.replaceWhere : undefined;
+    const rwOptions = { runId, sqlText: ctx.target.sqlText, signal };
+    if (replacing) prepared = await timed('replace-prepare', () => prepareReplace(ctx.engine, ctx.warehouse, outputTable, replacing, 0, rwOptions));
 
     // ---- COMMITTING: the fence. From here only the catalog knows whether it happened.
     await ledger.update(runId, (c) => transition(c, 'COMMITTING', Date.now(), { quality: v.quality, reconciliation: v.reconciliation }));
+    committing = true;
     crashIf(ctx, 'COMMITTING');
     const provenance = { runId, jobName: ctx.spec.name, inputSnapshotIds: Object.fromEntries(Object.entries(inputs).filter(([, s]) => s !== null)) as Record<string, string> };
     if (v.quarantine) await v.quarantine.commit({ provenance });
-    const committed = await (v.replacement ?? staged).commit({ provenance, dropFiles: v.dropFiles });
+    const final = v.replacement ?? staged;
+    let replaced: RunRecord['replaced'];
+    let committed: { snapshotId: string };
+    if (replacing && prepared) {
+      const hook = ctx.options.testHooks?.beforeReplaceCommit;
+      const r = await commitReplaceWhere(ctx.engine, ctx.warehouse, final, replacing, prepared, { ...rwOptions, provenance, dropFiles: v.dropFiles, ...(hook ? { beforeCommit: hook } : {}) });
+      committed = r;
+      replaced = { removedFiles: r.removedFiles, replacedRows: r.replacedRows, keptRows: r.keptRows, rounds: r.rounds };
+    } else {
+      committed = await final.commit({ provenance, dropFiles: v.dropFiles });
+    }
     crashIf(ctx, 'after-commit');
-    return await ledger.update(runId, (c) => transition(c, 'PUBLISHED', Date.now(), { committedSnapshotId: committed.snapshotId, metrics: finalMetrics(c, stageMs, t0, v) }));
+    return await ledger.update(runId, (c) => transition(c, 'PUBLISHED', Date.now(), { committedSnapshotId: committed.snapshotId, ...(replaced ? { replaced } : {}), metrics: finalMetrics(c, stageMs, t0, v) }));
   } catch (err) {
+    // Before the fence the rewrite is certainly not committed; after it, commitReplaceWhere settled it.
+    if (prepared && !committing) await prepared.abort().catch(() => undefined);
     return await failRun(ctx, staged, err);
   } finally {
     clearInterval(heartbeat);

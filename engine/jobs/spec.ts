@@ -85,7 +85,7 @@ export const jobSpecSchema = z
     /**
      * INSERT OVERWRITE semantics: `partitions` (default) replaces every partition the output
      * touches, whole, and refuses a WHERE that cuts through partitions; `replace-where`
-     * (replace exactly the rows matching the WHERE) is reserved and refused as not supported yet.
+     * replaces exactly the target rows matching the WHERE (copy-on-write, engine/write/replace-where.ts).
      */
     overwrite: z.enum(['partitions', 'replace-where']).optional(),
     idempotencyKey: z.string().min(1).max(512).optional(),

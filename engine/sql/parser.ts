@@ -50,14 +50,30 @@ export type Statement =
  *     terms are returned as text, see engine/sql/partition-terms.ts) and the query is parsed alone.
  */
 export function parseSql(sql: string): Statement {
+  return convertStatement(parseSqlAst(sql));
+}
+
+/**
+ * A statement parsed to the parser's AST, after the two rewrites above: `ast` is the statement
+ * (for a CTAS, the query after its cut-off head, described by `ctas`). Callers that edit the AST
+ * before converting it (jobs bind their parameters on it: engine/jobs/params.ts) use this and
+ * `convertStatement`; `parseSql` is the two in one.
+ */
+export interface ParsedStatement {
+  ast: J;
+  ctas?: { table: string[]; ifNotExists: boolean; partitionBy: string[] };
+}
+
+export function parseSqlAst(sql: string): ParsedStatement {
   checkSqlLimits(sql);
   const text = rewriteTimeTravel(sql);
   const ctas = splitCtas(text);
-  if (ctas) {
-    const inner = parseSql(ctas.queryText);
-    if (inner.kind !== 'query') throw unsupported('CREATE TABLE … AS with a statement other than a query');
-    return { kind: 'ctas', table: ctas.table, ifNotExists: ctas.ifNotExists, partitionBy: ctas.partitionBy, query: inner.query };
-  }
+  const ast = parseOne(sql, ctas ? ctas.queryText : text);
+  return ctas ? { ast, ctas: { table: ctas.table, ifNotExists: ctas.ifNotExists, partitionBy: ctas.partitionBy } } : { ast };
+}
+
+/** `sql` is the text as written (for carets), `text` what is parsed (same positions). */
+function parseOne(sql: string, text: string): J {
   let ast: J[];
   try {
     ast = wasmParse('databricks', text) as J[];
@@ -83,7 +99,16 @@ export function parseSql(sql: string): Statement {
       help: 'Run statements one at a time.',
     });
   }
-  const stmt = ast[0];
+  return ast[0];
+}
+
+/** The AST of `parseSqlAst` (edited or not) → the statement. */
+export function convertStatement(parsed: ParsedStatement): Statement {
+  const stmt = parsed.ast;
+  if (parsed.ctas) {
+    if (!stmt.Query) throw unsupported('CREATE TABLE … AS with a statement other than a query');
+    return { kind: 'ctas', ...parsed.ctas, query: convertQuery(stmt.Query) };
+  }
   if (stmt.Query) return { kind: 'query', query: convertQuery(stmt.Query) };
   if (stmt.CreateTable) throw unsupported('CREATE TABLE without AS SELECT (create tables with `lake ingest --create` or CREATE TABLE … AS SELECT)');
   if (stmt.Insert) {

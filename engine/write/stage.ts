@@ -53,8 +53,24 @@ export interface StagedWrite {
   files: StagedDataFile[];
   inputSnapshots: Record<string, string | null>;
   metrics: { rowsRead: number; bytesRead: number; rowsWritten: number; bytesWritten: number; tasks: number; tasksReused: number };
-  commit(options?: { provenance?: CommitProvenance; dropFiles?: string[] }): Promise<{ snapshotId: string }>;
+  commit(options?: { provenance?: CommitProvenance; dropFiles?: string[]; replace?: ReplaceFiles }): Promise<{ snapshotId: string }>;
   abort(): Promise<void>;
+  /**
+   * This write's files were committed by another staged write's commit (`replace.add`), or that
+   * commit's outcome is unknown: settle without deleting anything (ends or leaves the marker).
+   */
+  adopted(outcome: 'committed' | 'unknown'): Promise<void>;
+}
+
+/**
+ * Replace-where (engine/write/replace-where.ts): in the same commit, remove these live data
+ * files (manifest locations) and add the files of other staged writes of the same table (the
+ * removed files' rows that stay); validated against every commit since `basedOn`.
+ */
+export interface ReplaceFiles {
+  remove: string[];
+  add: StagedWrite[];
+  basedOn: bigint | null;
 }
 
 export type WriteMode = 'append' | 'overwrite-partitions' | 'replace';
@@ -177,17 +193,23 @@ export async function stageWrite(host: WriteHost, req: StageWriteRequest, intern
       if (state === 'committed') return { snapshotId: committedId! };
       if (state === 'aborted') throw new LakehouseError('INVALID_ARGUMENT', `the staged write to ${req.table} was aborted; its files are gone`, { help: 'Stage the write again.' });
       const drop = new Set(options.dropFiles ?? []);
-      const keep = files.filter((f) => !drop.has(f.key));
+      const replace = options.replace;
+      if (replace?.add.some((w) => w.table !== req.table)) throw new LakehouseError('INTERNAL', `a replace of ${req.table} was given files staged for another table`);
+      const keep = [...files.filter((f) => !drop.has(f.key)), ...(replace?.add.flatMap((w) => w.files) ?? [])];
       const table = target.table ? await target.table.refresh() : await createAtCommit(wh, target, internals.createOnly === true);
       const dataFiles: DataFile[] = await Promise.all(keep.map(async (f) => table.dataFile({
         key: f.key,
         stats: f.stats.lowerBounds ? f.stats : dataFileStats(await readParquetMetadata(store, f.key)),
         partition: target.spec.fields.map((pf, i) => partitionValueFromJson(ptype.fields[i]!.type as PrimitiveType, f.partition[pf.name])),
       })));
-      const builder = req.mode === 'append' ? table.newAppend() : table.newOverwrite();
+      const builder = req.mode === 'append' && !replace ? table.newAppend() : table.newOverwrite();
       builder.addFiles(dataFiles);
-      if (req.mode === 'overwrite-partitions') builder.overwritePartitions().basedOn(target.baseSnapshotId);
-      if (req.mode === 'replace') {
+      if (replace) {
+        for (const p of replace.remove) builder.deleteFile(p);
+        builder.basedOn(replace.basedOn);
+      }
+      if (req.mode === 'overwrite-partitions' && !replace) builder.overwritePartitions().basedOn(target.baseSnapshotId);
+      if (req.mode === 'replace' && !replace) {
         // Replace what the query saw (the base snapshot); rows appended since then stay.
         if (target.baseSnapshotId !== null) {
           const base = await planScan(table.state, { snapshotId: target.baseSnapshotId });
@@ -222,6 +244,12 @@ export async function stageWrite(host: WriteHost, req: StageWriteRequest, intern
       // Files a quality gate dropped are referenced by nothing: remove them now.
       if (drop.size) await store.deleteMany(files.filter((f) => drop.has(f.key)).map((f) => f.key)).catch(() => undefined);
       return { snapshotId: committedId };
+    },
+    async adopted(outcome) {
+      if (state !== 'staged') return;
+      state = 'committed';
+      if (outcome === 'unknown') marker.leave();
+      else await marker.end();
     },
     async abort() {
       if (state !== 'staged') return;

@@ -65,7 +65,10 @@ describe('INSERT OVERWRITE boundary', () => {
     expect(msg).toContain('replace-where');
     expect(msg).toContain("day >= DATE '2023-12-01' AND day < DATE '2024-01-01'");
     await expect(submitJob(engine, { name: 'ow', sql: "INSERT OVERWRITE mart.m SELECT id, region, amount, day FROM raw.sales WHERE day >= DATE '2023-12-01' OR amount > 5" })).rejects.toThrow(/mixes day with other columns/);
-    await expect(submitJob(engine, { name: 'ow', overwrite: 'replace-where', sql: 'INSERT OVERWRITE mart.m SELECT id, region, amount, day FROM raw.sales WHERE day = :day', parameters: day })).rejects.toThrow(/not supported yet/);
+    // replace-where is refused before a run exists where it cannot apply (test/jobs/replace-where.test.ts runs it).
+    await expect(submitJob(engine, { name: 'ow', overwrite: 'replace-where', sql: 'INSERT INTO mart.m SELECT id, region, amount, day FROM raw.sales WHERE day = :day', parameters: day })).rejects.toMatchObject({ code: 'INVALID_JOB_SPEC' });
+    await expect(submitJob(engine, { name: 'ow', overwrite: 'replace-where', sql: 'INSERT OVERWRITE mart.m SELECT id, region, amount, day FROM raw.sales s WHERE s.day = :day AND s.nope > 0', parameters: day })).rejects.toThrow(/s\.nope is not a column of mart\.m/);
+    await expect(submitJob(engine, { name: 'ow', overwrite: 'replace-where', sql: 'INSERT OVERWRITE mart.m SELECT id, region, amount, day FROM raw.sales' })).rejects.toThrow(/has no WHERE/);
     expect(await state('mart.m')).toEqual(before);
     expect((await new RunLedger((await Warehouse.open(dir)).store).runIds()).length).toBe(runsBefore);
     // Dry runs are refused the same way: they rehearse the real run.

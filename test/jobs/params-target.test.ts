@@ -113,7 +113,21 @@ describe('job targets', () => {
     expect(jobTarget(spec({}), await bind('CREATE TABLE a.b PARTITIONED BY (month(d), bucket(8, id)) AS SELECT * FROM c.d'))).toMatchObject({
       table: 'a.b', mode: 'append', create: { partitionBy: ['month(d)', 'bucket(8, id)'] },
     });
-    expect(await codeOf(() => bind('CREATE TABLE a.b PARTITIONED BY (month(d)) AS SELECT * FROM c.d WHERE x = :x', { x: 1 }))).toBe('UNSUPPORTED');
+    // Parameters with transforms and time travel: bound on the engine parser's AST, converted once.
+    const ct = await bind('CREATE TABLE a.b PARTITIONED BY (month(d), bucket(4, id)) AS SELECT * FROM c.d FOR VERSION AS OF 42 WHERE x = :x', { x: 1 });
+    expect(jobTarget(spec({}), ct)).toMatchObject({ table: 'a.b', mode: 'append', create: { partitionBy: ['month(d)', 'bucket(4, id)'] } });
+    expect(where(ct)).toEqual({ k: 'bin', op: '=', l: { k: 'ident', parts: ['x'] }, r: { k: 'cast', e: { k: 'num', text: '1' }, to: 'int64' } });
+    expect(strip((ct.query.body as { from: unknown }).from)).toEqual({ k: 'table', name: ['c', 'd'], travel: { kind: 'version', snapshotId: '42' } });
+    const tt = await bind('SELECT * FROM c.d FOR TIMESTAMP AS OF :at JOIN c.e VERSION AS OF :v ON c.d.k = c.e.k WHERE d = :day', {
+      at: { type: 'timestamp', value: '2026-11-23T10:00:00' }, v: { type: 'long', value: '9007199254740993' }, day: { type: 'date', value: '2026-11-23' },
+    });
+    expect(strip((tt.query.body as { from: unknown }).from)).toMatchObject({
+      left: { name: ['c', 'd'], travel: { kind: 'timestamp', at: '2026-11-23 10:00:00' } },
+      right: { name: ['c', 'e'], travel: { kind: 'version', snapshotId: '9007199254740993' } },
+    });
+    expect(await codeOf(() => bind('SELECT * FROM c.d VERSION AS OF :v', { v: { type: 'date', value: '2026-11-23' } }))).toBe('INVALID_JOB_SPEC');
+    expect(await codeOf(() => bind("SELECT * FROM c.d TIMESTAMP AS OF :t", { t: { type: 'timestamp', value: "2026-01-01' OR 1=1" } }))).toBe('INVALID_JOB_SPEC');
+    expect(await codeOf(() => bind('CREATE TABLE a.b PARTITIONED BY (bucket(:n, id)) AS SELECT * FROM c.d', { n: 4 }))).toBe('INVALID_JOB_SPEC');
   });
   it('uses the output block for queries, and refuses a query without one', async () => {
     expect(jobTarget(spec({ output: { table: 'x.y', mode: 'replace', createIfMissing: true, partitionBy: ['day(ts)'] } }), await bind('SELECT 1'))).toMatchObject({
