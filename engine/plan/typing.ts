@@ -13,7 +13,7 @@
  * integers directly.
  */
 
-import { LakehouseError } from '../../connectors/errors.js';
+import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 import { castScalar, parseTimestampExact } from '../compute/casts.js';
 import { normalizeScalar } from '../compute/exact.js';
 import {
@@ -129,8 +129,10 @@ function align(l: Expr, r: Expr): [Expr, Expr] {
   const [hi, lo, hiIsL] = a.scale > b.scale ? [l, r, true] : [r, l, false];
   const loScale = Math.min(a.scale, b.scale);
   if (hi.k === 'lit' && hi.v !== null) {
-    const down = castScalar(hi.v, hi.type, capped(exactShape(hi.type)!.int, loScale));
-    if (castScalar(down, capped(exactShape(hi.type)!.int, loScale), hi.type) === hi.v) {
+    const down = tryCast(hi.v, hi.type, capped(exactShape(hi.type)!.int, loScale));
+    // The trial rounding may carry past the narrower precision (9.5 → 10 in DECIMAL(1,0)):
+    // then the literal is not exact at that scale and the column side is rescaled instead.
+    if (down !== undefined && tryCast(down, capped(exactShape(hi.type)!.int, loScale), hi.type) === hi.v) {
       const lit: Expr = { k: 'lit', v: down, type: capped(exactShape(hi.type)!.int, loScale) };
       return hiIsL ? [lit, lo] : [lo, lit];
     }
@@ -208,4 +210,14 @@ export function toStr(e: Expr): Expr {
 
 export function isStringType(t: DataType): boolean {
   return isStringLike(t);
+}
+
+/** castScalar, or `undefined` where the value does not fit the target (an out-of-range trial). */
+function tryCast(v: Scalar, from: DataType, to: DataType): Scalar | undefined {
+  try {
+    return castScalar(v, from, to);
+  } catch (err) {
+    if (isLakehouseError(err, 'OUT_OF_RANGE')) return undefined;
+    throw err;
+  }
 }
