@@ -78,7 +78,9 @@ Example job.json:
 INSERT OVERWRITE replaces every partition its output touches, whole. The example assumes
 sales.daily is partitioned by order_date (or day(order_date)); on a table partitioned by
 month(order_date) it is refused, since it would replace the whole month with one day: widen
-the WHERE to whole months (order_date >= DATE '2026-11-01' AND order_date < DATE '2026-12-01').
+the WHERE to whole months (order_date >= DATE '2026-11-01' AND order_date < DATE '2026-12-01'),
+or add "overwrite": "replace-where" to the job to replace exactly the rows matching the WHERE
+(copy-on-write of the files holding them; every new row must match it).
 Parameters are bound as typed literals on the parsed statement, never spliced into the text.
 
 Example:
