@@ -163,8 +163,10 @@ export interface ParquetTypeInfo {
 }
 
 /**
- * The Iceberg type of a primitive Parquet column, or `undefined` when it has none (e.g. INT96,
- * unsigned 64-bit, FLOAT16). Used to decode statistics and to describe foreign files.
+ * The Iceberg type of a primitive Parquet column, or `undefined` when it has none (INT96,
+ * INTERVAL, FLOAT16, decimals wider than 38 digits). Used to decode statistics and to describe
+ * foreign files. Unsigned integers widen: UINT_8/16 → int, UINT_32 → long, UINT_64 → long (values
+ * ≥ 2^63 are refused on read, naming the column).
  */
 export function parquetTypeToIceberg(t: ParquetTypeInfo): PrimitiveType | undefined {
   const lt = t.logicalType;
@@ -185,7 +187,8 @@ export function parquetTypeToIceberg(t: ParquetTypeInfo): PrimitiveType | undefi
       }
       if (ct === 'TIMESTAMP_MICROS' || ct === 'TIMESTAMP_MILLIS') return 'timestamptz';
       if (lt?.type === 'TIME' || ct === 'TIME_MICROS') return 'time';
-      if ((lt?.type === 'INTEGER' && lt.isSigned === false) || ct === 'UINT_64') return undefined;
+      // Unsigned 64-bit: long, as long as every value is below 2^63 (the reader checks each value
+      // and names the column otherwise, suggesting decimal(20,0)).
       return 'long';
     case 'FLOAT': return 'float';
     case 'DOUBLE': return 'double';
@@ -194,7 +197,7 @@ export function parquetTypeToIceberg(t: ParquetTypeInfo): PrimitiveType | undefi
       return 'binary';
     case 'FIXED_LEN_BYTE_ARRAY':
       if (lt?.type === 'UUID' && t.typeLength === 16) return 'uuid';
-      if (lt?.type === 'FLOAT16') return undefined;
+      if (lt?.type === 'FLOAT16' || ct === 'INTERVAL') return undefined;
       return `fixed[${t.typeLength ?? 0}]`;
     default:
       return undefined;
@@ -205,4 +208,15 @@ export function parquetTypeToIceberg(t: ParquetTypeInfo): PrimitiveType | undefi
 export function parquetUnitScale(t: ParquetTypeInfo): bigint {
   const unit = t.logicalType?.unit ?? (t.convertedType?.endsWith('MILLIS') ? 'MILLIS' : undefined);
   return unit === 'MILLIS' ? 1000n : 1n;
+}
+
+/** A Parquet column type for messages: INTERVAL, INT96, FLOAT16, DECIMAL(40,2), INT64… */
+export function parquetTypeLabel(t: ParquetTypeInfo): string {
+  const lt = t.logicalType;
+  if (t.convertedType === 'INTERVAL') return 'INTERVAL';
+  if (lt?.type === 'FLOAT16') return 'FLOAT16';
+  if (lt?.type === 'DECIMAL' || t.convertedType === 'DECIMAL') return `DECIMAL(${lt?.precision ?? t.precision},${lt?.scale ?? t.scale ?? 0})`;
+  if (lt?.type === 'INTEGER') return `${lt.isSigned === false ? 'UINT' : 'INT'}${lt.bitWidth ?? ''}`;
+  if (lt && lt.type !== 'OTHER') return lt.type;
+  return t.convertedType ?? (t.physicalType === 'FIXED_LEN_BYTE_ARRAY' ? `FIXED_LEN_BYTE_ARRAY(${t.typeLength ?? '?'})` : t.physicalType);
 }

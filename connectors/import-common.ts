@@ -77,7 +77,7 @@ const DATE_RE = /^(-?\d{4,})-(\d{2})-(\d{2})$/;
 const TS_RE = /^(-?\d{4,})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 const TIME_RE = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
 const INT_RE = /^[+-]?\d+$/;
-const DEC_RE = /^([+-])?(\d*)(?:\.(\d*))?$/;
+const DEC_RE = /^([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,4}))?$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^[+-]?(inf|infinity|nan)$/i;
 
@@ -120,16 +120,35 @@ function parseTimestamp(s: string, tz: boolean, nanos: boolean): bigint | undefi
   return secs * unit + fraction(m[7], nanos ? 9 : 6);
 }
 
-/** Parses a decimal text exactly to its unscaled value; `undefined` if invalid or too precise. */
+/**
+ * Parses a decimal text (`-12.345`, `1.5e3`, `.5`) to its unscaled value at `scale`, rounding
+ * half away from zero as DuckDB and Spark do when a text is cast to a decimal
+ * (`'1.255'` → 1.26 at scale 2). `undefined` when it is not a number or has more integer digits
+ * than `precision − scale` allows (never a silent truncation).
+ */
 export function parseDecimalText(s: string, precision: number, scale: number): bigint | undefined {
   const m = DEC_RE.exec(s.trim());
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) return undefined;
-  const frac = (m[3] ?? '').replace(/0+$/, '');
-  if (frac.length > scale) return undefined;
-  const digits = (m[2] ?? '') + frac.padEnd(scale, '0');
-  const v = BigInt(digits || '0');
+  let intPart = m[2] ?? '';
+  let frac = m[3] ?? '';
+  let exp = m[4] ? Number(m[4]) : 0;
+  if (Math.abs(exp) > 100) return undefined;
+  // Move the decimal point by the exponent.
+  while (exp > 0) { intPart += frac.charAt(0) || '0'; frac = frac.slice(1); exp--; }
+  while (exp < 0) { frac = (intPart.slice(-1) || '0') + frac; intPart = intPart.slice(0, -1); exp++; }
+  let v = BigInt((intPart || '0') + frac.padEnd(scale, '0').slice(0, scale));
+  if (frac.length > scale && frac.charCodeAt(scale) >= 53 /* '5' */) v += 1n;
   if (v >= 10n ** BigInt(precision)) return undefined;
   return m[1] === '-' ? -v : v;
+}
+
+/** A JSON number whose text may have lost digits (more than 15 significant): refused for decimals. */
+function exactJsonNumber(v: number): string | undefined {
+  if (!Number.isFinite(v)) return undefined;
+  if (Number.isSafeInteger(v)) return String(v);
+  const text = String(v);
+  const digits = text.replace(/e.*$/i, '').replace(/[-.]/g, '').replace(/^0+/, '');
+  return digits.length <= 15 ? text : undefined;
 }
 
 /**
@@ -193,8 +212,9 @@ export function convertValue(type: PrimitiveType, v: unknown): IcebergValue | un
     default: {
       const dec = parseDecimal(type);
       if (dec) {
-        const text = typeof v === 'number' ? String(v) : s;
-        if (text === undefined || /e/i.test(text)) return undefined;
+        // JSON numbers have been parsed to doubles already: accepted only while their text is exact.
+        const text = typeof v === 'number' ? exactJsonNumber(v) : s;
+        if (text === undefined) return undefined;
         return parseDecimalText(text, dec.precision, dec.scale);
       }
       const len = parseFixed(type);

@@ -11,7 +11,7 @@
 
 import { CompressionCodecs, ConvertedTypes, Encodings, FieldRepetitionTypes, ParquetTypes } from 'hyparquet/src/constants.js';
 import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
-import { parquetTypeToIceberg, parquetUnitScale, type ParquetTypeInfo } from './arrow-types.js';
+import { parquetTypeLabel, parquetTypeToIceberg, parquetUnitScale, type ParquetTypeInfo } from './arrow-types.js';
 import { LakehouseError, isLakehouseError } from './errors.js';
 import type { NestedField, PrimitiveType, Schema } from './iceberg-types.js';
 import type { ObjectStore } from './object-store.js';
@@ -62,6 +62,8 @@ export interface ParquetColumn {
   nested: boolean;
   type?: PrimitiveType;
   physicalType?: string;
+  /** The Parquet type as a message names it (INTERVAL, INT96, UINT64, …). */
+  typeLabel?: string;
   /** Index of the column's (first) leaf among the file's leaf columns. */
   leafIndex: number;
 }
@@ -271,6 +273,7 @@ function interpret(store: ObjectStore, key: string, raw: Thrift, fileSize: numbe
       nested,
       type: nested ? undefined : parquetTypeToIceberg(e),
       physicalType: nested ? undefined : e.physicalType,
+      ...(nested ? {} : { typeLabel: parquetTypeLabel(e) }),
       leafIndex,
     });
   }
@@ -410,6 +413,8 @@ export function decodeStat(el: ParquetTypeInfo, type: PrimitiveType, b: Uint8Arr
       return b.byteLength === 4 ? dv.getInt32(0, true) : undefined;
     case 'long':
       if (phys === 'INT32' && b.byteLength === 4) return BigInt(dv.getUint32(0, true));
+      // UINT64 columns read as long: their bounds are unsigned (a value ≥ 2^63 is refused on read).
+      if (b.byteLength === 8 && (el.convertedType === 'UINT_64' || (el.logicalType?.type === 'INTEGER' && el.logicalType.isSigned === false))) return dv.getBigUint64(0, true);
       return b.byteLength === 8 ? dv.getBigInt64(0, true) : undefined;
     case 'time':
     case 'timestamp':

@@ -11,29 +11,47 @@
  * 8 bytes per key column and 16 bytes per aggregate — plus, for a DISTINCT aggregate, one entry
  * per distinct (group, value) pair. Inputs stream through; only groups are retained.
  *
- * Sums are accumulated in float64 (integer sums are exact while |sum| < 2^53).
+ * Exact numbers (docs/design.md): sums and averages of integers and decimals are exact — a
+ * double per group while it stays within 2^53, spilling into a BigInt carry before it could
+ * round (agg-exact.ts); integer sums are int64 and decimal sums decimal(38,S), an overflow is
+ * OUT_OF_RANGE; avg is the correctly rounded quotient of the exact sum and count. A partial sum
+ * travels as its double part, its carry as decimal text (a nullable string column, null while
+ * there is none) and its count, so partials cross worker boundaries and merge exactly over the
+ * plain Arrow IPC types. min/max keep their type (`big` vectors for wide values), strings compare
+ * by code point, NaN is the greatest double (DuckDB).
  */
 
-import type { AggCall, DataType } from '../plan/types.js';
+import { isExact, isStringLike, type AggCall, type DataType } from '../plan/types.js';
 import { GroupTable } from './hash-table.js';
 import { addOnes, addValid, markLive, sumAny, sumF64, sumValid, updateKernel } from './agg-kernels.js';
+import {
+  addChecked, carryColumn, chunkIncrement, finishExactAvg, finishExactSum, mergeCarry, minMaxColumn, minMaxExact, minMaxF64, minMaxStr,
+  newNumState, preparePlain, resetGroup, sumBig, sumChecked, type NumState,
+} from './agg-exact.js';
+import { SAFE } from './exact.js';
 import type { Chunk, Vec } from './vec.js';
+
+/** True when an aggregate's state is exact (integer/decimal sums, exact min/max). */
+function exactArg(a: AggCall): boolean {
+  return a.arg !== null && isExact(a.arg.type);
+}
 
 /** Types of the partial state columns of one aggregate, appended after the key columns. */
 export function partialStateTypes(a: AggCall): DataType[] {
   if (a.distinct) return [];
   switch (a.fn) {
     case 'count_star': case 'count': return ['float64'];
-    case 'sum': case 'avg': return ['float64', 'float64'];
+    // Exact sums: the double part, the BigInt carry as decimal text, the count.
+    case 'sum': case 'avg': return exactArg(a) ? ['float64', 'string', 'float64'] : ['float64', 'float64'];
     default: return [a.arg!.type === 'null' ? 'float64' : a.arg!.type];
   }
 }
 
 /**
- * Column types of a partial chunk as it travels from a worker to the coordinator. Numeric keys
- * and min/max states travel as float64 — the kernels' own representation (vec.ts), exact for
- * every value the engine accepts — so neither side converts to and from 64-bit integers; only
- * `finish` gives the final columns their SQL types.
+ * Column types of a partial chunk as it travels from a worker to the coordinator. int32 and date
+ * keys and min/max states travel as float64 — the kernels' own representation (vec.ts), exact for
+ * all their values — so neither side converts them; int64, timestamps and decimals keep their
+ * type, whose values may be beyond 2^53 (`big` vectors). `finish` gives the final SQL types.
  */
 export function partialTypes(keyTypes: DataType[], aggs: AggCall[]): DataType[] {
   return [...keyTypes, ...aggs.flatMap(partialStateTypes)].map(wireType);
@@ -45,10 +63,9 @@ export function partialLayout(keyTypes: DataType[], aggs: AggCall[]): DataType[]
 }
 
 function wireType(t: DataType): DataType {
-  return t === 'int32' || t === 'int64' || t === 'date' || t === 'timestamp' ? 'float64' : t;
+  return t === 'int32' || t === 'date' ? 'float64' : t;
 }
 
-interface NumState { kind: 'num'; a: Float64Array; b: Float64Array; has: Uint8Array }
 interface StrState { kind: 'str'; vals: Array<string | null> }
 type State = NumState | StrState;
 
@@ -63,7 +80,7 @@ export class HashAggregator {
   /** `expectedGroups` presizes the group table (a merge knows its partial row count). */
   constructor(readonly keyTypes: DataType[], readonly aggs: AggCall[], expectedGroups?: number) {
     this.table = new GroupTable(keyTypes, expectedGroups);
-    this.states = aggs.map((a) => (a.distinct ? null : a.fn !== 'count' && a.fn !== 'count_star' && a.arg?.type === 'string' ? { kind: 'str', vals: [] } : { kind: 'num', a: new Float64Array(0), b: new Float64Array(0), has: new Uint8Array(0) }));
+    this.states = aggs.map((a) => (a.distinct ? null : a.fn !== 'count' && a.fn !== 'count_star' && a.arg && isStringLike(a.arg.type) ? { kind: 'str', vals: [] } : newNumState(a.fn !== 'count' && a.fn !== 'count_star' && exactArg(a))));
     this.distinct = aggs.map((a) => (a.distinct ? new GroupTable(['int64', a.arg!.type]) : null));
   }
 
@@ -143,25 +160,23 @@ export class HashAggregator {
       const v = arg!;
       const valid = v.valid;
       if (st.kind === 'str') {
-        const sv = v as Extract<Vec, { t: 'str' }>;
-        const isMin = a.fn === 'min';
-        const vals = st.vals;
-        while (vals.length < this.table.size) vals.push(null);
-        for (let i = 0; i < n; i++) {
-          if (valid && !valid[i]) continue;
-          const s = sv.dict[sv.codes[i]!]!;
-          const cur = vals[g[i]!];
-          if (cur === null || cur === undefined || (isMin ? s < cur : s > cur)) vals[g[i]!] = s;
-        }
+        // One slot past the groups: the scratch group of masked rows.
+        while (st.vals.length <= this.table.size) st.vals.push(null);
+        minMaxStr(st.vals, g, v as Extract<Vec, { t: 'str' }>, n, a.fn === 'min');
         return;
       }
       const s = st as NumState;
+      if (a.fn === 'count') {
+        if (valid) addValid(s.a, g, valid, n);
+        else addOnes(s.a, g, n);
+        return;
+      }
+      if (v.t === 'big' || (s.exact && v.t === 'num')) {
+        this.exactUpdate(a, s, g, v as Extract<Vec, { t: 'num' | 'big' }>, n, groupRows);
+        return;
+      }
       const x = v.t === 'num' || v.t === 'bool' ? v.values : new Float64Array(n);
       switch (a.fn) {
-        case 'count':
-          if (valid) addValid(s.a, g, valid, n);
-          else addOnes(s.a, g, n);
-          break;
         case 'sum': case 'avg':
           if (valid) {
             sumValid(s.a, s.b, g, x as Float64Array, valid, n);
@@ -173,26 +188,40 @@ export class HashAggregator {
             for (let k = 0; k < size; k++) s.b[k]! += r[k]!;
           }
           break;
-        case 'min': case 'max': {
-          const isMin = a.fn === 'min';
-          for (let i = 0; i < n; i++) {
-            if (valid && !valid[i]) continue;
-            const gi = g[i]!;
-            const y = x[i]!;
-            if (!s.has[gi] || (isMin ? y < s.a[gi]! : y > s.a[gi]!)) { s.a[gi] = y; s.has[gi] = 1; }
-          }
+        case 'min': case 'max':
+          minMaxF64(s, g, x, valid, n, a.fn === 'min');
           break;
-        }
       }
     });
     if (mask) {
       for (const st of this.states) {
         if (!st) continue;
         if (st.kind === 'str') { if (st.vals.length > sink) st.vals[sink] = null; continue; }
-        st.a[sink] = 0;
-        st.b[sink] = 0;
-        st.has[sink] = 0;
+        resetGroup(st, sink);
       }
+    }
+  }
+
+  /** sum/avg/min/max of an exact argument (a `num` vector of an exact type, or `big`). */
+  private exactUpdate(a: AggCall, s: NumState, g: Int32Array, v: Extract<Vec, { t: 'num' | 'big' }>, n: number, groupRows: () => Float64Array): void {
+    if (a.fn === 'min' || a.fn === 'max') {
+      minMaxExact(s, g, v, n, a.fn === 'min');
+      return;
+    }
+    const valid = v.valid;
+    if (v.t === 'big') sumBig(s, g, v.values, valid, n);
+    else if (preparePlain(s, chunkIncrement(v.values, valid, n, v.type), this.table.size + 1, n)) {
+      if (valid) {
+        sumValid(s.a, s.b, g, v.values, valid, n);
+        return; // counted too
+      }
+      sumF64(s.a, g, v.values, n);
+    } else sumChecked(s, g, v.values, valid, n);
+    if (valid) addValid(s.b, g, valid, n);
+    else {
+      const r = groupRows();
+      const size = this.table.size;
+      for (let k = 0; k < size; k++) s.b[k]! += r[k]!;
     }
   }
 
@@ -207,6 +236,11 @@ export class HashAggregator {
     const sums: Float64Array[] = [];
     const xs: Float64Array[] = [];
     const counted: Float64Array[] = [];
+    /** Per sum target: its state when exact (subtotals then go through addChecked). */
+    const exact: Array<NumState | null> = [];
+    const size = this.table.size + 1;
+    const dense = size * 4 <= n;
+    const incs = new Map<Float64Array, number>();
     this.aggs.forEach((a, j) => {
       const st = this.states[j];
       if (a.distinct || !st || st.kind !== 'num') return;
@@ -218,16 +252,22 @@ export class HashAggregator {
         if (a.fn === 'count') counted.push(st.a);
         else {
           if (v.t !== 'num') return;
+          if (st.exact) {
+            // Fused only while the double loop stays exact (agg-exact.ts); otherwise the
+            // checked path in addChunk takes this aggregate.
+            let inc = incs.get(v.values);
+            if (inc === undefined) { inc = chunkIncrement(v.values, null, n, v.type); incs.set(v.values, inc); }
+            if (dense ? inc > SAFE : !preparePlain(st, inc, size, n)) return;
+          }
           sums.push(st.a);
           xs.push(v.values);
           counted.push(st.b);
+          exact.push(st.exact ? st : null);
         }
       } else return;
       done[j] = true;
     });
     if (sums.length + counted.length === 0) return done;
-    const size = this.table.size + 1;
-    const dense = size * 4 <= n;
     if (dense) {
       // Few groups: the chunk is summed into small scratch arrays (one per distinct input
       // array — sum(x) and avg(x) share one) and those subtotals are added to the states.
@@ -238,7 +278,9 @@ export class HashAggregator {
       for (let j = 0; j < sums.length; j++) {
         const t = sums[j]!;
         const sub = scratch[uniq.indexOf(xs[j]!)]!;
-        for (let k = 0; k < size; k++) t[k]! += sub[k]!;
+        const ex = exact[j];
+        if (ex) for (let k = 0; k < size; k++) addChecked(ex, k, sub[k]!);
+        else for (let k = 0; k < size; k++) t[k]! += sub[k]!;
       }
       for (const c of counted) for (let k = 0; k < size; k++) c[k]! += r[k]!;
     } else {
@@ -264,12 +306,10 @@ export class HashAggregator {
       if (a.fn === 'count' || a.fn === 'count_star') cols.push({ t: 'num', type: 'float64', values: st.a.slice(0, size), valid: null });
       else if (a.fn === 'sum' || a.fn === 'avg') {
         cols.push({ t: 'num', type: 'float64', values: st.a.slice(0, size), valid: null });
+        if (st.exact) cols.push(carryColumn(st, size));
         cols.push({ t: 'num', type: 'float64', values: st.b.slice(0, size), valid: null });
       } else {
-        const t = partialStateTypes(a)[0]!;
-        const valid = st.has.slice(0, size);
-        if (t === 'boolean') cols.push({ t: 'bool', values: Uint8Array.from(st.a.subarray(0, size)), valid });
-        else cols.push({ t: 'num', type: t, values: st.a.slice(0, size), valid });
+        cols.push(minMaxColumn(st, partialStateTypes(a)[0]!, size));
       }
     });
     const distinct = this.aggs.flatMap((a, j) => {
@@ -307,33 +347,23 @@ export class HashAggregator {
       if (a.distinct) return;
       const st = this.states[j]!;
       if (st.kind === 'str') {
-        const v = main.cols[col++] as Extract<Vec, { t: 'str' }>;
-        const vals = st.vals;
-        while (vals.length < this.table.size) vals.push(null);
-        const isMin = a.fn === 'min';
-        for (let i = 0; i < n; i++) {
-          if (v.valid && !v.valid[i]) continue;
-          const s = v.dict[v.codes[i]!]!;
-          const cur = vals[g[i]!];
-          if (cur === null || cur === undefined || (isMin ? s < cur : s > cur)) vals[g[i]!] = s;
-        }
+        while (st.vals.length <= this.table.size) st.vals.push(null);
+        minMaxStr(st.vals, g, main.cols[col++] as Extract<Vec, { t: 'str' }>, n, a.fn === 'min');
         return;
       }
       if (a.fn === 'count' || a.fn === 'count_star') {
         sumF64(st.a, g, (main.cols[col++] as Extract<Vec, { t: 'num' }>).values, n);
       } else if (a.fn === 'sum' || a.fn === 'avg') {
-        sumF64(st.a, g, (main.cols[col++] as Extract<Vec, { t: 'num' }>).values, n);
+        const acc = (main.cols[col++] as Extract<Vec, { t: 'num' }>).values;
+        if (st.exact) {
+          sumChecked(st, g, acc, null, n);
+          mergeCarry(st, g, main.cols[col++]!, n);
+        } else sumF64(st.a, g, acc, n);
         sumF64(st.b, g, (main.cols[col++] as Extract<Vec, { t: 'num' }>).values, n);
       } else {
         const v = main.cols[col++]!;
-        const x = (v as Extract<Vec, { t: 'num' | 'bool' }>).values;
-        const isMin = a.fn === 'min';
-        for (let i = 0; i < n; i++) {
-          if (v.valid && !v.valid[i]) continue;
-          const gi = g[i]!;
-          const y = x[i]!;
-          if (!st.has[gi] || (isMin ? y < st.a[gi]! : y > st.a[gi]!)) { st.a[gi] = y; st.has[gi] = 1; }
-        }
+        if (v.t === 'big' || (st.exact && v.t === 'num')) minMaxExact(st, g, v, n, a.fn === 'min');
+        else minMaxF64(st, g, (v as Extract<Vec, { t: 'num' | 'bool' }>).values, v.valid, n, a.fn === 'min');
       }
     });
     let d = 0;
@@ -365,12 +395,14 @@ export class HashAggregator {
           cols.push({ t: 'num', type: 'int64', values: st.a.slice(0, size), valid: null });
           break;
         case 'sum': {
+          if (st.exact) { cols.push(finishExactSum(st, a.type, size)); break; }
           const valid = new Uint8Array(size);
           for (let i = 0; i < size; i++) valid[i] = st.b[i]! > 0 ? 1 : 0;
           cols.push({ t: 'num', type: a.type, values: st.a.slice(0, size), valid });
           break;
         }
         case 'avg': {
+          if (st.exact) { cols.push(finishExactAvg(st, a.arg!.type, size)); break; }
           const valid = new Uint8Array(size);
           const out = new Float64Array(size);
           for (let i = 0; i < size; i++) { valid[i] = st.b[i]! > 0 ? 1 : 0; out[i] = st.a[i]! / st.b[i]!; }
@@ -378,8 +410,7 @@ export class HashAggregator {
           break;
         }
         default:
-          if (a.type === 'boolean') cols.push({ t: 'bool', values: Uint8Array.from(st.a.subarray(0, size)), valid: st.has.slice(0, size) });
-          else cols.push({ t: 'num', type: a.type, values: st.a.slice(0, size), valid: st.has.slice(0, size) });
+          cols.push(minMaxColumn(st, a.type, size));
       }
     });
     return this.liveOnly({ length: size, cols });

@@ -5,13 +5,54 @@
  */
 import * as arrow from 'apache-arrow';
 import { LakehouseError } from '../../connectors/errors.js';
-import type { DataType, Field, Schema } from '../plan/types.js';
+import { decimalType, MAX_DECIMAL_PRECISION, type DataType, type Field, type Schema } from '../plan/types.js';
+import { decimalToVec, int32ToVec, int64ToVec, type UnitScale } from './arrow-in-exact.js';
 import type { Chunk, Valid, Vec } from './vec.js';
 
-const TWO32 = 4294967296;
 const utf8 = new TextDecoder();
 
-/** Maps an Arrow type to the engine's type; `undefined` for types the kernels cannot compute on. */
+/** Decodes the bytes of one value to the vector's string form (UTF-8 text, or a byte string). */
+type Decode = (bytes: Uint8Array, a: number, b: number) => string;
+
+const decodeUtf8: Decode = (bytes, a, b) => utf8.decode(bytes.subarray(a, b));
+
+/**
+ * A byte string: one UTF-16 unit per byte, code 0..255 (the engine's `binary` form, so equality,
+ * hashing and order are the bytes' own). Not TextDecoder('latin1'): that is windows-1252.
+ */
+export const decodeBytes: Decode = (bytes, a, b) => {
+  let s = '';
+  for (let i = a; i < b; i += 8192) s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(b, i + 8192)) as unknown as number[]);
+  return s;
+};
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Canonical lower-case 8-4-4-4-12 text of 16 bytes at `a`. */
+export function uuidText(bytes: Uint8Array, a: number): string {
+  let s = '';
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
+    s += HEX[bytes[a + i]!]!;
+  }
+  return s;
+}
+
+/** The SQL-ish name of an Arrow type for messages: INTERVAL, DURATION, FLOAT16, DECIMAL(40,2)… */
+export function arrowTypeLabel(t: arrow.DataType): string {
+  switch (t.typeId) {
+    case arrow.Type.Interval: return 'INTERVAL';
+    case arrow.Type.Duration: return 'DURATION';
+    case arrow.Type.Float: return 'FLOAT16';
+    case arrow.Type.Decimal: return `DECIMAL(${(t as arrow.Decimal).precision},${(t as arrow.Decimal).scale})`;
+    default: return String(t);
+  }
+}
+
+/**
+ * Maps an Arrow type to the engine's type; `undefined` for types the kernels cannot compute on
+ * (intervals, durations, half floats, decimals wider than 38 digits, nested types).
+ */
 export function engineType(t: arrow.DataType): DataType | undefined {
   if (arrow.DataType.isDictionary(t)) return engineType(t.dictionary);
   switch (t.typeId) {
@@ -22,16 +63,26 @@ export function engineType(t: arrow.DataType): DataType | undefined {
     case arrow.Type.Int: {
       const it = t as arrow.Int;
       if (it.bitWidth < 32 || (it.bitWidth === 32 && it.isSigned)) return 'int32';
+      // uint32 always fits BIGINT; uint64 does when every value is below 2^63 (checked on read).
       return 'int64';
     }
     case arrow.Type.Float:
-    case arrow.Type.Decimal:
-      return 'float64';
+      return (t as arrow.Float).precision === arrow.Precision.HALF ? undefined : 'float64';
+    case arrow.Type.Decimal: {
+      const dt = t as arrow.Decimal;
+      return dt.precision >= 1 && dt.precision <= MAX_DECIMAL_PRECISION && dt.scale >= 0 && dt.scale <= dt.precision ? decimalType(dt.precision, dt.scale) : undefined;
+    }
     case arrow.Type.Utf8:
     case arrow.Type.LargeUtf8:
       return 'string';
+    case arrow.Type.Binary:
+    case arrow.Type.LargeBinary:
+    case arrow.Type.FixedSizeBinary:
+      return 'binary';
     case arrow.Type.Date:
       return 'date';
+    case arrow.Type.Time:
+      return 'time';
     case arrow.Type.Timestamp:
       return 'timestamp';
     default:
@@ -50,8 +101,9 @@ export function arrowFieldId(f: arrow.Field): number | undefined {
 export function schemaFromArrow(s: arrow.Schema): { schema: Schema; unsupported: Map<string, string> } {
   const unsupported = new Map<string, string>();
   const schema: Schema = s.fields.map((f) => {
-    const t = engineType(f.type);
-    if (t === undefined) unsupported.set(f.name, String(f.type));
+    let t = engineType(f.type);
+    if (t === 'binary' && f.metadata.get('ARROW:extension:name') === 'arrow.uuid') t = 'uuid';
+    if (t === undefined) unsupported.set(f.name, arrowTypeLabel(f.type));
     const field: Field = { name: f.name, type: t ?? 'null', nullable: f.nullable };
     const id = arrowFieldId(f);
     if (id !== undefined) field.fieldId = id;
@@ -72,67 +124,11 @@ function validity(d: arrow.Data): Valid {
   return out;
 }
 
-/** Reads 64-bit integers as doubles; values beyond ±2^53 are refused rather than rounded. */
-function int64ToF64(d: arrow.Data, scale: number, divide: boolean, name: string): Float64Array {
-  const v = d.values as unknown as BigInt64Array;
-  const words = new Int32Array(v.buffer, v.byteOffset, d.length * 2);
-  const out = new Float64Array(d.length);
-  let bad = -1;
-  const n = d.length;
-  // Plain integers (the common case) get their own loop, without the unit scaling.
-  if (scale === 1) {
-    for (let i = 0; i < n; i++) {
-      const hi = words[2 * i + 1]!;
-      if (hi > 0x1fffff || hi < -0x200000) bad = i;
-      out[i] = hi * TWO32 + (words[2 * i]! >>> 0);
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const hi = words[2 * i + 1]!;
-      if (hi > 0x1fffff || hi < -0x200000) bad = i;
-      const x = hi * TWO32 + (words[2 * i]! >>> 0);
-      out[i] = divide ? Math.floor(x / scale) : x * scale;
-    }
-  }
-  if (bad >= 0 && (d.nullBitmap === null || d.nullCount === 0 || validity(d)![bad] === 1)) {
-    throw new LakehouseError('UNSUPPORTED', `not supported yet: 64-bit value ${v[bad]} in column "${name}" is beyond ±2^53`, {
-      help: 'The engine computes on 64-bit integers exactly only within ±2^53 (9.0e15).',
-    });
-  }
-  return out;
-}
-
-function decimalToF64(d: arrow.Data<arrow.Decimal>): Float64Array {
-  const words = d.values as unknown as Uint32Array;
-  const out = new Float64Array(d.length);
-  const div = 10 ** d.type.scale;
-  const stride = d.type.bitWidth / 32;
-  for (let i = 0; i < d.length; i++) {
-    const o = i * stride;
-    const neg = (words[o + stride - 1]! & 0x80000000) !== 0;
-    let x = 0;
-    let mul = 1;
-    let carry = 1;
-    for (let w = 0; w < stride; w++) {
-      let word = words[o + w]!;
-      if (neg) {
-        word = (~word >>> 0) + carry;
-        carry = word > 0xffffffff ? 1 : 0;
-        word = word >>> 0;
-      }
-      x += word * mul;
-      mul *= TWO32;
-    }
-    out[i] = (neg ? -x : x) / div;
-  }
-  return out;
-}
-
 /**
  * One pass over a Utf8 column whose values are all empty or one byte long (flags, status codes),
  * coding them through a 257-entry table; `null` (codes untouched) when some value is longer.
  */
-function shortUtf8ToCodes(d: arrow.Data, codes: Int32Array): { codes: Int32Array; dict: string[] } | null {
+function shortUtf8ToCodes(d: arrow.Data, codes: Int32Array, decode: Decode): { codes: Int32Array; dict: string[] } | null {
   const n = d.length;
   const dict: string[] = [];
   const offsets = d.valueOffsets as Int32Array;
@@ -150,7 +146,7 @@ function shortUtf8ToCodes(d: arrow.Data, codes: Int32Array): { codes: Int32Array
     if (id < 0) {
       id = dict.length;
       lut[key] = id;
-      dict.push(key === 256 ? '' : utf8.decode(bytes.subarray(a, b)));
+      dict.push(key === 256 ? '' : decode(bytes, a, b));
     }
     codes[i] = id;
     a = b;
@@ -158,15 +154,15 @@ function shortUtf8ToCodes(d: arrow.Data, codes: Int32Array): { codes: Int32Array
   return { codes, dict: dict.length ? dict : [''] };
 }
 
-/** Dictionary-encodes a plain Utf8 column by hashing its bytes (FNV-1a, open addressing). */
-function utf8ToStr(d: arrow.Data): { codes: Int32Array; dict: string[] } {
+/** Dictionary-encodes a plain Utf8 or Binary column by hashing its bytes (FNV-1a, open addressing). */
+function utf8ToStr(d: arrow.Data, decode: Decode = decodeUtf8): { codes: Int32Array; dict: string[] } {
   const n = d.length;
   const offsets = d.valueOffsets as Int32Array;
   const bytes = d.values as Uint8Array;
   const codes = new Int32Array(n);
   const dict: string[] = [];
   // Fast path: every value is at most one byte (flags, status codes) → a 257-entry table.
-  const short = shortUtf8ToCodes(d, codes);
+  const short = shortUtf8ToCodes(d, codes, decode);
   if (short) return short;
   const starts: number[] = [];
   const ends: number[] = [];
@@ -185,7 +181,7 @@ function utf8ToStr(d: arrow.Data): { codes: Int32Array; dict: string[] } {
       if (id < 0) {
         const nid = dict.length;
         slots[s] = nid;
-        dict.push(utf8.decode(bytes.subarray(a, b)));
+        dict.push(decode(bytes, a, b));
         starts.push(a);
         ends.push(b);
         hashes.push(h);
@@ -214,110 +210,140 @@ function utf8ToStr(d: arrow.Data): { codes: Int32Array; dict: string[] } {
   return { codes, dict: dict.length ? dict : [''] };
 }
 
+/** Dictionary-encodes strings given one at a time (LargeUtf8/LargeBinary, FixedSizeBinary). */
+function stringsToStr(n: number, at: (i: number) => string, valid: Valid): Vec {
+  const ids = new Map<string, number>();
+  const dict: string[] = [];
+  const codes = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (valid !== null && valid[i] === 0) continue; // code 0; the value under a null is unspecified
+    const s = at(i);
+    let id = ids.get(s);
+    if (id === undefined) { id = dict.length; dict.push(s); ids.set(s, id); }
+    codes[i] = id;
+  }
+  return { t: 'str', codes, dict: dict.length ? dict : [''], valid };
+}
+
+/** The unit scaling of a time/timestamp/date Arrow type to the engine's unit (µs; days). */
+function unitScale(t: arrow.DataType): UnitScale {
+  if (t.typeId === arrow.Type.Timestamp || t.typeId === arrow.Type.Time) {
+    const unit = (t as arrow.Timestamp | arrow.Time).unit;
+    if (unit === arrow.TimeUnit.SECOND) return { mul: 1_000_000, div: 1 };
+    if (unit === arrow.TimeUnit.MILLISECOND) return { mul: 1000, div: 1 };
+    // Nanoseconds are truncated to microseconds (floor), as Iceberg v2 has no finer unit.
+    if (unit === arrow.TimeUnit.NANOSECOND) return { mul: 1, div: 1000 };
+    return { mul: 1, div: 1 };
+  }
+  if (t.typeId === arrow.Type.Date && (t as arrow.Date_).unit === arrow.DateUnit.MILLISECOND) return { mul: 1, div: 86_400_000 };
+  return { mul: 1, div: 1 };
+}
+
+function unsupportedColumn(t: arrow.DataType, name: string): LakehouseError {
+  return new LakehouseError('UNSUPPORTED', `not supported yet: ${arrowTypeLabel(t)} column "${name}"`, {
+    help: 'Leave the column out of the query (or the import), or convert it to a supported type (e.g. an INTERVAL to a BIGINT of microseconds) before loading.',
+    details: { column: name, type: String(t) },
+  });
+}
+
 /**
  * Converts one Arrow column (a single Data chunk) to a kernel vector of engine type `type`.
  * Sliced Data (RecordBatch.slice, e.g. rows kept around deletes): Arrow JS slices the value and
  * offset buffers themselves and keeps `offset` only for bit-addressed buffers (validity, booleans).
+ * Exact types follow compute/arrow-in-exact.ts: `num` when every value fits ±(2^53−1), else `big`.
+ * `binary` columns become byte strings, `uuid` columns (FixedSizeBinary(16)) canonical text.
  */
 export function dataToVec(d: arrow.Data, type: DataType, name: string): Vec {
   const valid = validity(d);
   const t = d.type;
+  const n = d.length;
   if (arrow.DataType.isDictionary(t)) {
     const idx = d.values as unknown as ArrayLike<number>;
-    const codes = new Int32Array(d.length);
-    for (let i = 0; i < d.length; i++) codes[i] = Number(idx[i]);
+    const codes = new Int32Array(n);
+    for (let i = 0; i < n; i++) codes[i] = Number(idx[i]);
     const dv = d.dictionary!;
-    if (engineType(t.dictionary) !== 'string') {
+    const inner = engineType(t.dictionary);
+    if (inner !== 'string' && inner !== 'binary') {
       throw new LakehouseError('UNSUPPORTED', `not supported yet: dictionary-encoded ${String(t.dictionary)} column "${name}"`);
     }
-    let dcodes: Int32Array;
-    let dict: string[];
-    if (dv.data.length === 1) {
-      const inner = dataToVec(dv.data[0]!, 'string', name) as Extract<Vec, { t: 'str' }>;
-      dcodes = inner.codes;
-      dict = inner.dict;
-    } else {
-      const ids = new Map<string, number>();
-      dict = [];
-      const arr = dv.toArray() as (string | null)[];
-      dcodes = new Int32Array(arr.length);
-      arr.forEach((s, k) => {
-        let id = ids.get(s ?? '');
-        if (id === undefined) { id = dict.length; dict.push(s ?? ''); ids.set(s ?? '', id); }
-        dcodes[k] = id;
-      });
+    const chunks = dv.data.map((x) => dataToVec(x, type, name) as Extract<Vec, { t: 'str' }>);
+    const dcodes = new Int32Array(dv.length);
+    const ids = new Map<string, number>();
+    const dict: string[] = [];
+    let k = 0;
+    for (const c of chunks) {
+      for (let i = 0; i < c.codes.length; i++) {
+        const s = c.dict[c.codes[i]!]!;
+        let id = ids.get(s);
+        if (id === undefined) { id = dict.length; dict.push(s); ids.set(s, id); }
+        dcodes[k++] = id;
+      }
     }
     // Codes index the stored dictionary; map them through its deduplicated codes.
-    for (let i = 0; i < d.length; i++) codes[i] = dcodes[codes[i]!] ?? 0;
+    for (let i = 0; i < n; i++) codes[i] = dcodes[codes[i]!] ?? 0;
     return { t: 'str', codes, dict: dict.length ? dict : [''], valid };
   }
   switch (t.typeId) {
     case arrow.Type.Bool: {
-      const values = new Uint8Array(d.length);
+      const values = new Uint8Array(n);
       const bm = d.values as Uint8Array;
-      for (let i = 0; i < d.length; i++) {
+      for (let i = 0; i < n; i++) {
         const b = d.offset + i;
         values[i] = (bm[b >> 3]! >> (b & 7)) & 1;
       }
       return { t: 'bool', values, valid };
     }
     case arrow.Type.Utf8:
-    case arrow.Type.LargeUtf8: {
-      if (t.typeId === arrow.Type.LargeUtf8) {
-        const arr = new arrow.Vector([d]).toArray() as (string | null)[];
-        const ids = new Map<string, number>();
-        const dict: string[] = [];
-        const codes = new Int32Array(d.length);
-        for (let i = 0; i < arr.length; i++) {
-          const s = arr[i] ?? '';
-          let id = ids.get(s);
-          if (id === undefined) { id = dict.length; dict.push(s); ids.set(s, id); }
-          codes[i] = id;
-        }
-        return { t: 'str', codes, dict: dict.length ? dict : [''], valid };
-      }
       return { t: 'str', ...utf8ToStr(d), valid };
+    case arrow.Type.Binary:
+      return { t: 'str', ...utf8ToStr(d, decodeBytes), valid };
+    case arrow.Type.LargeUtf8:
+    case arrow.Type.LargeBinary: {
+      const arr = new arrow.Vector([d]).toArray() as Array<string | Uint8Array | null>;
+      return stringsToStr(n, (i) => { const x = arr[i]!; return typeof x === 'string' ? x : decodeBytes(x, 0, x.length); }, valid);
+    }
+    case arrow.Type.FixedSizeBinary: {
+      const w = (t as arrow.FixedSizeBinary).byteWidth;
+      const bytes = d.values as Uint8Array;
+      if (type === 'uuid') {
+        if (w !== 16) throw new LakehouseError('SCHEMA_MISMATCH', `column "${name}" holds ${w}-byte values, which cannot be read as uuid`, { details: { column: name } });
+        return stringsToStr(n, (i) => uuidText(bytes, i * 16), valid);
+      }
+      return stringsToStr(n, (i) => decodeBytes(bytes, i * w, (i + 1) * w), valid);
     }
     case arrow.Type.Null:
-      return { t: 'num', type: 'null', values: new Float64Array(d.length), valid: new Uint8Array(d.length) };
-    case arrow.Type.Decimal:
-      return { t: 'num', type, values: decimalToF64(d as arrow.Data<arrow.Decimal>), valid };
-    case arrow.Type.Int:
+      return { t: 'num', type: 'null', values: new Float64Array(n), valid: new Uint8Array(n) };
+    case arrow.Type.Decimal: {
+      const dt = t as arrow.Decimal;
+      if (dt.precision > MAX_DECIMAL_PRECISION) {
+        throw new LakehouseError('UNSUPPORTED', `not supported yet: DECIMAL(${dt.precision},${dt.scale}) column "${name}" (at most ${MAX_DECIMAL_PRECISION} digits)`, {
+          help: `CAST the column to DECIMAL(${MAX_DECIMAL_PRECISION},S) or DOUBLE before loading it.`,
+          details: { column: name },
+        });
+      }
+      return decimalToVec(d as arrow.Data<arrow.Decimal>, type, valid, name);
+    }
     case arrow.Type.Float:
+    case arrow.Type.Int:
     case arrow.Type.Date:
+    case arrow.Type.Time:
     case arrow.Type.Timestamp: {
+      if (t.typeId === arrow.Type.Float && (t as arrow.Float).precision === arrow.Precision.HALF) throw unsupportedColumn(t, name);
       const vals = d.values as unknown as ArrayLike<number>;
-      if (vals instanceof BigInt64Array || vals instanceof BigUint64Array) {
-        let scale = 1;
-        let divide = false;
-        if (t.typeId === arrow.Type.Timestamp) {
-          const unit = (t as arrow.Timestamp).unit;
-          if (unit === arrow.TimeUnit.SECOND) scale = 1e6;
-          else if (unit === arrow.TimeUnit.MILLISECOND) scale = 1e3;
-          else if (unit === arrow.TimeUnit.NANOSECOND) { scale = 1e3; divide = true; }
-        } else if (t.typeId === arrow.Type.Date) {
-          scale = 86_400_000;
-          divide = true;
-        }
-        return { t: 'num', type, values: int64ToF64(d, scale, divide, name), valid };
-      }
-      if (vals instanceof Float64Array) {
-        return { t: 'num', type, values: vals.subarray(0, d.length), valid };
-      }
-      const out = new Float64Array(d.length);
+      if (vals instanceof BigInt64Array || vals instanceof BigUint64Array) return int64ToVec(d, type, valid, unitScale(t), name);
+      if (vals instanceof Float64Array) return { t: 'num', type, values: vals.subarray(0, n), valid };
+      const scale = unitScale(t);
+      if (vals instanceof Int32Array) return int32ToVec(vals, n, type, valid, scale.mul);
+      const out = new Float64Array(n);
       // A typed-array `set` converts natively (a plain loop here is polymorphic over the
       // Int8…Uint32/Float32 array types and runs several times slower).
-      if (ArrayBuffer.isView(vals)) out.set((vals as unknown as Int32Array).subarray(0, d.length));
-      else for (let i = 0; i < d.length; i++) out[i] = vals[i]!;
-      if (t.typeId === arrow.Type.Timestamp) {
-        const unit = (t as arrow.Timestamp).unit;
-        const mul = unit === arrow.TimeUnit.SECOND ? 1e6 : unit === arrow.TimeUnit.MILLISECOND ? 1e3 : 1;
-        if (mul !== 1) for (let i = 0; i < out.length; i++) out[i] = out[i]! * mul;
-      }
+      if (ArrayBuffer.isView(vals)) out.set((vals as unknown as Int32Array).subarray(0, n));
+      else for (let i = 0; i < n; i++) out[i] = vals[i]!;
+      if (scale.mul !== 1) for (let i = 0; i < n; i++) out[i] = out[i]! * scale.mul;
       return { t: 'num', type, values: out, valid };
     }
     default:
-      throw new LakehouseError('UNSUPPORTED', `not supported yet: computing on ${String(t)} column "${name}"`);
+      throw unsupportedColumn(t, name);
   }
 }
 

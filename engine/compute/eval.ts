@@ -10,19 +10,22 @@
  * logic; comparisons with NULL are NULL; `x IN (…, NULL)` is NULL when x matches nothing.
  * Division or modulo by zero yields NULL (Spark's non-ANSI mode; DuckDB ≥ 1.1 returns ±inf for
  * `/` instead — we chose NULL so that a bad row cannot turn an aggregate into infinity).
- * CAST from a fractional number to an integer rounds half to even (as DuckDB and PostgreSQL do
- * for doubles);
- * CAST of a malformed string fails the query with INVALID_ARGUMENT.
+ * Integers and decimals are exact (exact-kernels.ts: OUT_OF_RANGE on overflow, never a
+ * rounding); strings compare by code point (`cmpStr`); doubles compare as DuckDB does (NaN
+ * equals NaN and is the greatest value, −0 = 0). CAST semantics: casts.ts.
  */
 
 import { LakehouseError } from '../../connectors/errors.js';
-import { formatDate, formatTimestamp, parseDateLiteral, parseTimestampLiteral, type DataType, type Expr, type Scalar } from '../plan/types.js';
-import { arithKernel, cmpKernel, compareScalars, divKernel, genKernel, strCmpKernel, type Shape } from './kernels-gen.js';
-import { andValid, type Chunk, type Valid, type Vec } from './vec.js';
+import { isExact, isStringLike, type DataType, type Expr, type Scalar } from '../plan/types.js';
+import { castVal, toVec, buildStrings, type Const, type Val } from './casts.js';
+import { arithExact, cmpBig, cmpDouble, cmpExactScalar, cmpFn, negExact, type ExactOp, type ExactVal } from './exact-kernels.js';
+import { fusedArith, fusedConjunction } from './fused.js';
+import { arithKernel, cmpKernel, cmpNanKernel, divKernel, strCmpKernel, type Shape } from './kernels-gen.js';
+import { andValid, cmpStr, type Chunk, type Valid, type Vec } from './vec.js';
 import { dateTrunc, dayOf, monthOf, shiftMonths, yearOf } from './dates.js';
 
-export type Const = { t: 'const'; v: Scalar; type: DataType };
-export type Val = Vec | Const;
+export { castScalar, toVec } from './casts.js';
+export type { Const, Val } from './casts.js';
 export type Evaluator = (c: Chunk) => Val;
 
 const US_PER_DAY = 86_400_000_000;
@@ -37,7 +40,8 @@ export function compileExpr(e: Expr): Evaluator {
     }
     case 'cast': {
       const inner = compileExpr(e.e);
-      return (c) => castVal(inner(c), e.type, c.length);
+      const from = e.e.type;
+      return (c) => castVal(inner(c), from, e.type, c.length);
     }
     case 'in': {
       const inner = compileExpr(e.e);
@@ -60,14 +64,6 @@ export function evalVec(ev: Evaluator, c: Chunk): Vec {
   return toVec(ev(c), c.length);
 }
 
-export function toVec(v: Val, n: number): Vec {
-  if (v.t !== 'const') return v;
-  const valid = v.v === null ? new Uint8Array(n) : null;
-  if (v.type === 'string') return { t: 'str', codes: new Int32Array(n), dict: [v.v === null ? '' : String(v.v)], valid };
-  if (v.type === 'boolean') return { t: 'bool', values: new Uint8Array(n).fill(v.v ? 1 : 0), valid };
-  return { t: 'num', type: v.type, values: new Float64Array(n).fill(typeof v.v === 'number' ? v.v : 0), valid };
-}
-
 export function likeToRegExp(pattern: string): RegExp {
   let src = '';
   for (const ch of pattern) {
@@ -85,7 +81,7 @@ function isNullConst(v: Val): boolean {
 function numOperand(v: Val): [unknown, Shape] {
   if (v.t === 'const') return [typeof v.v === 'boolean' ? (v.v ? 1 : 0) : v.v, 'c'];
   if (v.t === 'num' || v.t === 'bool') return [v.values, 'v'];
-  throw new Error('internal: string operand in a numeric kernel');
+  throw new LakehouseError('INTERNAL', `a ${v.t} vector reached a double kernel`);
 }
 
 function compileCall(e: Extract<Expr, { k: 'call' }>): Evaluator {
@@ -106,6 +102,14 @@ function compileArith(e: Extract<Expr, { k: 'call' }>, args: Evaluator[]): Evalu
     case 'add': case 'sub': case 'mul': case 'div': case 'mod': {
       const [fa, fb] = args as [Evaluator, Evaluator];
       const op = e.fn;
+      if (op !== 'div' && exactArith(type)) {
+        return (c) => {
+          const a = fa(c);
+          const b = fb(c);
+          if (isNullConst(a) || isNullConst(b)) return { t: 'const', v: null, type };
+          return arithExact(op as ExactOp, a as ExactVal, b as ExactVal, type, c.length);
+        };
+      }
       return (c) => {
         const a = fa(c);
         const b = fb(c);
@@ -123,7 +127,6 @@ function compileArith(e: Extract<Expr, { k: 'call' }>, args: Evaluator[]): Evalu
         } else {
           arithKernel(op, sa, sb)(n, av, bv, out);
         }
-        if (type === 'int32' || type === 'int64') truncInPlace(out, op);
         return { t: 'num', type, values: out, valid };
       };
     }
@@ -137,6 +140,7 @@ function compileOther(e: Extract<Expr, { k: 'call' }>, args: Evaluator[]): Evalu
   switch (e.fn) {
     case 'neg': {
       const f = args[0]!;
+      if (exactArith(type)) return (c) => negExact(f(c) as ExactVal, type, c.length);
       return (c) => {
         const a = f(c);
         if (a.t === 'const') return { t: 'const', v: a.v === null ? null : -(a.v as number), type };
@@ -147,7 +151,7 @@ function compileOther(e: Extract<Expr, { k: 'call' }>, args: Evaluator[]): Evalu
       };
     }
     case 'eq': case 'ne': case 'lt': case 'le': case 'gt': case 'ge':
-      return compileCompare(e.fn, args[0]!, args[1]!);
+      return compileCompare(e.fn, args[0]!, args[1]!, e.args[0]!.type === 'float64' || e.args[1]!.type === 'float64');
     case 'and': case 'or': {
       const generic = compileLogic(e.fn, args[0]!, args[1]!);
       return e.fn === 'and' ? fusedConjunction(e, generic) ?? generic : generic;
@@ -219,119 +223,6 @@ function compileOther(e: Extract<Expr, { k: 'call' }>, args: Evaluator[]): Evalu
   }
 }
 
-const ARITH_SYM: Record<string, string> = { add: '+', sub: '-', mul: '*' };
-type FusedArithKernel = (n: number, cols: Float64Array[], k: Float64Array, out: Float64Array) => void;
-const fusedArithCache = new Map<string, FusedArithKernel>();
-
-/**
- * A tree of `+ − ×` (and unary minus) over numeric columns and numeric literals — the typical
- * aggregate argument, e.g. `l_extendedprice * (1 - l_discount) * (1 + l_tax)` — compiled into
- * one loop: one output array and one pass instead of one array and one pass per operator. The
- * arithmetic is the same tree of float64 operations, so the results are bit-identical to the
- * operator-at-a-time evaluation. NULL propagates exactly as there: a row is NULL when any of its
- * leaf columns is NULL (none of these operators makes a NULL of its own).
- */
-function fusedArith(e: Expr, generic: Evaluator): Evaluator | null {
-  const cols: number[] = [];
-  const consts: number[] = [];
-  let ops = 0;
-  const gen = (x: Expr): string | null => {
-    if (x.k === 'col') {
-      if (x.type === 'string' || x.type === 'boolean' || x.type === 'null') return null;
-      let j = cols.indexOf(x.i);
-      if (j < 0) { j = cols.length; cols.push(x.i); }
-      return `c${j}[i]`;
-    }
-    if (x.k === 'lit') {
-      if (typeof x.v !== 'number') return null;
-      consts.push(x.v);
-      return `k${consts.length - 1}`;
-    }
-    if (x.k !== 'call') return null;
-    if (x.fn === 'neg') {
-      const a = gen(x.args[0]!);
-      ops++;
-      return a === null ? null : `(-${a})`;
-    }
-    const sym = ARITH_SYM[x.fn];
-    if (!sym) return null;
-    const a = gen(x.args[0]!);
-    const b = a === null ? null : gen(x.args[1]!);
-    ops++;
-    return b === null ? null : `(${a} ${sym} ${b})`;
-  };
-  const body = gen(e);
-  if (body === null || ops < 2 || cols.length === 0) return null;
-  let kernel = fusedArithCache.get(body);
-  if (!kernel) {
-    const decl = [...cols.map((_, j) => `const c${j} = cols[${j}];`), ...consts.map((_, j) => `const k${j} = k[${j}];`)].join(' ');
-    kernel = genKernel<FusedArithKernel>(`arith ${body}`, ['n', 'cols', 'k', 'out'], `${decl} for (let i = 0; i < n; i++) out[i] = ${body};`);
-    fusedArithCache.set(body, kernel);
-  }
-  const run = kernel;
-  const k = Float64Array.from(consts);
-  const type = e.type;
-  return (c) => {
-    const n = c.length;
-    const vecs: Float64Array[] = [];
-    let valid: Valid = null;
-    for (const i of cols) {
-      const v = c.cols[i]!;
-      if (v.t !== 'num') return generic(c);
-      vecs.push(v.values);
-      valid = andValid(n, valid, v.valid);
-    }
-    const out = new Float64Array(n);
-    run(n, vecs, k, out);
-    return { t: 'num', type, values: out, valid };
-  };
-}
-
-const CMP_SYM: Record<string, string> = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' };
-const fusedCache = new Map<string, (n: number, cols: Float64Array[], out: Uint8Array) => void>();
-
-/**
- * A conjunction of `numeric column ⋈ constant` terms (the typical WHERE) compiled into one
- * loop: one pass, no intermediate vectors. Used only when none of the columns
- * has NULLs in the batch; otherwise the generic three-valued evaluation runs.
- */
-function fusedConjunction(e: Expr, generic: Evaluator): Evaluator | null {
-  const terms: Array<{ col: number; sym: string; v: number }> = [];
-  const flatten = (x: Expr): boolean => {
-    if (x.k === 'call' && x.fn === 'and') return x.args.every(flatten);
-    if (x.k !== 'call' || !CMP_SYM[x.fn]) return false;
-    let [a, b] = x.args as [Expr, Expr];
-    let fn = x.fn;
-    if (a.k === 'lit' && b.k === 'col') {
-      [a, b] = [b, a];
-      fn = ({ lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' } as Record<string, typeof fn>)[fn] ?? fn;
-    }
-    if (a.k !== 'col' || b.k !== 'lit' || typeof b.v !== 'number' || a.type === 'string' || a.type === 'boolean') return false;
-    terms.push({ col: a.i, sym: CMP_SYM[fn]!, v: b.v });
-    return true;
-  };
-  if (!flatten(e) || terms.length < 2) return null;
-  const cols = [...new Set(terms.map((t) => t.col))];
-  // Branch-free: `&` of the 0/1 comparison results. A short-circuiting `&&` mispredicts on
-  // every row whose outcome is data-dependent and measured ~3× slower on TPC-H Q6's WHERE.
-  const cond = terms.map((t) => `(v${cols.indexOf(t.col)} ${t.sym} ${t.v})`).join(' & ');
-  let kernel = fusedCache.get(cond);
-  if (!kernel) {
-    const decl = cols.map((_, k) => `const c${k} = cols[${k}];`).join(' ');
-    const load = cols.map((_, k) => `const v${k} = c${k}[i];`).join(' ');
-    kernel = genKernel<(n: number, cols: Float64Array[], out: Uint8Array) => void>(`where ${cond}`, ['n', 'cols', 'out'], `${decl} for (let i = 0; i < n; i++) { ${load} out[i] = ${cond}; }`);
-    fusedCache.set(cond, kernel);
-  }
-  const k = kernel;
-  return (c) => {
-    const vecs = cols.map((i) => c.cols[i]!);
-    if (vecs.some((v) => v.t !== 'num' || v.valid !== null)) return generic(c);
-    const out = new Uint8Array(c.length);
-    k(c.length, vecs.map((v) => (v as Extract<Vec, { t: 'num' }>).values), out);
-    return { t: 'bool', values: out, valid: null };
-  };
-}
-
 function scalarArith(op: string, a: number, b: number): number | null {
   switch (op) {
     case 'add': return a + b;
@@ -342,18 +233,27 @@ function scalarArith(op: string, a: number, b: number): number | null {
   }
 }
 
-function truncInPlace(out: Float64Array, op: string): void {
-  if (op !== 'div' && op !== 'mod') return;
-  for (let i = 0; i < out.length; i++) out[i] = Math.trunc(out[i]!);
+/** Exact result types computed by exact-kernels.ts (dates/times keep their day/µs arithmetic). */
+function exactArith(t: DataType): boolean {
+  return isExact(t) && t !== 'date' && t !== 'timestamp' && t !== 'time';
 }
 
-function compileCompare(op: string, fa: Evaluator, fb: Evaluator): Evaluator {
+/** Three-way comparison of two non-null scalars of the same type class. */
+export function cmpScalars(a: Scalar, b: Scalar, isFloat: boolean): number {
+  if (typeof a === 'string' && typeof b === 'string') return cmpStr(a, b);
+  if (typeof a === 'boolean' || typeof b === 'boolean') return Number(a) - Number(b);
+  if (isFloat) return cmpDouble(Number(a), Number(b));
+  return cmpExactScalar(a as number | bigint, b as number | bigint);
+}
+
+function compileCompare(op: string, fa: Evaluator, fb: Evaluator, isFloat: boolean): Evaluator {
+  const test = cmpFn(op);
   return (c) => {
     const n = c.length;
     let a = fa(c);
     let b = fb(c);
     if (isNullConst(a) || isNullConst(b)) return { t: 'const', v: null, type: 'boolean' };
-    if (a.t === 'const' && b.t === 'const') return { t: 'const', v: compareScalars(op, a.v as number, b.v as number), type: 'boolean' };
+    if (a.t === 'const' && b.t === 'const') return { t: 'const', v: test(cmpScalars(a.v, b.v, isFloat)), type: 'boolean' };
     let cmp = op;
     if (a.t === 'const') {
       // Normalise to vector ⋈ constant.
@@ -363,9 +263,11 @@ function compileCompare(op: string, fa: Evaluator, fb: Evaluator): Evaluator {
     const out = new Uint8Array(n);
     if (a.t === 'str') {
       if (b.t === 'const') {
+        // Once per distinct value, in code-point order.
         const k = b.v as string;
+        const t2 = cmpFn(cmp);
         const lut = new Uint8Array(a.dict.length);
-        for (let d = 0; d < lut.length; d++) lut[d] = compareScalars(cmp, a.dict[d]!, k) ? 1 : 0;
+        for (let d = 0; d < lut.length; d++) lut[d] = t2(cmpStr(a.dict[d]!, k)) ? 1 : 0;
         const codes = a.codes;
         for (let i = 0; i < n; i++) out[i] = lut[codes[i]!]!;
         return { t: 'bool', values: out, valid: a.valid };
@@ -374,10 +276,14 @@ function compileCompare(op: string, fa: Evaluator, fb: Evaluator): Evaluator {
       strCmpKernel(cmp)(n, a.codes, a.dict, bs.codes, bs.dict, out);
       return { t: 'bool', values: out, valid: andValid(n, a.valid, bs.valid) };
     }
+    const valid = andValid(n, (a as Vec).valid, b.t === 'const' ? null : b.valid);
+    if (a.t === 'big' || b.t === 'big' || (b.t === 'const' && typeof b.v === 'bigint')) {
+      return { t: 'bool', values: cmpBig(cmp, a as ExactVal, b as ExactVal, n), valid };
+    }
     const [av] = numOperand(a);
     const [bv, sb] = numOperand(b);
-    cmpKernel(cmp, 'v', sb)(n, av, bv, out);
-    return { t: 'bool', values: out, valid: andValid(n, (a as Vec).valid, b.t === 'const' ? null : b.valid) };
+    (isFloat ? cmpNanKernel(cmp, 'v', sb) : cmpKernel(cmp, 'v', sb))(n, av, bv, out);
+    return { t: 'bool', values: out, valid };
   };
 }
 
@@ -438,10 +344,12 @@ function coalesce(vals: Val[], type: DataType, n: number): Val {
   return pickRows(full, type, n, (i, k) => full[k]!.valid === null || full[k]!.valid![i] === 1);
 }
 
+const SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Builds a vector whose row i comes from the first source k with `use(i, k)`; NULL if none. */
 function pickRows(srcs: Vec[], type: DataType, n: number, use: (i: number, k: number) => boolean): Vec {
   const valid = new Uint8Array(n);
-  if (type === 'string') {
+  if (isStringLike(type)) {
     const dict: string[] = [];
     const ids = new Map<string, number>();
     const remaps = srcs.map((s) => {
@@ -464,6 +372,24 @@ function pickRows(srcs: Vec[], type: DataType, n: number, use: (i: number, k: nu
       }
     }
     return { t: 'str', codes, dict: dict.length ? dict : [''], valid };
+  }
+  if (srcs.some((s) => s.t === 'big')) {
+    // One source too wide for doubles: pick BigInts (exact), then narrow back when they fit.
+    const big: bigint[] = new Array<bigint>(n).fill(0n);
+    let fits = true;
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < srcs.length; k++) {
+        if (use(i, k)) {
+          const s = srcs[k] as Extract<Vec, { t: 'num' | 'big' }>;
+          const x = s.t === 'big' ? s.values[i]! : BigInt(s.values[i]!);
+          valid[i] = s.valid ? s.valid[i]! : 1;
+          if (valid[i]) { big[i] = x; if (x > SAFE_BIG || x < -SAFE_BIG) fits = false; }
+          break;
+        }
+      }
+    }
+    if (!fits) return { t: 'big', type, values: big, valid };
+    return { t: 'num', type, values: Float64Array.from(big, (x) => Number(x)), valid };
   }
   const out = type === 'boolean' ? new Uint8Array(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -537,24 +463,34 @@ function mapNum(a: Val, type: DataType, n: number, fn: (x: number) => number): V
   return { t: 'num', type, values: out, valid: v.valid };
 }
 
+/** One key per value for IN's set: exact values as numbers when they fit, else BigInts. */
+function inKey(x: number | bigint | string | boolean): number | bigint | string {
+  if (typeof x === 'boolean') return x ? 1 : 0;
+  if (typeof x === 'bigint') return x <= SAFE_BIG && x >= -SAFE_BIG ? Number(x) : x;
+  return x;
+}
+
+/**
+ * `x IN (…)`: set membership, i.e. equality — exact for integers/decimals (the binder brings the
+ * list to x's type), NaN matching NaN and −0 matching 0 for doubles (SameValueZero), strings by
+ * their code points.
+ */
 function inList(a: Val, list: Scalar[], neg: boolean, n: number): Val {
   const hasNull = list.some((x) => x === null);
-  const items = list.filter((x) => x !== null) as Array<number | bigint | string | boolean>;
+  const set = new Set((list.filter((x) => x !== null) as Array<number | bigint | string | boolean>).map(inKey));
   const test = (x: number | bigint | string | boolean): boolean | null => {
-    const hit = items.some((y) => y === x || (typeof x === 'boolean' && y === (x ? 1 : 0)));
-    if (hit) return !neg;
+    if (set.has(inKey(x))) return !neg;
     return hasNull ? null : neg;
   };
   if (a.t === 'const') return { t: 'const', v: a.v === null ? null : test(a.v), type: 'boolean' };
   const out = new Uint8Array(n);
-  let lutValid: Uint8Array | null = null;
   if (a.t === 'str') {
     const lut = new Int8Array(a.dict.length);
     for (let d = 0; d < lut.length; d++) {
       const r = test(a.dict[d]!);
       lut[d] = r === null ? -1 : r ? 1 : 0;
     }
-    lutValid = new Uint8Array(n);
+    const lutValid = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const r = lut[a.codes[i]!]!;
       out[i] = r === 1 ? 1 : 0;
@@ -562,15 +498,20 @@ function inList(a: Val, list: Scalar[], neg: boolean, n: number): Val {
     }
     return { t: 'bool', values: out, valid: lutValid };
   }
-  const set = new Set(items.map((x) => (typeof x === 'boolean' ? (x ? 1 : 0) : x)));
-  if (a.t === 'big') throw new LakehouseError('UNSUPPORTED', 'not supported yet: IN over integers beyond ±2^53');
-  const vals = a.values;
   const hit = neg ? 0 : 1;
   const miss = neg ? 1 : 0;
-  for (let i = 0; i < n; i++) out[i] = set.has(vals[i]!) ? hit : miss;
+  const found = new Uint8Array(n);
+  if (a.t === 'big') {
+    const vals = a.values;
+    for (let i = 0; i < n; i++) found[i] = set.has(inKey(vals[i]!)) ? 1 : 0;
+  } else {
+    const vals = a.values;
+    for (let i = 0; i < n; i++) found[i] = set.has(vals[i]!) ? 1 : 0;
+  }
+  for (let i = 0; i < n; i++) out[i] = found[i] ? hit : miss;
   if (!hasNull) return { t: 'bool', values: out, valid: a.valid };
   const valid = new Uint8Array(n);
-  for (let i = 0; i < n; i++) valid[i] = (a.valid ? a.valid[i]! : 1) & (set.has(vals[i]!) ? 1 : 0);
+  for (let i = 0; i < n; i++) valid[i] = (a.valid ? a.valid[i]! : 1) & found[i]!;
   return { t: 'bool', values: out, valid };
 }
 
@@ -611,20 +552,6 @@ function compileSubstr(args: Evaluator[]): Evaluator {
   };
 }
 
-function buildStrings(n: number, valid: Valid, at: (i: number) => string): Vec {
-  const dict: string[] = [];
-  const ids = new Map<string, number>();
-  const codes = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    if (valid && !valid[i]) continue;
-    const s = at(i);
-    let id = ids.get(s);
-    if (id === undefined) { id = dict.length; dict.push(s); ids.set(s, id); }
-    codes[i] = id;
-  }
-  return { t: 'str', codes, dict: dict.length ? dict : [''], valid };
-}
-
 function compileConcat(args: Evaluator[], skipNulls: boolean): Evaluator {
   return (c) => {
     const n = c.length;
@@ -657,111 +584,4 @@ function compileConcat(args: Evaluator[], skipNulls: boolean): Evaluator {
       return out;
     });
   };
-}
-
-function formatNumber(x: number, type: DataType): string {
-  if (type === 'date') return formatDate(x);
-  if (type === 'timestamp') return formatTimestamp(x);
-  if (type === 'float64') {
-    if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${x}.0`;
-    if (Number.isNaN(x)) return 'nan';
-    if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  }
-  return String(x);
-}
-
-/** Round half to even, as DuckDB and PostgreSQL cast doubles to integers (2.5 → 2, 3.5 → 4). */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-function parseStringAs(s: string, to: DataType): number | boolean {
-  const t = s.trim();
-  switch (to) {
-    case 'int32': case 'int64': {
-      if (!/^[+-]?\d+$/.test(t)) throw badCast(s, to);
-      return Number(t);
-    }
-    case 'float64': {
-      const x = Number(t);
-      if (t === '' || Number.isNaN(x) && !/^nan$/i.test(t)) throw badCast(s, to);
-      return x;
-    }
-    case 'date': return parseDateLiteral(t);
-    case 'timestamp': return parseTimestampLiteral(t);
-    case 'boolean': {
-      const l = t.toLowerCase();
-      if (['true', 't', '1', 'yes'].includes(l)) return true;
-      if (['false', 'f', '0', 'no'].includes(l)) return false;
-      throw badCast(s, to);
-    }
-    default: throw badCast(s, to);
-  }
-}
-
-function badCast(s: string, to: DataType): LakehouseError {
-  return new LakehouseError('INVALID_ARGUMENT', `cannot cast '${s}' to ${to}`, { help: 'Fix the value or filter the row out before the CAST.' });
-}
-
-export function castScalar(v: Scalar, from: DataType, to: DataType): Scalar {
-  if (v === null || from === to) return v;
-  const probe = castVal({ t: 'const', v, type: from }, to, 1);
-  return (probe as Const).v;
-}
-
-function castNum(x: number, from: DataType, to: DataType): number {
-  if (to === 'int32' || to === 'int64') {
-    if (from === 'date' || from === 'timestamp') throw new LakehouseError('PLAN_ERROR', `cannot cast ${from} to ${to}`);
-    return roundHalfEven(x);
-  }
-  if (to === 'date') return from === 'timestamp' ? Math.floor(x / US_PER_DAY) : x;
-  if (to === 'timestamp') return from === 'date' ? x * US_PER_DAY : x;
-  return x;
-}
-
-function castVal(a: Val, to: DataType, n: number): Val {
-  const from = a.t === 'const' ? a.type : a.t === 'num' ? a.type : a.t === 'bool' ? 'boolean' : 'string';
-  if (from === to || (from === 'null' && a.t === 'const')) return a.t === 'const' ? { ...a, type: to } : a;
-  if (a.t === 'const') {
-    if (a.v === null) return { t: 'const', v: null, type: to };
-    const vec = castVal(toVec(a, 1), to, 1);
-    const one = vec as Vec;
-    const v: Scalar = one.t === 'str' ? one.dict[one.codes[0]!]! : one.t === 'bool' ? one.values[0] === 1 : (one as Extract<Vec, { t: 'num' }>).values[0]!;
-    return { t: 'const', v, type: to };
-  }
-  if (to === 'string') {
-    if (a.t === 'bool') return { t: 'str', codes: Int32Array.from(a.values), dict: ['false', 'true'], valid: a.valid };
-    const v = a as Extract<Vec, { t: 'num' }>;
-    return buildStrings(n, v.valid, (i) => formatNumber(v.values[i]!, from));
-  }
-  if (a.t === 'str') {
-    // Only values actually present (and valid) must parse; unused dictionary entries need not.
-    const parsed = a.dict;
-    const used = new Uint8Array(a.dict.length);
-    for (let i = 0; i < n; i++) if (a.valid === null || a.valid[i]) used[a.codes[i]!] = 1;
-    const lut = new Float64Array(parsed.length);
-    for (let d = 0; d < parsed.length; d++) if (used[d]) lut[d] = Number(parseStringAs(parsed[d]!, to));
-    if (to === 'boolean') {
-      const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) out[i] = lut[a.codes[i]!]!;
-      return { t: 'bool', values: out, valid: a.valid };
-    }
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = lut[a.codes[i]!]!;
-    return { t: 'num', type: to, values: out, valid: a.valid };
-  }
-  if (a.t === 'bool') {
-    if (to === 'date' || to === 'timestamp') throw new LakehouseError('PLAN_ERROR', `cannot cast boolean to ${to}`);
-    return { t: 'num', type: to, values: Float64Array.from(a.values), valid: a.valid };
-  }
-  const v = a as Extract<Vec, { t: 'num' }>;
-  if (to === 'boolean') {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = v.values[i] !== 0 ? 1 : 0;
-    return { t: 'bool', values: out, valid: v.valid };
-  }
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = castNum(v.values[i]!, from, to);
-  return { t: 'num', type: to, values: out, valid: v.valid };
 }

@@ -190,3 +190,28 @@ export function decimalToDouble(unscaled: number | bigint, scale: number): numbe
   if (typeof unscaled === 'number' && scale <= 22) return unscaled / pow10(scale);
   return Number(formatDecimal(unscaled, scale));
 }
+
+function bitLength(x: bigint): number {
+  return x === 0n ? 0 : x.toString(2).length;
+}
+
+/**
+ * The double nearest to n / d (round half to even), for BigInt n and d ≠ 0: one correctly
+ * rounded quotient however wide the operands (avg of a 38-digit decimal sum over its count
+ * × 10^S). The quotient is formed with 55–56 significant bits plus a sticky bit for a non-zero
+ * remainder, so `Number()`'s own round-half-even rounds it exactly once.
+ */
+export function ratioToDouble(n: bigint, d: bigint): number {
+  if (d === 0n) throw new LakehouseError('INTERNAL', 'ratioToDouble: division by zero');
+  if (n === 0n) return 0;
+  const neg = (n < 0n) !== (d < 0n);
+  const an = n < 0n ? -n : n;
+  const ad = d < 0n ? -d : d;
+  const k = 55 - (bitLength(an) - bitLength(ad));
+  const num = k > 0 ? an << BigInt(k) : an;
+  const den = k < 0 ? ad << BigInt(-k) : ad;
+  let q = num / den;
+  if (num % den !== 0n) q |= 1n;
+  const r = Number(q) * 2 ** -k;
+  return neg ? -r : r;
+}

@@ -10,14 +10,27 @@
  * lookup array — no hashing at all (the TPC-H Q1 case).
  *
  * NULL keys form their own group (SQL GROUP BY semantics); `lookup` (joins) never matches them.
- * Memory: O(groups × key columns) doubles, plus the string pool.
+ * NaN keys are one group and match each other, −0 equals 0 (DuckDB).
+ *
+ * Exact keys beyond ±(2^53−1) (`big` vectors: int64 ids, wide decimals): a value that fits a
+ * double is keyed by that double whichever vector kind it arrives in, so equal values are equal
+ * keys; a wider value is interned in a per-column BigInt pool and keyed by its pool id, flagged
+ * by key state BIG (2) beside NULL (1) and VALUE (0). A single-key table in numeric mode switches
+ * to the general (multi-column) mode for good the first time a wide value arrives; numeric keys
+ * within 2^53 and dictionary keys keep their fast paths untouched.
+ * Memory: O(groups × key columns) doubles, plus the string and BigInt pools.
  */
 
 import { LakehouseError } from '../../connectors/errors.js';
-import type { DataType } from '../plan/types.js';
-import type { Vec } from './vec.js';
+import { isStringLike, type DataType } from '../plan/types.js';
+import { SAFE } from './exact.js';
+import type { BigValues, Vec } from './vec.js';
 
 const NULL_CODE = -1;
+/** Key states per row and group (the `rowNull`/`keyNull` bytes). */
+const KEY_NULL = 1;
+const KEY_BIG = 2;
+const SAFE_N = BigInt(SAFE);
 const F64 = new Float64Array(1);
 const I32 = new Int32Array(F64.buffer);
 /** Numeric mode grows its slot array past this fill ratio (linear probing, well-mixed hash). */
@@ -51,7 +64,28 @@ function hashNum(x: number): number {
 
 function numValues(v: Vec, n: number): ArrayLike<number> {
   if (v.t === 'num' || v.t === 'bool') return v.values;
-  throw new Error(`internal: a string vector as a numeric group key (${n} rows)`);
+  throw new LakehouseError('INTERNAL', `a ${v.t} vector as a numeric group key (${n} rows)`);
+}
+
+/** True when some valid value of a `big` vector does not fit a double exactly. */
+function hasWide(values: BigValues, valid: Uint8Array | null, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    if (valid !== null && valid[i] === 0) continue;
+    const x = values[i]!;
+    if (x > SAFE_N || x < -SAFE_N) return true;
+  }
+  return false;
+}
+
+/** A `big` vector's values as doubles; rows that do not fit become 0 and are flagged in `wide`. */
+function narrowBig(values: BigValues, n: number, wide?: Uint8Array): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = values[i]!;
+    if (x <= SAFE_N && x >= -SAFE_N) out[i] = Number(x);
+    else if (wide) wide[i] = 1;
+  }
+  return out;
 }
 
 export class GroupTable {
@@ -62,6 +96,8 @@ export class GroupTable {
   readonly keyVals: Float64Array[];
   readonly keyNull: Uint8Array[];
   private readonly pools: Array<{ strs: string[]; ids: Map<string, number> } | null>;
+  /** Per key column: the BigInt values too wide for a double, by pool id (created on first use). */
+  private readonly bigPools: Array<{ vals: bigint[]; ids: Map<bigint, number> } | null>;
   private rowKeys: Float64Array[] = [];
   private rowNull: Uint8Array[] = [];
 
@@ -69,7 +105,7 @@ export class GroupTable {
    * Numeric mode (one key column, not string or boolean): the slots hold (key, group id) pairs
    * side by side, so a probe touches one cache line instead of three arrays.
    */
-  private readonly num: boolean;
+  private num: boolean;
   private numTab = new Float64Array(0);
   private nullGroup = -1;
   /**
@@ -85,17 +121,25 @@ export class GroupTable {
   constructor(readonly types: DataType[], expected = 1024) {
     this.cap = 1024;
     while (this.cap < expected * 2) this.cap <<= 1;
-    this.num = types.length === 1 && types[0] !== 'string' && types[0] !== 'boolean';
+    this.num = types.length === 1 && !isStringLike(types[0]!) && types[0] !== 'boolean';
     this.slots = new Int32Array(this.num ? 0 : this.cap).fill(-1);
     this.hashes = new Int32Array(this.num ? 0 : this.cap >> 1);
     this.keyVals = types.map(() => new Float64Array(this.cap >> 1));
     this.keyNull = types.map(() => new Uint8Array(this.cap >> 1));
-    this.pools = types.map((t) => (t === 'string' ? { strs: [], ids: new Map() } : null));
+    this.pools = types.map((t) => (isStringLike(t) ? { strs: [], ids: new Map() } : null));
+    this.bigPools = types.map(() => null);
     if (this.num) this.rehashNum(this.cap);
   }
 
   /** Group id of every row, inserting new groups. */
   insert(keys: Vec[], n: number): Int32Array {
+    if (this.num && keys[0]!.t === 'big') {
+      const k = keys[0]!;
+      // Values within 2^53 stay numeric keys (equal to the same values in `num` vectors); the
+      // first wide value moves the table to the general mode, which pools BigInts.
+      if (hasWide(k.values, k.valid, n)) this.toGeneral();
+      else keys = [{ t: 'num', type: k.type, values: narrowBig(k.values, n), valid: k.valid }];
+    }
     if (this.num) {
       const vals = numValues(keys[0]!, n);
       const valid = keys[0]!.valid;
@@ -165,7 +209,7 @@ export class GroupTable {
       if (x < lo) lo = x;
       if (x > hi) hi = x;
     }
-    if (lo > hi) return true; // only NULLs
+    if (lo > hi && ints) return true; // only NULLs (NaN keys, which compare with nothing, make ints false)
     const direct = this.direct!;
     const curLo = direct.length ? this.dlo : lo;
     const newLo = Math.min(curLo, lo);
@@ -276,32 +320,64 @@ export class GroupTable {
 
   /** Group id of every row, −1 when absent or when any key is NULL (join semantics). */
   lookup(keys: Vec[], n: number): Int32Array {
-    if (this.num) return this.direct ? this.lookupDirect(numValues(keys[0]!, n), keys[0]!.valid, n) : this.lookupNum(numValues(keys[0]!, n), keys[0]!.valid, n);
-    this.loadRows(keys, n);
+    if (this.num) {
+      const k = keys[0]!;
+      if (k.t === 'big') {
+        // A numeric-mode table holds no key beyond 2^53, so wide probe values match nothing.
+        const wide = new Uint8Array(n);
+        const vals = narrowBig(k.values, n, wide);
+        const out = this.direct ? this.lookupDirect(vals, k.valid, n) : this.lookupNum(vals, k.valid, n);
+        for (let i = 0; i < n; i++) if (wide[i]) out[i] = -1;
+        return out;
+      }
+      return this.direct ? this.lookupDirect(numValues(k, n), k.valid, n) : this.lookupNum(numValues(k, n), k.valid, n);
+    }
+    this.loadRows(keys, n, false);
     const out = new Int32Array(n);
     const k = this.types.length;
     outer: for (let i = 0; i < n; i++) {
-      for (let c = 0; c < k; c++) if (this.rowNull[c]![i]) { out[i] = -1; continue outer; }
+      for (let c = 0; c < k; c++) if (this.rowNull[c]![i] === KEY_NULL) { out[i] = -1; continue outer; }
       out[i] = this.probe(i, false);
     }
     return out;
   }
 
+  /**
+   * Leaves numeric mode for good (a key beyond 2^53 arrived): the groups so far are hashed into
+   * the general slot array with the same hash the general mode uses.
+   */
+  private toGeneral(): void {
+    this.num = false;
+    this.direct = null;
+    this.numTab = new Float64Array(0);
+    this.hashes = new Int32Array(this.keyVals[0]!.length);
+    for (let g = 0; g < this.size; g++) this.hashes[g] = hashKeys(this.keyVals, this.keyNull, g);
+    let cap = this.cap;
+    while (this.size * 2 > cap) cap <<= 1;
+    this.rehash(cap);
+  }
+
   /** The key columns of all groups, in group-id order. */
   keyVecs(): Vec[] {
     const n = this.size;
-    return this.types.map((t, c) => {
+    return this.types.map((t, c): Vec => {
       const vals = this.keyVals[c]!.slice(0, n);
       const nulls = this.keyNull[c]!;
       let valid: Uint8Array | null = null;
       for (let g = 0; g < n; g++) {
-        if (nulls[g]) {
+        if (nulls[g] === KEY_NULL) {
           valid = new Uint8Array(n);
-          for (let h = 0; h < n; h++) valid[h] = nulls[h] ? 0 : 1;
+          for (let h = 0; h < n; h++) valid[h] = nulls[h] === KEY_NULL ? 0 : 1;
           break;
         }
       }
-      if (t === 'string') {
+      const bp = this.bigPools[c];
+      if (bp) {
+        const out: bigint[] = new Array<bigint>(n);
+        for (let g = 0; g < n; g++) out[g] = nulls[g] === KEY_BIG ? bp.vals[vals[g]!]! : nulls[g] === KEY_NULL ? 0n : BigInt(vals[g]!);
+        return { t: 'big', type: t, values: out, valid };
+      }
+      if (isStringLike(t)) {
         const pool = this.pools[c]!;
         return { t: 'str', codes: Int32Array.from(vals, (x) => (x < 0 ? 0 : x)), dict: pool.strs.length ? pool.strs.slice() : [''], valid };
       }
@@ -314,7 +390,7 @@ export class GroupTable {
     if (!insert || keys.length === 0) return null;
     let domain = 1;
     for (const v of keys) {
-      if (v.t === 'num') return null;
+      if (v.t === 'num' || v.t === 'big') return null;
       domain *= (v.t === 'str' ? v.dict.length : 2) + 1;
       if (domain > 65536) return null;
     }
@@ -380,8 +456,11 @@ export class GroupTable {
       this.rowNull[c]![0] = valid ? 0 : 1;
       if (!valid) { this.rowKeys[c]![0] = NULL_CODE; return; }
       if (v.t === 'str') this.rowKeys[c]![0] = this.intern(c, v.dict[v.codes[row]!]!);
-      else if (v.t === 'big') throw new LakehouseError('UNSUPPORTED', 'not supported yet: grouping or joining on integers beyond ±2^53');
-      else this.rowKeys[c]![0] = v.values[row]!;
+      else if (v.t === 'big') {
+        const x = v.values[row]!;
+        if (x <= SAFE_N && x >= -SAFE_N) this.rowKeys[c]![0] = Number(x);
+        else { this.rowNull[c]![0] = KEY_BIG; this.rowKeys[c]![0] = this.internBig(c, x, true); }
+      } else this.rowKeys[c]![0] = v.values[row]!;
     });
   }
 
@@ -396,8 +475,30 @@ export class GroupTable {
     return id;
   }
 
-  /** Translates a batch's key columns into per-row numbers (string ids) and null flags. */
-  private loadRows(keys: Vec[], n: number): void {
+  /** Pool id of a wide BigInt key; −1 when absent and not inserting (it matches no group). */
+  private internBig(c: number, x: bigint, insert: boolean): number {
+    let pool = this.bigPools[c];
+    if (!pool) {
+      if (!insert) return -1;
+      pool = { vals: [], ids: new Map() };
+      this.bigPools[c] = pool;
+    }
+    let id = pool.ids.get(x);
+    if (id === undefined) {
+      if (!insert) return -1;
+      id = pool.vals.length;
+      pool.vals.push(x);
+      pool.ids.set(x, id);
+    }
+    return id;
+  }
+
+  /**
+   * Translates a batch's key columns into per-row numbers (string ids, BigInt pool ids) and key
+   * states (VALUE, NULL, BIG). `insert` false (a join probe) leaves the pools unchanged.
+   */
+  private loadRows(keys: Vec[], n: number, insert = true): void {
+    const bigCols: Array<[number, Extract<Vec, { t: 'big' }>]> = [];
     this.rowKeys = keys.map((v, c) => {
       if (v.t === 'str') {
         const lut = new Float64Array(v.dict.length);
@@ -407,31 +508,32 @@ export class GroupTable {
         return out;
       }
       if (v.t === 'bool') return Float64Array.from(v.values.subarray(0, n));
-      if (v.t === 'big') throw new LakehouseError('UNSUPPORTED', 'not supported yet: grouping or joining on integers beyond ±2^53');
+      if (v.t === 'big') {
+        bigCols.push([c, v]);
+        return new Float64Array(n);
+      }
       return v.values.length === n ? v.values : v.values.subarray(0, n);
     });
     this.rowNull = keys.map((v) => {
       const out = new Uint8Array(n);
-      if (v.valid) for (let i = 0; i < n; i++) out[i] = v.valid[i] ? 0 : 1;
+      if (v.valid) for (let i = 0; i < n; i++) out[i] = v.valid[i] ? 0 : KEY_NULL;
       return out;
     });
+    for (const [c, v] of bigCols) {
+      const rk = this.rowKeys[c]!;
+      const rn = this.rowNull[c]!;
+      const src = v.values;
+      for (let i = 0; i < n; i++) {
+        if (rn[i] === KEY_NULL) continue;
+        const x = src[i]!;
+        if (x <= SAFE_N && x >= -SAFE_N) rk[i] = Number(x);
+        else { rn[i] = KEY_BIG; rk[i] = this.internBig(c, x, insert); }
+      }
+    }
   }
 
   private hashRow(i: number): number {
-    let h = 0x9e3779b9 | 0;
-    const k = this.rowKeys.length;
-    for (let c = 0; c < k; c++) {
-      if (this.rowNull[c]![i]) {
-        h = Math.imul(h ^ 0x5bd1e995, 0x01000193);
-        continue;
-      }
-      const x = this.rowKeys[c]![i]!;
-      F64[0] = x === 0 ? 0 : x; // folds -0 into 0
-      h = Math.imul(h ^ I32[0]!, 0x85ebca6b);
-      h = Math.imul(h ^ I32[1]!, 0xc2b2ae35);
-      h ^= h >>> 15;
-    }
-    return h ^ (h >>> 13);
+    return hashKeys(this.rowKeys, this.rowNull, i);
   }
 
   private probe(i: number, insert: boolean): number {
@@ -450,7 +552,7 @@ export class GroupTable {
         for (let c = 0; c < k; c++) {
           const rn = this.rowNull[c]![i]!;
           if (rn !== this.keyNull[c]![g]) { eq = false; break; }
-          if (rn) continue;
+          if (rn === KEY_NULL) continue;
           const a = this.rowKeys[c]![i]!;
           const b = this.keyVals[c]![g]!;
           if (a !== b && !(a !== a && b !== b)) { eq = false; break; }
@@ -468,7 +570,7 @@ export class GroupTable {
     for (let c = 0; c < this.types.length; c++) {
       const rn = this.rowNull[c]![i]!;
       this.keyNull[c]![g] = rn;
-      this.keyVals[c]![g] = rn ? NULL_CODE : this.rowKeys[c]![i]!;
+      this.keyVals[c]![g] = rn === KEY_NULL ? NULL_CODE : this.rowKeys[c]![i]!;
     }
     this.slots[slot] = g;
     if (this.size * 2 > this.cap) this.rehash(this.cap << 1);
@@ -502,4 +604,27 @@ export class GroupTable {
       this.slots[s] = g;
     }
   }
+}
+
+/**
+ * Hash of row `i` of key columns (values + key states) in the general mode; the same function
+ * hashes stored groups when a numeric-mode table turns general. −0 folds into 0 and every NaN
+ * into one NaN, so keys equal as group/join keys hash alike.
+ */
+function hashKeys(vals: Float64Array[], states: Uint8Array[], i: number): number {
+  let h = 0x9e3779b9 | 0;
+  const k = vals.length;
+  for (let c = 0; c < k; c++) {
+    const st = states[c]![i]!;
+    if (st === KEY_NULL) {
+      h = Math.imul(h ^ 0x5bd1e995, 0x01000193);
+      continue;
+    }
+    const x = vals[c]![i]!;
+    F64[0] = x === 0 ? 0 : x !== x ? NaN : x;
+    h = Math.imul(h ^ I32[0]! ^ (st === KEY_BIG ? 0x27d4eb2f : 0), 0x85ebca6b);
+    h = Math.imul(h ^ I32[1]!, 0xc2b2ae35);
+    h ^= h >>> 15;
+  }
+  return h ^ (h >>> 13);
 }

@@ -6,6 +6,8 @@
  * Shapes: `v` = vector operand (`x[i]`), `c` = constant operand (`x`).
  */
 
+import { cmpStr } from './vec.js';
+
 export type Shape = 'v' | 'c';
 
 const ARITH: Record<string, string> = { add: '+', sub: '-', mul: '*' };
@@ -71,29 +73,50 @@ export function cmpKernel(op: string, sa: Shape, sb: Shape): CmpKernel {
   return k;
 }
 
+/**
+ * Comparisons of doubles as DuckDB orders them: NaN equals NaN and is greater than every other
+ * value (+Infinity included); −0 equals 0 (as `===` already has it). Only float64 operands use
+ * this kernel, so exact types do not pay for the NaN tests.
+ */
+const NAN_CMP: Record<string, (x: string, y: string) => string> = {
+  eq: (x, y) => `(${x} === ${y} || (${x} !== ${x} && ${y} !== ${y}))`,
+  ne: (x, y) => `!(${x} === ${y} || (${x} !== ${x} && ${y} !== ${y}))`,
+  lt: (x, y) => `(${x} < ${y} || (${y} !== ${y} && ${x} === ${x}))`,
+  le: (x, y) => `(${x} <= ${y} || ${y} !== ${y})`,
+  gt: (x, y) => `(${x} > ${y} || (${x} !== ${x} && ${y} === ${y}))`,
+  ge: (x, y) => `(${x} >= ${y} || ${x} !== ${x})`,
+};
+
+export function cmpNanKernel(op: string, sa: Shape, sb: Shape): CmpKernel {
+  const key = `cn|${op}|${sa}${sb}`;
+  let k = cache.get(key) as CmpKernel | undefined;
+  if (!k) {
+    const f = NAN_CMP[op];
+    if (!f) throw new Error(`internal: no comparison kernel for ${op}`);
+    k = genKernel<CmpKernel>(key, ['n', 'a', 'b', 'out'], `for (let i = 0; i < n; i++) { const x = ${operand('a', sa)}; const y = ${operand('b', sb)}; out[i] = ${f('x', 'y')} ? 1 : 0; }`);
+    cache.set(key, k);
+  }
+  return k;
+}
+
 type StrCmpKernel = (n: number, ac: Int32Array, ad: string[], bc: Int32Array, bd: string[], out: Uint8Array) => void;
 
-/** Compares two dictionary string vectors row by row (strings are shared, never built). */
+/**
+ * Compares two dictionary string vectors row by row (strings are shared, never built). Order is
+ * by code point (`cmpStr`, vec.ts), never JavaScript's UTF-16 `<`.
+ */
 export function strCmpKernel(op: string): StrCmpKernel {
   const key = `s|${op}`;
   let k = cache.get(key) as StrCmpKernel | undefined;
   if (!k) {
     const sym = CMP[op];
     if (!sym) throw new Error(`internal: no comparison kernel for ${op}`);
-    k = genKernel<StrCmpKernel>(key, ['n', 'ac', 'ad', 'bc', 'bd', 'out'], `for (let i = 0; i < n; i++) out[i] = ad[ac[i]] ${sym} bd[bc[i]] ? 1 : 0;`);
+    const body = op === 'eq' || op === 'ne'
+      ? `for (let i = 0; i < n; i++) out[i] = ad[ac[i]] ${sym} bd[bc[i]] ? 1 : 0;`
+      : `for (let i = 0; i < n; i++) out[i] = cmpStr(ad[ac[i]], bd[bc[i]]) ${sym} 0 ? 1 : 0;`;
+    const make = genKernel<(cmp: typeof cmpStr) => StrCmpKernel>(key, ['cmpStr'], `return function (n, ac, ad, bc, bd, out) { ${body} };`);
+    k = make(cmpStr);
     cache.set(key, k);
   }
   return k;
-}
-
-export function compareScalars(op: string, a: number | string | boolean, b: number | string | boolean): boolean {
-  switch (op) {
-    case 'eq': return a === b;
-    case 'ne': return a !== b;
-    case 'lt': return a < b;
-    case 'le': return a <= b;
-    case 'gt': return a > b;
-    case 'ge': return a >= b;
-    default: throw new Error(`internal: unknown comparison ${op}`);
-  }
 }

@@ -12,13 +12,13 @@ import * as path from 'node:path';
 import { commitStatus, type Warehouse } from '../../catalog/index.js';
 import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 import {
-  icebergSchemaToArrow, inferCsvSchema, inferNdjsonSchema, readCsv, readNdjson, readParquet, readParquetMetadata,
+  inferCsvSchema, inferNdjsonSchema, readCsv, readNdjson, readParquet, readParquetMetadata, type ParquetFileMetadata,
 } from '../../connectors/formats.js';
 import type { PrimitiveType, Schema as IcebergSchema } from '../../connectors/iceberg-types.js';
 import type { ObjectStore } from '../../connectors/object-store.js';
 import { openObjectStore } from '../../connectors/open.js';
-import { schemaFromArrow } from '../compute/arrow-io.js';
 import type { DataFrame } from '../dataframe.js';
+import { engineSchemaOfIceberg } from '../source/iceberg-engine-types.js';
 import { StreamTableSource, type BatchOpener } from '../source/stream-source.js';
 import type { TableSource } from '../source/table-source.js';
 import { stageWrite, type WriteHost } from '../write/stage.js';
@@ -129,7 +129,8 @@ export async function ingestFiles(host: IngestHost, table: string, files: string
       const d = delimiterOf(first.file);
       schema = await inferCsvSchema(await storeOf(first.dir), first.key, d ? { delimiter: d } : {});
     } else if (first.format === 'ndjson') schema = await inferNdjsonSchema(await storeOf(first.dir), first.key);
-    else schema = (await readParquetMetadata(await storeOf(first.dir), first.key)).schema;
+    else schema = v2Types(checkParquetColumns(first.file, await readParquetMetadata(await storeOf(first.dir), first.key)).schema);
+    const names = new Set(schema.fields.map((f) => f.name));
     const sizes = await Promise.all(inputs.map(async (i) => (await (await storeOf(i.dir)).head(i.key))?.size ?? 1));
     const openers: BatchOpener[] = inputs.map((i) => (signal) => ({
       [Symbol.asyncIterator]: async function* () {
@@ -138,10 +139,15 @@ export async function ingestFiles(host: IngestHost, table: string, files: string
         const opts = { schema, ...(signal ? { signal } : {}) };
         if (i.format === 'csv') yield* readCsv(store, i.key, { ...opts, ...(d ? { delimiter: d } : {}) });
         else if (i.format === 'ndjson') yield* readNdjson(store, i.key, opts);
-        else yield* readParquet(store, i.key, signal ? { signal } : {});
+        else {
+          // Only the table's columns are decoded; every column read must have a type we support.
+          const md = checkParquetColumns(i.file, await readParquetMetadata(store, i.key), names);
+          const columns = md.columns.filter((c) => names.has(c.name)).map((c) => c.name);
+          yield* readParquet(store, i.key, { columns, fileSize: md.fileSize, ...(signal ? { signal } : {}) });
+        }
       },
     }));
-    const engineSchema = schemaFromArrow(icebergSchemaToArrow({ ...schema, fields: schema.fields })).schema;
+    const engineSchema = engineSchemaOfIceberg(schema).schema;
     source = new StreamTableSource(engineSchema, openers, sizes);
     host.registerTable(name, source);
     const partitionBy = typeof options.partitionBy === 'string' ? [options.partitionBy] : options.partitionBy ?? [];
@@ -183,4 +189,34 @@ export async function ingestFiles(host: IngestHost, table: string, files: string
     source?.release();
     for (const s of stores.values()) await (await s.catch(() => undefined))?.close();
   }
+}
+
+/**
+ * Refuses a Parquet input with a column the engine cannot read (INTERVAL, INT96, FLOAT16,
+ * decimals beyond 38 digits, nested types), naming the column and its type, before anything is
+ * decoded or written. `only`: check just these columns (the table's, when loading into one).
+ */
+function checkParquetColumns(file: string, md: ParquetFileMetadata, only?: Set<string>): ParquetFileMetadata {
+  for (const c of md.columns) {
+    if (only && !only.has(c.name)) continue;
+    if (c.nested || c.type === undefined) {
+      const what = c.nested ? 'nested (struct, list or map)' : c.typeLabel ?? c.physicalType ?? 'unknown';
+      throw new LakehouseError('UNSUPPORTED', `not supported yet: ${what} column "${c.name}" in ${file}`, {
+        help: c.typeLabel === 'INTERVAL'
+          ? 'Convert the interval before loading (e.g. in DuckDB: epoch_us(x) AS x_us as a BIGINT), or leave the column out of the file.'
+          : 'Convert the column to a supported type before loading, or leave it out of the file.',
+        details: { file, column: c.name, type: what },
+      });
+    }
+  }
+  return md;
+}
+
+/**
+ * A new table is Iceberg v2, which has no nanosecond timestamps: TIMESTAMP_NS columns become
+ * microsecond timestamps (the reader truncates by floor division; docs/table-format.md).
+ */
+function v2Types(schema: IcebergSchema): IcebergSchema {
+  const map: Record<string, PrimitiveType> = { timestamp_ns: 'timestamp', timestamptz_ns: 'timestamptz' };
+  return { ...schema, fields: schema.fields.map((f) => (typeof f.type === 'string' && map[f.type] ? { ...f, type: map[f.type]! } : f)) };
 }

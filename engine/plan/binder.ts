@@ -10,10 +10,13 @@ import { LakehouseError } from '../../connectors/errors.js';
 import { caret } from '../sql/parser.js';
 import type { TableSource } from '../source/table-source.js';
 import type { PlanNode, SortItem } from './logical.js';
+import { parseTime, parseUuid } from '../compute/casts.js';
 import {
   aggResultType, andAll, conjuncts, exprColumns, exprEquals, isNumeric, parseDateLiteral, parseTimestampLiteral,
-  remapColumns, type AggCall, type AggFn, type DataType, type Expr, type Field, type Scalar, type Schema,
+  remapColumns, type AggCall, type AggFn, type DataType, type Expr, type Field, type Schema,
 } from './types.js';
+import { foldExpr } from './optimize.js';
+import { arith, coerce, compare, literalAs, numberLiteral, toStr, unify } from './typing.js';
 import type { Pos, TimeTravel, UBody, UExpr, UFrom, UOrder, UQuery, USelect } from './unbound.js';
 
 export interface ResolvedTable {
@@ -369,7 +372,12 @@ export class Binder {
       case 'lit': return { k: 'lit', v: u.v, type: u.type };
       case 'typed':
         try {
-          return u.type === 'date' ? { k: 'lit', v: parseDateLiteral(u.text), type: 'date' } : { k: 'lit', v: parseTimestampLiteral(u.text), type: 'timestamp' };
+          switch (u.type) {
+            case 'date': return { k: 'lit', v: parseDateLiteral(u.text), type: 'date' };
+            case 'time': return { k: 'lit', v: parseTime(u.text), type: 'time' };
+            case 'uuid': return { k: 'lit', v: parseUuid(u.text), type: 'uuid' };
+            default: return { k: 'lit', v: parseTimestampLiteral(u.text), type: 'timestamp' };
+          }
         } catch (e) {
           throw err(this.ctx, (e as Error).message, u.pos);
         }
@@ -395,12 +403,17 @@ export class Binder {
         return { k: 'call', fn: u.neg ? 'or' : 'and', args: [lo, hi], type: 'boolean' };
       }
       case 'in': {
-        const e = rec(u.e);
-        const list = u.list.map((x) => {
-          const b = rec(x);
+        let e = rec(u.e);
+        const items = u.list.map((x) => {
+          const b = foldExpr(rec(x));
           if (b.k !== 'lit') throw unsupported('IN lists with non-constant values');
-          return literalAs(b, e.type === 'null' ? b.type : e.type);
+          return b;
         });
+        // Numbers meet at their common type (`int_col IN (1.5)` compares as decimals, exactly).
+        let t = e.type;
+        if (isNumeric(t)) for (const b of items) if (isNumeric(b.type)) t = unify(t, b.type, 'IN list');
+        e = coerce(e, t);
+        const list = items.map((b) => literalAs(b, t === 'null' ? b.type : t));
         return { k: 'in', e, list, neg: u.neg, type: 'boolean' };
       }
       case 'like': {
@@ -586,116 +599,6 @@ function expectBoolean(e: Expr, where: string): void {
   if (e.type !== 'boolean' && e.type !== 'null') {
     throw new LakehouseError('PLAN_ERROR', `${where} needs a boolean condition, got ${e.type}`);
   }
-}
-
-function numberLiteral(text: string): Expr {
-  if (/^-?\d+$/.test(text)) {
-    const v = Number(text);
-    if (!Number.isSafeInteger(v)) throw unsupported(`integer literal ${text} beyond ±2^53`);
-    return { k: 'lit', v, type: v >= -2147483648 && v <= 2147483647 ? 'int32' : 'int64' };
-  }
-  const v = Number(text);
-  if (Number.isNaN(v)) throw new LakehouseError('PLAN_ERROR', `invalid number ${text}`);
-  return { k: 'lit', v, type: 'float64' };
-}
-
-/** A literal converted to `type` (strings parse as dates/timestamps/numbers). */
-function literalAs(e: Extract<Expr, { k: 'lit' }>, type: DataType): Scalar {
-  const v = e.v;
-  if (v === null || e.type === type) return v;
-  if (e.type === 'string' && typeof v === 'string') {
-    if (type === 'date') return parseDateLiteral(v);
-    if (type === 'timestamp') return parseTimestampLiteral(v);
-    if (isNumeric(type)) {
-      const x = Number(v);
-      if (v.trim() === '' || Number.isNaN(x)) throw new LakehouseError('PLAN_ERROR', `type mismatch: '${v}' is not a number`);
-      return x;
-    }
-    throw new LakehouseError('PLAN_ERROR', `type mismatch: cannot compare ${type} with string '${v}'`);
-  }
-  if (isNumeric(e.type) && isNumeric(type)) return v;
-  if (e.type === 'date' && type === 'timestamp') return (v as number) * US_PER_DAY;
-  throw new LakehouseError('PLAN_ERROR', `type mismatch: cannot use a ${e.type} literal as ${type}`);
-}
-
-function unify(a: DataType, b: DataType, where: string): DataType {
-  if (a === b) return a;
-  if (a === 'null') return b;
-  if (b === 'null') return a;
-  if (isNumeric(a) && isNumeric(b)) return a === 'float64' || b === 'float64' ? 'float64' : 'int64';
-  if ((a === 'date' && b === 'timestamp') || (a === 'timestamp' && b === 'date')) return 'timestamp';
-  throw new LakehouseError('PLAN_ERROR', `type mismatch in ${where}: ${a} and ${b}`, { help: 'Add an explicit CAST.' });
-}
-
-function coerce(e: Expr, type: DataType): Expr {
-  if (e.type === type) return e;
-  if (e.k === 'lit') return { k: 'lit', v: literalAs(e, type), type };
-  if (isNumeric(e.type) && isNumeric(type)) return { ...e, type } as Expr;
-  return { k: 'cast', e, type };
-}
-
-function toStr(e: Expr): Expr {
-  if (e.type === 'string') return e;
-  if (e.k === 'lit' && e.v === null) return { k: 'lit', v: null, type: 'string' };
-  return { k: 'cast', e, type: 'string' };
-}
-
-function compare(fn: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', l: Expr, r: Expr): Expr {
-  // String literals next to dates/timestamps/numbers are read as values of that type.
-  if (l.k === 'lit' && l.type === 'string' && r.type !== 'string' && r.type !== 'null') l = { k: 'lit', v: literalAs(l, r.type), type: r.type };
-  if (r.k === 'lit' && r.type === 'string' && l.type !== 'string' && l.type !== 'null') r = { k: 'lit', v: literalAs(r, l.type), type: l.type };
-  const ok = l.type === r.type || l.type === 'null' || r.type === 'null' || (isNumeric(l.type) && isNumeric(r.type));
-  if (!ok) {
-    const t = unify(l.type, r.type, `comparison ${fn}`);
-    l = coerce(l, t);
-    r = coerce(r, t);
-  }
-  return { k: 'call', fn, args: [l, r], type: 'boolean' };
-}
-
-function arith(op: '+' | '-' | '*' | '/' | '%', l: Expr, r: Expr): Expr {
-  const fn = ({ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod' } as const)[op];
-  const lt = l.type;
-  const rt = r.type;
-  if (lt === 'date' && isIntegralOrNull(rt) && (op === '+' || op === '-')) return { k: 'call', fn, args: [l, r], type: 'date' };
-  if (rt === 'date' && isIntegralOrNull(lt) && op === '+') return { k: 'call', fn, args: [l, r], type: 'date' };
-  if (lt === 'date' && rt === 'date' && op === '-') return { k: 'call', fn, args: [l, r], type: 'int64' };
-  const okL = isNumeric(lt) || lt === 'null';
-  const okR = isNumeric(rt) || rt === 'null';
-  if (!okL || !okR) {
-    throw new LakehouseError('PLAN_ERROR', `type mismatch: cannot apply ${op} to ${lt} and ${rt}`, {
-      help: 'Arithmetic needs numbers; CAST strings explicitly if they hold numbers.',
-    });
-  }
-  if (l.k === 'lit' && r.k === 'lit' && typeof l.v === 'number' && typeof r.v === 'number' && op !== '/' && op !== '%') {
-    return foldDecimal(fn as 'add' | 'sub' | 'mul', l.v, r.v, lt === 'float64' || rt === 'float64' ? 'float64' : 'int64');
-  }
-  let type: DataType;
-  if (op === '/') type = 'float64';
-  else if (lt === 'float64' || rt === 'float64') type = 'float64';
-  else if (lt === 'null' && rt === 'null') type = 'int64';
-  else type = 'int64';
-  return { k: 'call', fn, args: [l, r], type };
-}
-
-function decimals(x: number): number {
-  const m = /\.(\d+)$/.exec(String(x));
-  return m ? m[1]!.length : 0;
-}
-
-/**
- * Folds `+ - *` over two numeric literals with decimal-literal semantics (0.06 + 0.01 = 0.07,
- * not 0.06999999999999999), as SQL engines that type such literals as DECIMAL do.
- */
-function foldDecimal(fn: 'add' | 'sub' | 'mul', a: number, b: number, type: DataType): Expr {
-  const raw = fn === 'add' ? a + b : fn === 'sub' ? a - b : a * b;
-  const places = fn === 'mul' ? decimals(a) + decimals(b) : Math.max(decimals(a), decimals(b));
-  const v = places > 0 && places <= 15 && Number.isFinite(raw) ? Number(raw.toFixed(places)) : raw;
-  return { k: 'lit', v, type };
-}
-
-function isIntegralOrNull(t: DataType): boolean {
-  return t === 'int32' || t === 'int64' || t === 'null';
 }
 
 function addInterval(e: Expr, value: number, unit: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second'): Expr {

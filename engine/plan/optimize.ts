@@ -4,12 +4,15 @@
  *    aggregates, and the matching side of joins (both sides of an inner join, the preserved side
  *    of a left join), down into scans, where the source may use them to prune files/row groups.
  * 0. Constant folding — column-free subexpressions (DATE '1994-01-01' + INTERVAL '1' YEAR) are
- *    evaluated once, so scans can prune on them and kernels see plain literals.
+ *    evaluated once, with the run-time kernels (exact decimals and 64-bit integers), so scans can
+ *    prune on them and kernels see plain literals.
  * 2. Projection pruning — every node keeps only the columns its parents need, so scans read
  *    only the columns the query uses.
  */
 
+import { scalarAt } from '../compute/casts.js';
 import { compileExpr } from '../compute/eval.js';
+import { normalizeScalar } from '../compute/exact.js';
 import type { PlanNode } from './logical.js';
 import { andAll, conjuncts, exprColumns, isNumeric, remapColumns, substituteColumns, type Expr } from './types.js';
 
@@ -217,11 +220,11 @@ function prune(p: PlanNode, required: number[]): Pruned {
 export function foldExpr(e: Expr): Expr {
   if (e.k === 'lit') return e;
   if (exprColumns(e).size === 0) {
+    // The same kernels as at run time (exact for integers and decimals: an overflow here is the
+    // same OUT_OF_RANGE error the query would raise).
     const v = compileExpr(e)({ length: 1, cols: [] });
-    if (v.t === 'const') return { k: 'lit', v: v.v, type: e.type };
-    if (v.t === 'str') return { k: 'lit', v: v.valid && !v.valid[0] ? null : v.dict[v.codes[0]!]!, type: e.type };
-    if (v.valid && !v.valid[0]) return { k: 'lit', v: null, type: e.type };
-    return { k: 'lit', v: v.t === 'bool' ? v.values[0] === 1 : v.values[0]!, type: e.type };
+    if (v.t === 'const') return { k: 'lit', v: typeof v.v === 'bigint' ? normalizeScalar(v.v) : v.v, type: e.type };
+    return { k: 'lit', v: scalarAt(v, 0), type: e.type };
   }
   switch (e.k) {
     case 'call': return { ...e, args: e.args.map(foldExpr) };

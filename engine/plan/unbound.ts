@@ -15,7 +15,7 @@ export type UExpr =
   | { k: 'ident'; parts: string[]; pos?: Pos }
   | { k: 'num'; text: string }
   | { k: 'lit'; v: Scalar; type: DataType }
-  | { k: 'typed'; type: 'date' | 'timestamp'; text: string; pos?: Pos }
+  | { k: 'typed'; type: 'date' | 'timestamp' | 'time' | 'uuid'; text: string; pos?: Pos }
   | { k: 'interval'; value: number; unit: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' }
   | { k: 'bin'; op: BinOp; l: UExpr; r: UExpr }
   | { k: 'not'; e: UExpr }

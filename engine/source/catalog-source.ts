@@ -25,11 +25,12 @@ import { LakehouseError } from '../../connectors/errors.js';
 import { readParquetMetadata, type ParquetFileMetadata, type RowGroupStats } from '../../connectors/formats.js';
 import { isPrimitive, type NestedField, type PrimitiveType, type Schema as IcebergSchema } from '../../connectors/iceberg-types.js';
 import type { PlanNode } from '../plan/logical.js';
-import { parseTimestampLiteral, type DataType, type Expr, type Schema } from '../plan/types.js';
+import { parseTimestampLiteral, type Expr, type Schema } from '../plan/types.js';
 import type { TimeTravel } from '../plan/unbound.js';
+import { engineTypeOfIceberg } from './iceberg-engine-types.js';
 import { toCatalogPredicate } from './pushdown.js';
 import { rowGroupMayMatch } from './stats-pruning.js';
-import type { ScanRequest, ScanTask, TableSource } from './table-source.js';
+import { refuseUnsupported, type ScanRequest, type ScanTask, type TableSource } from './table-source.js';
 
 /** Task descriptor of a catalog table scan (see scan-executors.ts). */
 export interface IcebergScanTask extends ScanTask {
@@ -46,20 +47,6 @@ export interface CatalogSourceOptions {
   targetTaskBytes?: number;
   /** Cost charged per file when packing small files into tasks (default 1 MiB). */
   openFileCost?: number;
-}
-
-/** Engine type of an Iceberg primitive type; undefined when the kernels cannot compute on it. */
-export function engineTypeOfIceberg(t: PrimitiveType): DataType | undefined {
-  switch (t) {
-    case 'boolean': return 'boolean';
-    case 'int': return 'int32';
-    case 'long': return 'int64';
-    case 'float': case 'double': return 'float64';
-    case 'date': return 'date';
-    case 'timestamp': case 'timestamptz': case 'timestamp_ns': case 'timestamptz_ns': return 'timestamp';
-    case 'string': return 'string';
-    default: return t.startsWith('decimal') ? 'float64' : undefined;
-  }
 }
 
 /** Epoch milliseconds of a `TIMESTAMP AS OF` value: ISO date/time (UTC unless an offset is given) or epoch ms. */
@@ -134,6 +121,7 @@ export class CatalogTableSource implements TableSource {
   }
 
   async planScan(request: ScanRequest): Promise<ScanTask[]> {
+    refuseUnsupported(request.columns, this.unsupportedColumns);
     if (!this.snapshot) return [];
     const fields = request.columns.map((c) => {
       const f = this.fieldsByName.get(c);
@@ -240,3 +228,4 @@ export function inputSnapshotsOf(plan: PlanNode, out: Record<string, string | nu
 }
 
 export type { Expr };
+export { engineTypeOfIceberg };

@@ -7,9 +7,9 @@
 
 import type * as arrow from 'apache-arrow';
 import { LakehouseError } from '../../connectors/errors.js';
-import { schemaFromArrow } from '../compute/arrow-io.js';
+import { schemaFromArrow } from '../compute/arrow-in.js';
 import type { Schema } from '../plan/types.js';
-import type { ScanRequest, ScanTask, TableSource } from './table-source.js';
+import { refuseUnsupported, type ScanRequest, type ScanTask, type TableSource } from './table-source.js';
 
 const registry = new Map<string, arrow.RecordBatch[]>();
 let nextId = 0;
@@ -40,6 +40,7 @@ export class MemoryTableSource implements TableSource {
     if (request.travel) {
       throw new LakehouseError('UNSUPPORTED', 'not supported yet: time travel on an in-memory table', { help: 'Time travel needs a catalog table.' });
     }
+    refuseUnsupported(request.columns, this.unsupportedColumns);
     const batches = registry.get(this.id)!;
     const tasks: ScanTask[] = [];
     for (let i = 0; i < batches.length; i += this.batchesPerTask) {

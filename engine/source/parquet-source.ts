@@ -7,12 +7,12 @@
  */
 
 import { LakehouseError } from '../../connectors/errors.js';
-import { icebergSchemaToArrow, readParquetMetadata, type ParquetFileMetadata, type RowGroupStats } from '../../connectors/formats.js';
+import { readParquetMetadata, type ParquetFileMetadata, type RowGroupStats } from '../../connectors/formats.js';
 import type { ObjectStore } from '../../connectors/object-store.js';
-import { schemaFromArrow } from '../compute/arrow-io.js';
 import type { Expr, Schema } from '../plan/types.js';
+import { engineSchemaOfIceberg } from './iceberg-engine-types.js';
 import type { ParquetScanTask } from './scan-executors.js';
-import type { ScanRequest, ScanTask, TableSource } from './table-source.js';
+import { refuseUnsupported, type ScanRequest, type ScanTask, type TableSource } from './table-source.js';
 import { rowGroupMayMatch } from './stats-pruning.js';
 
 export interface ParquetFilesOptions {
@@ -32,7 +32,7 @@ export class ParquetFilesSource implements TableSource {
   static async open(store: ObjectStore, keys: string[], options: ParquetFilesOptions = {}): Promise<ParquetFilesSource> {
     if (keys.length === 0) throw new LakehouseError('INVALID_ARGUMENT', 'a Parquet table needs at least one file');
     const files = await Promise.all(keys.map((k) => readParquetMetadata(store, k)));
-    const { schema, unsupported } = schemaFromArrow(icebergSchemaToArrowLenient(files[0]!));
+    const { schema, unsupported } = parquetEngineSchema(files[0]!);
     return new ParquetFilesSource(store, files, schema, unsupported, options);
   }
 
@@ -45,6 +45,7 @@ export class ParquetFilesSource implements TableSource {
     if (request.travel) {
       throw new LakehouseError('UNSUPPORTED', 'not supported yet: time travel on a plain Parquet table', { help: 'Time travel needs a catalog table.' });
     }
+    refuseUnsupported(request.columns, this.unsupportedColumns);
     const local = this.store.uri.startsWith('memory://');
     const live = this.files.map((f) => ({
       f, groups: f.rowGroups.filter((rg) => rg.numRows > 0 && request.filters.every((e) => rowGroupMayMatch(e, rg, request.columns))),
@@ -79,12 +80,24 @@ function projectedBytes(rg: RowGroupStats, columns: string[]): number {
   return Math.max(b, 1);
 }
 
-function icebergSchemaToArrowLenient(md: ParquetFileMetadata) {
-  try {
-    return icebergSchemaToArrow(md.schema);
-  } catch (err) {
-    throw new LakehouseError('UNSUPPORTED', `not supported yet: the schema of Parquet file ${md.uri}`, { cause: err });
+/**
+ * The engine schema of a Parquet file (from its footer's Iceberg types). Columns the engine
+ * cannot compute on (INTERVAL, INT96, nested, …) stay visible as unsupported, so that a query
+ * naming one gets "not supported yet: INTERVAL column x" instead of "no such column".
+ */
+export function parquetEngineSchema(md: ParquetFileMetadata): { schema: Schema; unsupported: Map<string, string> } {
+  const { schema, unsupported } = engineSchemaOfIceberg(md.schema);
+  const byName = new Map(schema.map((f) => [f.name, f]));
+  const out: Schema = [];
+  for (const c of md.columns) {
+    const f = byName.get(c.name);
+    if (f && c.type) out.push(f);
+    else {
+      out.push({ name: c.name, type: 'null', nullable: true });
+      unsupported.set(c.name, c.nested ? 'nested' : c.typeLabel ?? c.physicalType ?? '?');
+    }
   }
+  return { schema: out, unsupported };
 }
 
 export type { Expr };

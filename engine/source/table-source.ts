@@ -10,6 +10,7 @@
  * (Iceberg snapshots, delete files, partition pruning) plugs in through the same interface.
  */
 
+import { LakehouseError } from '../../connectors/errors.js';
 import type { Expr, Schema } from '../plan/types.js';
 import type { TimeTravel } from '../plan/unbound.js';
 
@@ -48,4 +49,20 @@ export interface TableSource {
   /** Columns present in the table whose type the engine cannot compute on (name → type). */
   readonly unsupportedColumns?: ReadonlyMap<string, string>;
   planScan(request: ScanRequest): Promise<ScanTask[]>;
+}
+
+/**
+ * A scan that reads a column of a type the engine cannot compute on is refused before anything
+ * is decoded (e.g. `SELECT *` over a file with an INTERVAL column), naming the column.
+ */
+export function refuseUnsupported(columns: readonly string[], unsupported: ReadonlyMap<string, string> | undefined): void {
+  if (!unsupported || unsupported.size === 0) return;
+  for (const c of columns) {
+    const t = unsupported.get(c);
+    if (t === undefined) continue;
+    throw new LakehouseError('UNSUPPORTED', `not supported yet: ${t.toUpperCase()} column "${c}"`, {
+      help: `Leave "${c}" out of the query (list the other columns instead of *), or convert it to a supported type.`,
+      details: { column: c, type: t },
+    });
+  }
 }

@@ -22,7 +22,7 @@
 import { LakehouseError } from '../../connectors/errors.js';
 import { checkSqlLimits } from './limits.js';
 import { isWasmTrap, wasmParse } from './parser-wasm.js';
-import type { DataType } from '../plan/types.js';
+import { decimalType, type DataType } from '../plan/types.js';
 import type { BinOp, Pos, UBody, UExpr, UFrom, UOrder, UQuery, USelect, USelectItem } from '../plan/unbound.js';
 
 /** Kept for callers that await it; the parser instance is now created synchronously (parser-wasm.ts). */
@@ -407,7 +407,9 @@ export function convertExpr(e: J): UExpr {
     const inner = convertExpr(e.UnaryOp.expr);
     if (e.UnaryOp.op === 'Not') return { k: 'not', e: inner };
     if (e.UnaryOp.op === 'Minus') {
-      if (inner.k === 'num') return { k: 'num', text: inner.text.startsWith('-') ? inner.text.slice(1) : `-${inner.text}` };
+      // Only a literal directly under the minus is folded into it (`-9223372036854775808` is a
+      // BIGINT); `-(…)` stays a negation, which can overflow.
+      if (inner.k === 'num' && e.UnaryOp.expr?.Value) return { k: 'num', text: inner.text.startsWith('-') ? inner.text.slice(1) : `-${inner.text}` };
       return { k: 'neg', e: inner };
     }
     if (e.UnaryOp.op === 'Plus') return inner;
@@ -452,6 +454,8 @@ export function convertExpr(e: J): UExpr {
     const pos = spanPos(t.value);
     if (dt === 'Date') return { k: 'typed', type: 'date', text, ...(pos ? { pos } : {}) };
     if (dt === 'Timestamp' || dt === 'TimestampNtz' || dt === 'Datetime') return { k: 'typed', type: 'timestamp', text, ...(pos ? { pos } : {}) };
+    if (dt === 'Time') return { k: 'typed', type: 'time', text, ...(pos ? { pos } : {}) };
+    if (dt === 'Uuid') return { k: 'typed', type: 'uuid', text, ...(pos ? { pos } : {}) };
     throw unsupported(`${dt} literals`);
   }
   if (e.Interval) {
@@ -535,8 +539,19 @@ function convertType(t: J): DataType {
       return 'int32';
     case 'BigInt': case 'Int8': case 'Int64': case 'Long':
       return 'int64';
-    case 'Double': case 'Float': case 'Float64': case 'Real': case 'DoublePrecision': case 'Float8': case 'Float4': case 'Decimal': case 'Numeric':
+    case 'HugeInt':
+      // DuckDB's 128-bit integer: an exact 38-digit integer here.
+      return decimalType(38, 0);
+    case 'Double': case 'Float': case 'Float64': case 'Real': case 'DoublePrecision': case 'Float8': case 'Float4':
       return 'float64';
+    case 'Decimal': case 'Numeric': case 'Dec': {
+      // DECIMAL without arguments is DECIMAL(18,3), as in DuckDB; DECIMAL(P) is DECIMAL(P,0).
+      const info = t[key];
+      if (info === 'None' || info === null || info === undefined) return decimalType(18, 3);
+      if (info.PrecisionAndScale) return decimalType(Number(info.PrecisionAndScale[0]), Number(info.PrecisionAndScale[1]));
+      if (info.Precision !== undefined) return decimalType(Number(info.Precision), 0);
+      throw unsupported(`${key} ${JSON.stringify(info).slice(0, 40)}`);
+    }
     case 'String': case 'Varchar': case 'Text': case 'Char': case 'CharacterVarying': case 'Nvarchar':
       return 'string';
     case 'Boolean': case 'Bool':
@@ -545,6 +560,12 @@ function convertType(t: J): DataType {
       return 'date';
     case 'Timestamp': case 'TimestampNtz': case 'Datetime':
       return 'timestamp';
+    case 'Time':
+      return 'time';
+    case 'Uuid':
+      return 'uuid';
+    case 'Blob': case 'Bytea': case 'Binary': case 'Varbinary':
+      return 'binary';
     default:
       throw unsupported(`CAST to ${key}`);
   }

@@ -9,7 +9,8 @@
  */
 
 import { applyTransform, murmur3, parseTransform, type PartitionValue, type Transform } from '../../catalog/index.js';
-import { parseDecimal, type PrimitiveType } from '../../connectors/iceberg-types.js';
+import { parseDecimal, parseFixed, type PrimitiveType } from '../../connectors/iceberg-types.js';
+import { byteStringToBytes } from '../compute/arrow-out.js';
 import { civilFromDays } from '../plan/types.js';
 import type { Chunk, Vec } from '../compute/vec.js';
 
@@ -30,6 +31,20 @@ const TWO32 = 4294967296;
 const hashBuf = new Uint8Array(8);
 const hashView = new DataView(hashBuf.buffer);
 
+/**
+ * Iceberg's bucket hash of an unscaled decimal (|x| ≤ 2^53): Murmur3 of its minimal big-endian
+ * two's-complement bytes (connectors/single-value.ts bigintToMinimalBytes, without BigInts).
+ */
+function hashDecimal(x: number): number {
+  const hi = Math.floor(x / TWO32);
+  hashView.setInt32(0, hi | 0, false);
+  hashView.setUint32(4, (x - hi * TWO32) >>> 0, false);
+  let start = 0;
+  // A leading 0x00 (0xff) byte is redundant while the next byte's top bit repeats its sign.
+  while (start < 7 && ((hashBuf[start] === 0 && hashBuf[start + 1]! < 0x80) || (hashBuf[start] === 0xff && hashBuf[start + 1]! >= 0x80))) start++;
+  return murmur3(hashBuf.subarray(start));
+}
+
 /** Iceberg's bucket hash of an integer-valued long (|x| < 2^53). */
 function hashLong(x: number): number {
   const hi = Math.floor(x / TWO32);
@@ -48,9 +63,11 @@ function daysOf(sourceType: PrimitiveType, v: number): number {
 /** A fast numeric transform, or undefined when the catalog's general path must be used. */
 function numericTransform(t: Transform, st: PrimitiveType): ((v: number) => number) | undefined {
   const integral = st === 'int' || st === 'long';
+  // Decimals are their unscaled integers here (`num` vectors hold them exactly).
+  const decimal = parseDecimal(st) !== undefined;
   switch (t.kind) {
     case 'identity':
-      return integral || st === 'date' || st === 'timestamp' || st === 'timestamptz' || st === 'double' ? (v) => v : undefined;
+      return integral || decimal || st === 'date' || st === 'timestamp' || st === 'timestamptz' || st === 'double' ? (v) => v : undefined;
     case 'year':
       return TEMPORAL.has(st) ? (v) => civilFromDays(daysOf(st, v))[0] - 1970 : undefined;
     case 'month':
@@ -60,9 +77,11 @@ function numericTransform(t: Transform, st: PrimitiveType): ((v: number) => numb
     case 'hour':
       return st === 'timestamp' || st === 'timestamptz' ? (v) => Math.floor(v / US_PER_HOUR) : undefined;
     case 'bucket':
+      if (decimal) return (v) => (hashDecimal(v) & 0x7fffffff) % t.n;
       return integral || TEMPORAL.has(st) ? (v) => (hashLong(v) & 0x7fffffff) % t.n : undefined;
     case 'truncate':
-      return integral ? (v) => v - (((v % t.width) + t.width) % t.width) : undefined;
+      // Exact in doubles: |v| ≤ 2^53 and the result lies between v and 0 (or just below v).
+      return integral || decimal ? (v) => v - (((v % t.width) + t.width) % t.width) : undefined;
     case 'void':
       return () => NaN;
   }
@@ -71,7 +90,7 @@ function numericTransform(t: Transform, st: PrimitiveType): ((v: number) => numb
 /** The catalog value of a numeric partition result (longs and timestamps are bigints there). */
 function toPartitionValue(resultType: PrimitiveType, v: number): PartitionValue {
   if (Number.isNaN(v)) return null;
-  if (resultType === 'long' || resultType === 'timestamp' || resultType === 'timestamptz') return BigInt(v);
+  if (resultType === 'long' || resultType === 'timestamp' || resultType === 'timestamptz' || parseDecimal(resultType)) return BigInt(v);
   return v;
 }
 
@@ -122,7 +141,9 @@ function fieldIds(f: PartitionFieldPlan, chunk: Chunk): FieldIds {
       const c = vec.codes[i]!;
       let id = codeIds[c]!;
       if (id < 0) {
-        const pv = applyTransform(t, f.sourceType, vec.dict[c]!);
+        // Binary values are byte strings in the kernels and bytes in the catalog.
+        const raw = vec.dict[c]!;
+        const pv = applyTransform(t, f.sourceType, f.sourceType === 'binary' || parseFixed(f.sourceType) !== undefined ? byteStringToBytes(raw) : raw);
         const key = pv instanceof Uint8Array ? Buffer.from(pv).toString('hex') : pv;
         id = byValue.get(key) ?? -1;
         if (id < 0) { id = values.length; values.push(pv); byValue.set(key, id); }

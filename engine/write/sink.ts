@@ -23,12 +23,12 @@ import { partitionPath, partitionType, type PartitionSpec, type PartitionValue }
 import { LakehouseError } from '../../connectors/errors.js';
 import { writeParquetFiles, type DataFileStats, type ParquetCompression } from '../../connectors/formats.js';
 import { FIELD_ID_KEY } from '../../connectors/arrow-types.js';
-import type { NestedField, PrimitiveType, Schema as IcebergSchema } from '../../connectors/iceberg-types.js';
-import { vecToData } from '../compute/arrow-io.js';
+import type { PrimitiveType, Schema as IcebergSchema } from '../../connectors/iceberg-types.js';
 import { sortChunk } from '../compute/sort.js';
-import { allNull, concatChunks, takeSel, type Chunk, type Vec } from '../compute/vec.js';
+import { concatChunks, takeSel, type Chunk, type Vec } from '../compute/vec.js';
 import type { DataType } from '../plan/types.js';
 import { storeFor } from '../source/scan-executors.js';
+import { assignVec, columnData, storedEngineType } from './assign.js';
 import { partitionChunk, partitionValueFromJson, partitionValueToJson, type PartitionFieldPlan } from './partitioner.js';
 
 export interface SinkSpec {
@@ -90,46 +90,6 @@ export function fromPlainStats(s: PlainStats): DataFileStats {
   };
 }
 
-/** The engine type used to build a column of Iceberg type `t` (before the final Arrow adjustments). */
-function buildType(t: PrimitiveType): DataType {
-  switch (t) {
-    case 'boolean': return 'boolean';
-    case 'int': return 'int32';
-    case 'long': return 'int64';
-    case 'date': return 'date';
-    case 'string': return 'string';
-    case 'timestamp': case 'timestamptz': case 'timestamp_ns': case 'timestamptz_ns': return 'timestamp';
-    default: return 'float64';
-  }
-}
-
-/** One column of Iceberg type `f.type` from a kernel vector. */
-function columnData(v: Vec | null, f: NestedField, n: number): arrow.Data {
-  const t = f.type as PrimitiveType;
-  const vec = v ?? allNull(buildType(t), n);
-  if (t === 'int' && vec.t === 'num') {
-    const vals = vec.values;
-    for (let i = 0; i < n; i++) {
-      const x = vals[i]!;
-      if ((x > 2147483647 || x < -2147483648) && (vec.valid === null || vec.valid[i])) {
-        throw new LakehouseError('SCHEMA_MISMATCH', `value ${x} does not fit int column "${f.name}"`, { help: `CAST the expression to INT only where it fits, or make ${f.name} a long column.` });
-      }
-    }
-  }
-  const data = vecToData(vec.t === 'num' && vec.type === 'null' ? allNull(buildType(t), n) : vec, buildType(t), n);
-  if (t === 'float') {
-    return arrow.makeData({ type: new arrow.Float32(), length: n, nullCount: data.nullCount, nullBitmap: data.nullBitmap, data: Float32Array.from(data.values as Float64Array) });
-  }
-  if (t === 'timestamptz') {
-    return arrow.makeData({ type: new arrow.TimestampMicrosecond('UTC'), length: n, nullCount: data.nullCount, nullBitmap: data.nullBitmap, data: data.values as BigInt64Array });
-  }
-  if (t === 'timestamp_ns' || t === 'timestamptz_ns') {
-    const ns = (data.values as BigInt64Array).map((x) => x * 1000n);
-    return arrow.makeData({ type: new arrow.TimestampNanosecond(t === 'timestamptz_ns' ? 'UTC' : null), length: n, nullCount: data.nullCount, nullBitmap: data.nullBitmap, data: ns });
-  }
-  return data;
-}
-
 function toBatch(spec: SinkSpec, c: Chunk): arrow.RecordBatch {
   const fields: arrow.Field[] = [];
   const children: arrow.Data[] = [];
@@ -140,6 +100,30 @@ function toBatch(spec: SinkSpec, c: Chunk): arrow.RecordBatch {
     children.push(data);
   });
   return new arrow.RecordBatch(new arrow.Schema(fields), arrow.makeData({ type: new arrow.Struct(fields), length: c.length, nullCount: 0, children }));
+}
+
+/**
+ * The chunk with every written column converted to the values its table column stores (store
+ * assignment: per-value range checks, integer → decimal rescaling); partitioning and the
+ * Parquet columns both read these.
+ */
+function assignChunk(spec: SinkSpec, c: Chunk): Chunk {
+  const cols: Vec[] = c.cols.slice();
+  spec.schema.fields.forEach((f, i) => {
+    const src = spec.sources[i]!;
+    if (src >= 0) cols[src] = assignVec(c.cols[src]!, spec.outputTypes[src]!, f, c.length);
+  });
+  return { length: c.length, cols };
+}
+
+/** Engine types of the chunk after assignChunk. */
+function assignedTypes(spec: SinkSpec): SinkSpec['outputTypes'] {
+  const types = spec.outputTypes.slice();
+  spec.schema.fields.forEach((f, i) => {
+    const src = spec.sources[i]!;
+    if (src >= 0) types[src] = storedEngineType(f.type as PrimitiveType);
+  });
+  return types;
 }
 
 /** Rough Arrow size of a chunk (for buffer accounting). */
@@ -186,12 +170,13 @@ export async function runSink(spec: SinkSpec, chunks: AsyncIterable<Chunk>, sign
       await write(buf, (async function* () {
         for await (const c of chunks) {
           checkAbort();
-          if (c.length) yield toBatch(spec, c);
+          if (c.length) yield toBatch(spec, assignChunk(spec, c));
         }
       })());
       return written;
     }
     const buffers = new Map<string, PartitionBuffer>();
+    const storedTypes = assignedTypes(spec);
     let total = 0;
     const flush = async (buf: PartitionBuffer): Promise<void> => {
       if (!buf.chunks.length) return;
@@ -200,14 +185,15 @@ export async function runSink(spec: SinkSpec, chunks: AsyncIterable<Chunk>, sign
       total -= buf.bytes;
       buf.bytes = 0;
       if (spec.sortBy?.length && parts.length) {
-        const all = concatChunks(parts, spec.outputTypes);
+        const all = concatChunks(parts, storedTypes);
         parts = [sortChunk(all, spec.sortBy.map((k) => ({ vec: all.cols[k.column]!, desc: k.desc, nullsFirst: k.nullsFirst })))];
       }
       await write(buf, parts.map((c) => toBatch(spec, c)));
     };
-    for await (const c of chunks) {
+    for await (const raw of chunks) {
       checkAbort();
-      if (!c.length) continue;
+      if (!raw.length) continue;
+      const c = assignChunk(spec, raw);
       const { rowPartition, tuples } = partitionChunk(spec.partitionFields, c);
       const rows: number[][] = tuples.map(() => []);
       for (let i = 0; i < c.length; i++) rows[rowPartition[i]!]!.push(i);

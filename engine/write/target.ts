@@ -16,9 +16,10 @@ import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 
 const isTableNotFound = (err: unknown): boolean => isLakehouseError(err, 'TABLE_NOT_FOUND');
 import type { ParquetCompression } from '../../connectors/formats.js';
-import { parseDecimal, type IcebergType, type PrimitiveType, type Schema as IcebergSchema } from '../../connectors/iceberg-types.js';
+import { parseDecimal, parseFixed, type IcebergType, type PrimitiveType, type Schema as IcebergSchema } from '../../connectors/iceberg-types.js';
 import { decimalParts, type DataType, type Schema } from '../plan/types.js';
 import { parsePartitionBy } from '../sql/partition-terms.js';
+import { sqlTypeName } from './assign.js';
 import type { PartitionFieldPlan } from './partitioner.js';
 
 export interface WriteTarget {
@@ -48,6 +49,9 @@ function icebergTypeOf(t: DataType, column: string): PrimitiveType {
     case 'string': return 'string';
     case 'date': return 'date';
     case 'timestamp': return 'timestamp';
+    case 'time': return 'time';
+    case 'uuid': return 'uuid';
+    case 'binary': return 'binary';
     case 'null':
       throw new LakehouseError('SCHEMA_MISMATCH', `column "${column}" of the query has no type (a bare NULL)`, {
         help: `Give it one, e.g. CAST(NULL AS STRING) AS ${column}.`,
@@ -74,6 +78,7 @@ export function assignable(from: DataType, to: PrimitiveType): boolean {
     const digits = from === 'int32' ? 10 : from === 'int64' ? 19 : Infinity;
     return dTo.precision - dTo.scale >= digits;
   }
+  if (from === 'binary' && parseFixed(to) !== undefined) return true;
   return (ASSIGNABLE[from as keyof typeof ASSIGNABLE] ?? []).includes(to);
 }
 
@@ -176,7 +181,9 @@ export function mapColumns(output: Schema, target: WriteTarget): number[] {
     const to = typeof f.type === 'string' ? f.type : undefined;
     if (from !== 'null' && (!to || !assignable(from, to as PrimitiveType))) {
       throw new LakehouseError('SCHEMA_MISMATCH', `column "${output[src]!.name}" is ${from}; table ${target.name} column "${f.name}" is ${to ?? 'nested'}`, {
-        help: `CAST it to the column's type, e.g. CAST(${output[src]!.name} AS ${(to ?? 'string').toUpperCase()}).`,
+        help: to
+          ? `CAST it to the column's type: CAST(${output[src]!.name} AS ${sqlTypeName(to as PrimitiveType)}) AS ${output[src]!.name}.`
+          : `Column "${f.name}" is nested; nested columns cannot be written yet.`,
         details: { column: f.name, actual: from, expected: to ?? 'nested' },
       });
     }

@@ -87,8 +87,8 @@ describe('errors', () => {
 
   it('fails the query with the worker-side error code (bad CAST)', async () => {
     const err = await failure(() => engine.sql('SELECT CAST(s AS INTEGER) FROM ns.facts').toArray());
-    expect(err.code).toBe('INVALID_ARGUMENT');
-    expect(err.message).toContain('cannot cast');
+    expect(err.code).toBe('CONVERSION_ERROR');
+    expect(err.message).toContain('Could not convert string');
   });
 });
 

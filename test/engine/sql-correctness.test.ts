@@ -182,7 +182,6 @@ const UNSUPPORTED: Array<[string, string]> = [
   ["SELECT INTERVAL '1-2' YEAR TO MONTH", 'INTERVAL form'],
   ['SELECT a[1] FROM t', 'CompoundFieldAccess'],
   ['SELECT a & 1 FROM t', 'BitwiseAnd'],
-  ["SELECT TIME '10:00'", 'Time literals'],
   ["SELECT X'00'", 'HexStringLiteral'],
   ['VALUES (1, 2)', 'VALUES'],
   ['INSERT INTO t (a, b) SELECT 1, 2', 'INSERT with a column list'],
