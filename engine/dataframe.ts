@@ -10,7 +10,7 @@ import type * as arrow from 'apache-arrow';
 import { LakehouseError } from '../connectors/errors.js';
 import { Expr, col, toUExpr, type ExprLike } from './builder.js';
 import { chunkToBatch } from './compute/arrow-io.js';
-import { formatDecimal } from './compute/exact.js';
+import { formatDecimal, normalizeScalar } from './compute/exact.js';
 import type { Chunk, Vec } from './compute/vec.js';
 import type { QueryStats } from './exec/executor.js';
 import type { PlanNode } from './plan/logical.js';
@@ -154,6 +154,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
                 if (v.t === 'str') x = v.dict[v.codes[i]!];
                 else if (v.t === 'bool') x = v.values[i] === 1;
                 else if (scales[j]! >= 0) x = decimalText(v.values[i]!, scales[j]!);
+                else if (v.t === 'big') x = normalizeScalar(v.values[i]!);
                 else if (v.type !== 'null') x = v.values[i];
               }
               out[i - from]![j] = x;
@@ -291,5 +292,5 @@ function exactValue(v: Extract<Vec, { t: 'num' | 'big' }>, i: number): unknown {
   if (v.type === 'date') return new Date(Number(x) * 86_400_000);
   if (v.type === 'timestamp') return typeof x === 'bigint' ? new Date(Number(x / 1000n)) : new Date(Math.floor(x / 1000));
   if (v.type === 'null') return null;
-  return x;
+  return typeof x === 'bigint' ? normalizeScalar(x) : x;
 }

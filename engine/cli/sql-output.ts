@@ -12,7 +12,8 @@
  *     integers are numbers.
  * Cells (exact in every format): decimals with all S digits (formatDecimal), integers of any
  * size, dates as YYYY-MM-DD (ISO 8601 astronomical years: -0001-06-01), timestamps as ISO-8601
- * UTC (2024-01-01T00:00:00.000Z; outside a JS Date's range: YYYY-MM-DD HH:MM:SS), times as
+ * UTC (2024-01-01T00:00:00.000Z, or …00.000001Z when the value has microseconds; outside a JS
+ * Date's range: YYYY-MM-DD HH:MM:SS[.ffffff]), times as
  * HH:MM:SS[.ffffff] (trailing zeros of the fraction dropped, as DuckDB), uuids as their text,
  * binary as DuckDB prints a BLOB (printable ASCII as is, other bytes and \ ' " as \xHH).
  * Writes honour stdout back-pressure (await 'drain').
@@ -54,10 +55,14 @@ export function formatBlob(bytes: string): string {
   return out;
 }
 
+/** ISO-8601 UTC, with microseconds when the value has any (exact), else milliseconds. */
 function timestampText(v: number | bigint): string {
-  const ms = typeof v === 'bigint' ? Number(v / 1000n - (v % 1000n < 0n ? 1n : 0n)) : Math.floor(v / 1000);
+  const us = typeof v === 'bigint' ? Number(((v % 1000n) + 1000n) % 1000n) : ((v % 1000) + 1000) % 1000;
+  const ms = typeof v === 'bigint' ? Number((v - BigInt(us)) / 1000n) : (v - us) / 1000;
   const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? formatTimestamp(Number(v)) : d.toISOString();
+  if (Number.isNaN(d.getTime())) return formatTimestamp(Number(v));
+  const iso = d.toISOString();
+  return us ? `${iso.slice(0, -1)}${String(us).padStart(3, '0')}Z` : iso;
 }
 
 /**

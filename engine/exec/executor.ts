@@ -504,7 +504,7 @@ export class Executor {
    * the last change waiting for rows. A slow consumer (the CLI printing 5M rows) thus keeps one
    * worker busy instead of every worker each holding a decoded row group and its WASM heap
    * (measured: ~250 MB of RSS per scanning worker); a fast one (toArray, a selective filter)
-   * gets them all within a few tasks. Memory: running tasks × window slices here, plus each
+   * gets them all within a few tasks. Memory: at most level × window slices here, plus each
    * running worker's current row group — not whole task outputs. Slices come in arrival order
    * (order-insensitive, as runFragments). Tasks over in-process data, and ordered runs, keep the
    * whole-task path.
@@ -534,7 +534,9 @@ export class Executor {
     let waited = 0;
     const stream = { limits: STREAM_LIMITS, onSlice: (chunks: Chunk[], ack: () => void) => { ready.push({ chunks, ack }); poke(); } };
     const launch = (): void => {
-      while (running < level && next < tasks.length && !failure) {
+      // Slices waiting here count against the same bound: a task of one slice ends as soon as
+      // it has posted it, and must not make room for another task before that slice is taken.
+      while (running < level && ready.length < level * STREAM_LIMITS.window && next < tasks.length && !failure) {
         const k = next++;
         running++;
         const fragment: Fragment & { fault?: string } = { task: tasks[k]!, scanColumns, ops: fp.ops, types: fp.types, ...(ctx.fault ? { fault: ctx.fault } : {}) };
@@ -567,6 +569,7 @@ export class Executor {
         if (item) {
           // Taken: the task may compute its next slice while this one is consumed.
           item.ack();
+          launch();
           yield item.chunks;
           continue;
         }
