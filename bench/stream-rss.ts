@@ -29,7 +29,7 @@ const rows = Number(arg('--rows') ?? 5_000_000);
 const formats = (arg('--formats') ?? 'table,csv,json').split(',');
 const wh = join(work, `wh-${rows}`);
 
-interface Measured { code: number | null; maxRssMb: number; seconds: number; stderr: string }
+interface Measured { code: number | null; maxRssMb: number; seconds: number; cpuSeconds: number; stderr: string }
 
 /** Runs the CLI with stdout to /dev/null, under /usr/bin/time -v (its RSS line). */
 function runCli(args: string[]): Promise<Measured> {
@@ -46,7 +46,9 @@ function runCli(args: string[]): Promise<Measured> {
     child.on('close', (code) => {
       const seconds = (performance.now() - t0) / 1000;
       const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      done({ code, maxRssMb: m ? Number(m[1]) / 1024 : NaN, seconds, stderr });
+      const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+      const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+      done({ code, maxRssMb: m ? Number(m[1]) / 1024 : NaN, seconds, cpuSeconds: user && sys ? Number(user[1]) + Number(sys[1]) : NaN, stderr });
     });
   });
 }
@@ -81,5 +83,6 @@ for (const c of cases) {
     continue;
   }
   const rate = c.label.includes('limit') ? '' : `, ${Math.round(rows / r.seconds).toLocaleString('en-US')} rows/s`;
-  console.log(`${c.label.padEnd(16)} peak RSS ${r.maxRssMb.toFixed(0)} MB, ${r.seconds.toFixed(1)} s${rate}`);
+  // CPU time (user + system, all threads) compares runs on a loaded machine better than wall time.
+  console.log(`${c.label.padEnd(16)} peak RSS ${r.maxRssMb.toFixed(0)} MB, ${r.seconds.toFixed(1)} s wall${rate}, ${r.cpuSeconds.toFixed(1)} s CPU`);
 }

@@ -11,6 +11,12 @@
  * flight ("Unexpected message from Worker", an uncaught exception in the coordinator). A worker
  * that crashes fails only the task it was running, with the worker's error; the pool recovers.
  *
+ * Streamed tasks (`stream`): the worker posts its output in slices on a MessagePort of the task
+ * as it computes it, and waits when `window` slices are unacknowledged; the coordinator decodes
+ * each slice on arrival and acknowledges it when its consumer takes it (see executor.ts,
+ * streamFragments). The reply carries the number of slices, so a reply that overtakes its last
+ * slices is held until they are in.
+ *
  * Worker loading: piscina's worker first tries `require(filename)` and only then `import()`.
  * On Node 20.19+ `require()` of our ESM worker goes through the experimental `require(esm)`
  * path, which aborted the whole process about once in 30 CLI runs on a busy machine
@@ -185,15 +191,23 @@ export class WorkerPool {
     let want = -1;
     let resolveAll: (() => void) | null = null;
     let rejectAll: ((e: Error) => void) | null = null;
+    let failed: Error | null = null;
     const check = (): void => {
-      if (want >= 0 && count >= want) resolveAll?.();
+      if (failed) rejectAll?.(failed);
+      else if (want >= 0 && count >= want) resolveAll?.();
       else if (want >= 0 && closed) {
         rejectAll?.(new LakehouseError('INTERNAL', `internal: a streamed task posted ${want} slices, ${count} arrived`, { help: 'Run the query again; report this if it repeats.' }));
       }
     };
     port1.on('message', (m: SliceMessage) => {
       count++;
-      stream.onSlice(chunkFromIPC(m.buffer, types), () => { if (!closed) port1.postMessage(1); });
+      // A slice that cannot be decoded fails this task (through received()), not the process.
+      try {
+        if (!failed) stream.onSlice(chunkFromIPC(m.buffer, types), () => { if (!closed) port1.postMessage(1); });
+      } catch (err) {
+        failed = err instanceof Error ? err : new Error(String(err));
+        if (!closed) { closed = true; port1.close(); }
+      }
       check();
     });
     port1.on('close', () => { closed = true; check(); });
