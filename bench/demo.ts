@@ -43,7 +43,8 @@ async function main(): Promise<void> {
 
     // 2. Ingest (the same staged write path as INSERT INTO: clustered by partition, one commit).
     let t0 = performance.now();
-    const ing = await engine.ingest('demo.sales', [csv], { create: true, partitionBy: 'month(order_date), bucket(4, customer_id)' });
+    // Money is exact: unit_price is declared DECIMAL(10,2) (CSV inference alone would pick DOUBLE).
+    const ing = await engine.ingest('demo.sales', [csv], { create: true, partitionBy: 'month(order_date), bucket(4, customer_id)', columnTypes: { unit_price: 'decimal(10,2)' } });
     console.log(`[2] ${ing.created ? 'created and loaded' : 'appended to'} demo.sales: ${ing.rowsWritten} rows → ${ing.filesWritten} data files, snapshot ${ing.snapshotId} (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
 
     // 3. The aggregation job into a partitioned table.

@@ -78,7 +78,8 @@ export function fieldIdOf(field: arrow.Field): number | undefined {
 /**
  * The Iceberg type for an Arrow type (used to infer table schemas from files and batches).
  * Narrower integers widen to `int`/`long`; dictionary columns map to their value type.
- * Types Iceberg cannot represent losslessly (unsigned 64-bit, nested, null) are `UNSUPPORTED`.
+ * Types Iceberg cannot represent (nested, null, intervals) are `UNSUPPORTED`; unsigned 64-bit is
+ * `long` (values ≥ 2^63 are refused when read).
  */
 export function arrowTypeToIceberg(type: arrow.DataType, name = '?'): PrimitiveType {
   const T = arrow.Type;
@@ -87,8 +88,8 @@ export function arrowTypeToIceberg(type: arrow.DataType, name = '?'): PrimitiveT
     case T.Int: {
       const t = type as arrow.Int;
       if (t.bitWidth <= 16 || (t.bitWidth === 32 && t.isSigned)) return 'int';
-      if (t.bitWidth === 32 || t.isSigned) return 'long';
-      break;
+      // Unsigned 64-bit as long, as for Parquet UINT64: values ≥ 2^63 are refused when read.
+      return 'long';
     }
     case T.Float: {
       const t = type as arrow.Float;
@@ -172,7 +173,11 @@ export function parquetTypeToIceberg(t: ParquetTypeInfo): PrimitiveType | undefi
   const lt = t.logicalType;
   const ct = t.convertedType;
   const decimal = lt?.type === 'DECIMAL' ? lt : ct === 'DECIMAL' ? { precision: t.precision, scale: t.scale } : undefined;
-  if (decimal && decimal.precision !== undefined && decimal.precision <= 38) return `decimal(${decimal.precision},${decimal.scale ?? 0})`;
+  if (decimal) {
+    // A decimal wider than Iceberg's 38 digits has no type (refused by name), never its bytes.
+    if (decimal.precision !== undefined && decimal.precision >= 1 && decimal.precision <= 38) return `decimal(${decimal.precision},${decimal.scale ?? 0})`;
+    return undefined;
+  }
   switch (t.physicalType) {
     case 'BOOLEAN': return 'boolean';
     case 'INT32':

@@ -182,6 +182,13 @@ function resolveProjection(md: ParquetFileMetadata, options: ParquetReadOptions)
   }
   for (const n of names) {
     const col = md.columns.find((c) => c.name === n)!;
+    if (col.typeLabel === 'INTERVAL') {
+      // parquet-wasm cannot copy intervals out ("Not yet implemented"), which would read as a corrupt file.
+      throw new LakehouseError('UNSUPPORTED', `not supported yet: INTERVAL column "${n}" of Parquet file ${md.uri}`, {
+        help: 'Project it away (select other columns), or convert it before writing the file (e.g. in DuckDB: epoch_us(x) as a BIGINT).',
+        details: { key: md.key, column: n, type: 'INTERVAL' },
+      });
+    }
     if (col.nested) {
       throw new LakehouseError('UNSUPPORTED', `column "${n}" of Parquet file ${md.uri} is nested (struct, list or map), which is not supported yet`, {
         help: 'Project it away (select other columns) or flatten it before importing.',

@@ -5,6 +5,7 @@
  */
 
 import { Command, Option } from 'commander';
+import { LakehouseError } from '../../connectors/errors.js';
 import { Engine } from '../engine.js';
 import type { IngestFormat } from '../operations/ingest.js';
 import { fmtBytes, globals, printJson, withCommonOptions } from './common.js';
@@ -18,6 +19,7 @@ export function ingestCommand(): Command {
     .addOption(new Option('--format <format>', 'input format (default: from the file extension)').choices(['csv', 'ndjson', 'parquet']))
     .option('--create', 'create the table from the first file\'s schema if it does not exist', false)
     .option('--partition-by <terms>', 'partition spec of a created table, e.g. "month(ts), bucket(16, id)"')
+    .option('--type <column=type...>', 'type of a column of a created table (CSV/NDJSON), overriding inference; repeatable: --type unit_price=decimal(10,2) --type id=long')
     .option('--delimiter <char>', 'CSV field delimiter (default "," or tab for .tsv)')
     .option('--idempotency-key <key>', 'make a retry a no-op: if a commit with this key is already in the table, nothing is loaded')
     .addHelpText(
@@ -27,6 +29,7 @@ Partition terms: col, year(c), month(c), day(c), hour(c), bucket(N, c), truncate
 
 Examples:
   lake ingest sales.orders orders-2024-*.csv --create --partition-by "month(order_date), bucket(16, customer_id)"
+  lake ingest sales.orders orders.csv --create --type unit_price=decimal(10,2) --type order_id=long
   lake ingest sales.events events.ndjson --format ndjson --json
   lake ingest sales.orders s3://landing/orders/part-0.parquet --warehouse s3://lake/wh
   lake ingest sales.orders orders-2026-06-01.csv --idempotency-key orders-2026-06-01
@@ -35,7 +38,7 @@ The commit id is printed on stderr before anything is written. If the command fa
 COMMIT_STATE_UNKNOWN or the process dies, \`lake commit status <table> <commit-id>\` says whether
 the load landed; rerunning with the same --idempotency-key is always safe.`,
     )
-    .action(async (table: string, files: string[], opts: { format?: IngestFormat; create: boolean; partitionBy?: string; delimiter?: string; idempotencyKey?: string }, cmd: Command) => {
+    .action(async (table: string, files: string[], opts: { format?: IngestFormat; create: boolean; partitionBy?: string; delimiter?: string; idempotencyKey?: string; type?: string[] }, cmd: Command) => {
       const g = globals(cmd);
       const engine = await Engine.open({ warehouse: g.warehouse });
       const interrupt = onInterrupt(`the ingest into ${table}`);
@@ -46,6 +49,7 @@ the load landed; rerunning with the same --idempotency-key is always safe.`,
           ...(opts.format ? { format: opts.format } : {}),
           ...(opts.partitionBy ? { partitionBy: opts.partitionBy } : {}),
           ...(opts.delimiter ? { delimiter: opts.delimiter } : {}),
+          ...(opts.type?.length ? { columnTypes: parseTypeOptions(opts.type) } : {}),
           ...(opts.idempotencyKey !== undefined ? { idempotencyKey: opts.idempotencyKey } : {}),
           onCommitId: (id) => {
             interrupt.describe(`the ingest into ${table} (commit id ${id})`);
@@ -64,3 +68,17 @@ the load landed; rerunning with the same --idempotency-key is always safe.`,
       }
     });
 }
+
+/** `--type name=type` options as a column → type map (INVALID_ARGUMENT for a malformed one). */
+function parseTypeOptions(items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0 || eq === item.length - 1) {
+      throw new LakehouseError('INVALID_ARGUMENT', `--type ${item} is not of the form column=type`, { help: 'For example: --type unit_price=decimal(10,2)' });
+    }
+    out[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+  }
+  return out;
+}
+

@@ -88,6 +88,11 @@ export function int64ToVec(d: arrow.Data, type: DataType, valid: Valid, scale: U
     }
   }
   if (!bad) return { t: 'num', type, values: out, valid };
+  // Signed 64-bit values of a 64-bit engine type are in range by construction: the Arrow array
+  // itself is the `big` vector (no BigInt per row until a kernel reads one).
+  if (!unsigned && mul === 1 && div === 1 && (type === 'int64' || type === 'timestamp')) {
+    return { t: 'big', type, values: v.length === n ? (v as BigInt64Array) : (v as BigInt64Array).subarray(0, n), valid };
+  }
   return int64ToBig(v, n, type, valid, scale, name);
 }
 

@@ -14,7 +14,7 @@ import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 import {
   inferCsvSchema, inferNdjsonSchema, readCsv, readNdjson, readParquet, readParquetMetadata, type ParquetFileMetadata,
 } from '../../connectors/formats.js';
-import type { PrimitiveType, Schema as IcebergSchema } from '../../connectors/iceberg-types.js';
+import { checkPrimitive, decimalType, type PrimitiveType, type Schema as IcebergSchema } from '../../connectors/iceberg-types.js';
 import type { ObjectStore } from '../../connectors/object-store.js';
 import { openObjectStore } from '../../connectors/open.js';
 import type { DataFrame } from '../dataframe.js';
@@ -25,6 +25,9 @@ import { stageWrite, type WriteHost } from '../write/stage.js';
 
 export type IngestFormat = 'csv' | 'ndjson' | 'parquet';
 
+/** The most columns a table created by ingest may have (see the check for why). */
+export const MAX_INGEST_COLUMNS = 10_000;
+
 export interface IngestOptions {
   /** Default: from each file's extension (.csv/.tsv, .ndjson/.jsonl/.json, .parquet). */
   format?: IngestFormat;
@@ -32,6 +35,14 @@ export interface IngestOptions {
   create?: boolean;
   /** Partition terms for a created table: "month(ts), bucket(16, id)" or a list. */
   partitionBy?: string | string[];
+  /**
+   * Types for columns of a created table, overriding what CSV/NDJSON inference would pick:
+   * `{ unit_price: 'decimal(10,2)', id: 'long' }` (Iceberg type names). Values are parsed into
+   * them exactly (decimals without a detour through doubles); a value that does not fit is a
+   * BAD_RECORD naming its line. Only with `create` for a table that does not exist yet (an
+   * existing table's schema already decides), and not for Parquet (its file types decide).
+   */
+  columnTypes?: Record<string, string>;
   /** CSV field delimiter (default ","; "\t" for .tsv files). */
   delimiter?: string;
   runId?: string;
@@ -130,6 +141,14 @@ export async function ingestFiles(host: IngestHost, table: string, files: string
       schema = await inferCsvSchema(await storeOf(first.dir), first.key, d ? { delimiter: d } : {});
     } else if (first.format === 'ndjson') schema = await inferNdjsonSchema(await storeOf(first.dir), first.key);
     else schema = v2Types(checkParquetColumns(first.file, await readParquetMetadata(await storeOf(first.dir), first.key)).schema);
+    if (options.columnTypes && Object.keys(options.columnTypes).length > 0) schema = withDeclaredTypes(schema, options.columnTypes, { exists, format: first.format, table });
+    if (!exists && schema.fields.length > MAX_INGEST_COLUMNS) {
+      // Measured: an NDJSON record with 100,000 keys ran for minutes (a builder, a Parquet
+      // column chunk and a statistics entry per column) before anything useful happened.
+      throw new LakehouseError('UNSUPPORTED', `not supported yet: a table of ${schema.fields.length} columns from ${first.file} (the limit is ${MAX_INGEST_COLUMNS})`, {
+        help: 'Wide key/value records are usually a map: load them as rows (one key/value pair per line), or select the columns you need before loading.',
+      });
+    }
     const names = new Set(schema.fields.map((f) => f.name));
     const sizes = await Promise.all(inputs.map(async (i) => (await (await storeOf(i.dir)).head(i.key))?.size ?? 1));
     const openers: BatchOpener[] = inputs.map((i) => (signal) => ({
@@ -220,3 +239,42 @@ function v2Types(schema: IcebergSchema): IcebergSchema {
   const map: Record<string, PrimitiveType> = { timestamp_ns: 'timestamp', timestamptz_ns: 'timestamptz' };
   return { ...schema, fields: schema.fields.map((f) => (typeof f.type === 'string' && map[f.type] ? { ...f, type: map[f.type]! } : f)) };
 }
+
+/** The inferred schema with the user's declared column types (IngestOptions.columnTypes). */
+function withDeclaredTypes(schema: IcebergSchema, types: Record<string, string>, ctx: { exists: boolean; format: IngestFormat; table: string }): IcebergSchema {
+  if (ctx.exists) {
+    throw new LakehouseError('INVALID_ARGUMENT', `column types were given, but table ${ctx.table} already exists and its schema decides the types`, {
+      help: 'Leave out --type / columnTypes when loading into an existing table (CAST in SQL to change a type).',
+    });
+  }
+  if (ctx.format === 'parquet') {
+    throw new LakehouseError('INVALID_ARGUMENT', 'column types apply to CSV and NDJSON input; a Parquet file\'s own types decide', {
+      help: 'Create the table with CREATE TABLE … AS SELECT CAST(…) from the Parquet data instead.',
+    });
+  }
+  const byName = new Map(schema.fields.map((f) => [f.name.toLowerCase(), f]));
+  for (const name of Object.keys(types)) {
+    if (!byName.has(name.toLowerCase())) {
+      throw new LakehouseError('INVALID_ARGUMENT', `column type given for "${name}", which is not a column of the input`, {
+        help: `The input's columns: ${schema.fields.map((f) => f.name).join(', ')}.`,
+      });
+    }
+  }
+  const lower = new Map(Object.entries(types).map(([k, v]) => [k.toLowerCase(), declaredType(v)]));
+  return { ...schema, fields: schema.fields.map((f) => (lower.has(f.name.toLowerCase()) ? { ...f, type: lower.get(f.name.toLowerCase())! } : f)) };
+}
+
+/** SQL spellings users bring from Spark/DuckDB, as Iceberg type names. */
+const SQL_TYPE_NAMES: Record<string, string> = {
+  bigint: 'long', int8: 'long', integer: 'int', int4: 'int', smallint: 'int', tinyint: 'int', varchar: 'string', text: 'string',
+  bool: 'boolean', real: 'float', float4: 'float', float8: 'double', 'double precision': 'double', blob: 'binary', bytea: 'binary',
+};
+
+/** A declared type: an Iceberg type name or its SQL spelling (`bigint`, `numeric(10, 2)`). */
+function declaredType(text: string): PrimitiveType {
+  const t = text.trim().toLowerCase().replace(/\s+/g, ' ');
+  const dec = /^(?:decimal|numeric)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$/.exec(t);
+  if (dec) return decimalType(Number(dec[1]), Number(dec[2] ?? 0));
+  return checkPrimitive(SQL_TYPE_NAMES[t] ?? t);
+}
+

@@ -2,7 +2,10 @@
  * Row → partition tuple for a target partition spec, computed per column vector (no per-row
  * objects on the hot paths): identity, year/month/day/hour of dates and timestamps, bucket[N] of
  * integers, dates and timestamps (Murmur3 of the 8-byte little-endian long, as Iceberg hashes
- * them) and truncate[W] of integers are computed on the Float64 values directly; string
+ * them) and truncate[W] of integers are computed on the Float64 values directly, as are identity,
+ * bucket[N] (Murmur3 of the minimal big-endian two's-complement bytes) and truncate[W] of decimals
+ * on their unscaled integers — exact because `num` vectors hold integers within ±2^53; `big`
+ * vectors (longs beyond 2^53, wide decimals) go through the catalog's BigInt path; string
  * transforms run once per distinct dictionary value; anything else falls back to the catalog's
  * `applyTransform` per row. Every path yields the catalog's own values (a test checks the output
  * files' partitions against `applyTransform` row by row). Synchronous, single-threaded.
@@ -60,8 +63,14 @@ function daysOf(sourceType: PrimitiveType, v: number): number {
   return sourceType === 'date' ? v : Math.floor(v / US_PER_DAY);
 }
 
-/** A fast numeric transform, or undefined when the catalog's general path must be used. */
-function numericTransform(t: Transform, st: PrimitiveType): ((v: number) => number) | undefined {
+const SAFE_N = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A fast numeric transform, or undefined when the catalog's general path must be used. The
+ * function itself answers undefined for a value whose result would leave ±2^53 (then that value
+ * takes the general path).
+ */
+function numericTransform(t: Transform, st: PrimitiveType): ((v: number) => number | undefined) | undefined {
   const integral = st === 'int' || st === 'long';
   // Decimals are their unscaled integers here (`num` vectors hold them exactly).
   const decimal = parseDecimal(st) !== undefined;
@@ -80,8 +89,8 @@ function numericTransform(t: Transform, st: PrimitiveType): ((v: number) => numb
       if (decimal) return (v) => (hashDecimal(v) & 0x7fffffff) % t.n;
       return integral || TEMPORAL.has(st) ? (v) => (hashLong(v) & 0x7fffffff) % t.n : undefined;
     case 'truncate':
-      // Exact in doubles: |v| ≤ 2^53 and the result lies between v and 0 (or just below v).
-      return integral || decimal ? (v) => v - (((v % t.width) + t.width) % t.width) : undefined;
+      // Exact in doubles while the result (≤ v, by less than the width) stays within ±2^53.
+      return integral || decimal ? (v) => { const r = v - (((v % t.width) + t.width) % t.width); return r >= -Number.MAX_SAFE_INTEGER ? r : undefined; } : undefined;
     case 'void':
       return () => NaN;
   }
@@ -159,10 +168,10 @@ function fieldIds(f: PartitionFieldPlan, chunk: Chunk): FieldIds {
     let key: unknown;
     let pv: PartitionValue | undefined;
     if (valid !== null && !valid[i]) key = null;
-    else if (fast) key = fast((vec as Extract<Vec, { t: 'num' }>).values[i]!);
-    else {
+    else if (fast === undefined || (key = fast((vec as Extract<Vec, { t: 'num' }>).values[i]!)) === undefined) {
       pv = applyTransform(t, f.sourceType, icebergValueOf(f.sourceType, vec, i));
-      key = typeof pv === 'bigint' ? `n${pv}` : pv instanceof Uint8Array ? Buffer.from(pv).toString('hex') : pv;
+      // Keyed as the fast path keys the same value (a number while exact), so both meet.
+      key = typeof pv === 'bigint' ? (pv <= SAFE_N && pv >= -SAFE_N ? Number(pv) : `n${pv}`) : pv instanceof Uint8Array ? Buffer.from(pv).toString('hex') : pv;
     }
     let id = byValue.get(key);
     if (id === undefined) {

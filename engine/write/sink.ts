@@ -13,6 +13,8 @@
  *     together exceed `bufferBytes` (the largest goes first), and the rest at the end. Memory is
  *     bounded by `bufferBytes` plus one batch. With `sortBy`, each partition is sorted before it
  *     is written (then only the overall bound forces early writes).
+ * Every chunk is first converted to the values its table columns store (write/assign.ts: range
+ * checks, integer → decimal rescaling), so partition values and Parquet columns are exact.
  * Files are written in first-seen partition order, so identical input gives identical files.
  * On failure or cancellation every file this sink wrote is deleted before the error propagates.
  * Runs in whichever thread runs the fragment; the result is plain data (structured-cloneable).

@@ -4,8 +4,11 @@
  * sink needs. Type rules: an output column may be written to a column of the same type or a
  * lossless widening (int → long/double, long → double, timestamp → timestamptz), double to
  * float (the engine computes floats as doubles), long to int (values outside the int range fail
- * the write, as Spark's ANSI store assignment does); anything else is SCHEMA_MISMATCH before any
- * file is written. Columns are matched by name when every output name is a table column, else
+ * the write with OUT_OF_RANGE, as Spark's ANSI store assignment does), decimal(p,s) to
+ * decimal(P,s) with p ≤ P, an integer to a decimal with room for all its digits (int: 10, long:
+ * 19 integer digits), binary to fixed[N] (each value's length checked); anything else is
+ * SCHEMA_MISMATCH before any file is written, with the CAST that makes it assignable
+ * (write/assign.ts converts the values). Columns are matched by name when every output name is a table column, else
  * by position (SQL INSERT semantics).
  */
 

@@ -5,11 +5,10 @@
  * oracle, icebird (an independent Iceberg reader) sees the same rows.
  *
  * The appends go through the write path's own functions (resolveTarget → mapColumns →
- * partitionPlans → runSink → one catalog commit), the same ones a staged SQL write calls. The
- * end-to-end case (INSERT INTO … and `compact` through the engine) needs the read path to hand
- * decimals over as decimals; it runs as soon as the engine does (checked, not assumed).
+ * partitionPlans → runSink → one catalog commit), the same ones a staged SQL write calls, and
+ * end to end: INSERT INTO … SELECT through the engine's SQL, then `compact`.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -94,14 +93,15 @@ describe.skipIf(!haveFixtures())('a decimal table adopted from Spark', () => {
   }
 
   /** Appends chunks through the write path's own steps and one catalog commit. */
-  async function append(output: Array<{ name: string; type: string; nullable: boolean }>, chunk: Row, runId: string): Promise<Table> {
-    const target = await resolveTarget(wh, 'spark.price', output as never, undefined);
+  async function append(output: Array<{ name: string; type: string; nullable: boolean }>, chunk: Row, runId: string, name = 'spark.price', create?: { partitionBy: string[] }): Promise<Table> {
+    const target = await resolveTarget(wh, name, output as never, create);
     const sources = mapColumns(output as never, target);
     const files = await runSink({
       store: target.storeUri, dataPrefix: target.dataPrefix, runId, taskId: 't0', schema: target.schema, sources, outputTypes: output.map((f) => f.type),
       spec: target.spec, partitionFields: partitionPlans(target, sources), targetFileSize: target.targetFileSize, bufferBytes: 1 << 28,
     } as never, (async function* () { yield chunk; })() as never);
-    const table = target.table as Table;
+    // CREATE TABLE … AS creates the table at commit from the target's fields (as stage.ts does).
+    const table = (target.table ?? await wh.createTable(name, target.create.fields, { partitionBy: target.create.partitionBy })) as Table;
     const ptype = partitionType(target.spec, target.schema);
     const dataFiles = files.map((f: { key: string; stats: never; partition: unknown[] }) => table.dataFile({
       key: f.key, stats: fromPlainStats(f.stats), partition: f.partition.map((v, i) => partitionValueFromJson(ptype.fields[i]!.type, v)),
@@ -180,18 +180,12 @@ describe.skipIf(!haveFixtures())('a decimal table adopted from Spark', () => {
     }
   });
 
-  // End to end through the engine: the read path must hand decimal(10,2) over as decimal(10,2).
   it('INSERT INTO through SQL and compaction through the engine keep every value and the type', async () => {
     const engine = await Engine.open({ warehouse: root });
     try {
       const t0 = await wh.loadTable('spark.price');
-      const readsExactly = CatalogTableSource.open('spark.price', t0).schema.find((f) => f.name === 'price')!.type === 'decimal(10,2)';
-      if (!readsExactly) {
-        // Until then, compaction must refuse rather than rewrite the decimals as doubles.
-        await expect(engine.compact('spark.price', { minInputFiles: 1 })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
-        expect(await duckRows(await wh.loadTable('spark.price'))).toHaveLength(10);
-        return;
-      }
+      // The read path hands decimal(10,2) over as decimal(10,2) (never as doubles).
+      expect(CatalogTableSource.open('spark.price', t0).schema.find((f) => f.name === 'price')!.type).toBe('decimal(10,2)');
       const words = new Uint32Array([1234, 0, 0, 0, 0xfffffffb, 0xffffffff, 0xffffffff, 0xffffffff]);
       const dec = arrow.makeData({ type: new arrow.Decimal(2, 10, 128), length: 2, data: words });
       const fields = [
@@ -210,16 +204,78 @@ describe.skipIf(!haveFixtures())('a decimal table adopted from Spark', () => {
       }));
       engine.registerTable('tmp.more', new MemoryTableSource([batch]));
       await engine.run('INSERT INTO spark.price SELECT id, name, event_date, price, active FROM tmp.more');
+      const inserted = await duckRows(await wh.loadTable('spark.price'));
+      expect(inserted).toContain(JSON.stringify([21, 'Bigwig', '2022-04-19', '-0.05', false]));
+      expect(inserted).toContain(JSON.stringify([20, 'Kehaar', '2022-04-18', '12.34', true]));
+
+      // A decimal(12,3) query column is refused; the CAST the error suggests makes the INSERT work.
+      const insert = (price: string): Promise<unknown> => engine.run(`INSERT INTO spark.price SELECT 30 AS id, 'Holly' AS name, DATE '2022-05-01' AS event_date, ${price}, true AS active`);
+      const err = await insert('CAST(1.255 AS DECIMAL(12,3)) AS price').catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'SCHEMA_MISMATCH' });
+      const suggested = /CAST\(price AS [^)]*\)\)/.exec((err as { help: string }).help)![0];
+      expect(suggested).toBe('CAST(price AS DECIMAL(10,2))');
+      await insert(`${suggested.replace('CAST(price', 'CAST(CAST(1.255 AS DECIMAL(12,3))')} AS price`);
+      // long → int is checked per value: 2^31 does not fit `id`, and nothing is committed or left.
+      const files = (): number => readdirSync(tableDir, { recursive: true }).filter((p) => String(p).endsWith('.parquet')).length;
+      const fileCount = files();
+      const big = await engine.run(`INSERT INTO spark.price SELECT CAST(2147483648 AS BIGINT) AS id, 'Big' AS name, DATE '2022-05-02' AS event_date, CAST(1 AS DECIMAL(10,2)) AS price, false AS active`).catch((e: unknown) => e);
+      expect(big).toMatchObject({ code: 'OUT_OF_RANGE' });
+      expect(files()).toBe(fileCount);
       const before = await duckRows(await wh.loadTable('spark.price'));
-      expect(before).toContain(JSON.stringify([21, 'Bigwig', '2022-04-19', '-0.05', false]));
+      expect(before).toContain(JSON.stringify([30, 'Holly', '2022-05-01', '1.26', true]));
+      expect(before).toHaveLength(13);
+
       const res = await engine.compact('spark.price', { minInputFiles: 1 });
       expect(res.snapshotIds).toHaveLength(1);
+      // Every file is its own partition (bucket × date) here, so each one is rewritten.
+      expect(res.metrics.filesRewritten).toBeGreaterThan(5);
       const t = await wh.loadTable('spark.price');
       expect(await duckRows(t)).toEqual(before);
       expect(await icebirdRows(t)).toEqual(before);
       expect(t.schema().fields.find((f) => f.name === 'price')!.type).toBe('decimal(10, 2)');
+
+      // CTAS of a decimal sum: decimal(38,2) column, partitioned by truncate of it; DuckDB's sum is the oracle.
+      await engine.run(`CREATE TABLE spark.totals PARTITIONED BY (truncate(100000, total)) AS
+        SELECT active, sum(price) AS total, count(*) AS n FROM spark.price GROUP BY active`);
+      const totals = await wh.loadTable('spark.totals');
+      expect(totals.schema().fields.map((f) => [f.name, f.type])).toEqual([['active', 'boolean'], ['total', 'decimal(38,2)'], ['n', 'long']]);
+      const live = (await planScan(t.state)).tasks.map((x) => `'${local(x.file.filePath)}'`).join(', ');
+      const want = (await con.runAndReadAll(`SELECT active, sum(price)::VARCHAR total, count(*)::VARCHAR n FROM read_parquet([${live}], hive_partitioning = false) GROUP BY active ORDER BY active`)).getRowObjectsJson();
+      const ours = (await planScan(totals.state)).tasks.map((x) => `'${local(x.file.filePath)}'`).join(', ');
+      const got = (await con.runAndReadAll(`SELECT active, total::VARCHAR total, n::VARCHAR n, typeof(total) ty FROM read_parquet([${ours}], hive_partitioning = false) ORDER BY active`)).getRowObjectsJson();
+      expect(got).toEqual(want.map((r) => ({ ...r, ty: 'DECIMAL(38,2)' })));
     } finally {
       await engine.close();
     }
+  });
+
+  it('CREATE TABLE … AS of decimal(38,2) values beyond 2^53, partitioned by bucket and truncate of the decimal', async () => {
+    await wh.createNamespace('mart');
+    const output = [{ name: 'id', type: 'int64', nullable: true }, { name: 'amount', type: 'decimal(38,2)', nullable: true }];
+    const amounts = [10n ** 38n - 1n, -(10n ** 38n - 1n), 123456789012345678901234567890n, -1n, 0n, 999n, 1000n, -1001n];
+    const c = {
+      length: amounts.length,
+      cols: [
+        { t: 'big', type: 'int64', values: amounts.map((_, i) => 2n ** 62n + BigInt(i)), valid: null },
+        { t: 'big', type: 'decimal(38,2)', values: amounts, valid: null },
+      ],
+    };
+    const t = await append(output, c, 'ctas1', 'mart.money', { partitionBy: ['bucket(4, amount)', 'truncate(1000, amount)'] });
+    expect(t.schema().fields.map((f) => [f.name, f.type])).toEqual([['id', 'long'], ['amount', 'decimal(38,2)']]);
+    expect(t.spec().fields.map((f) => f.transform)).toEqual(['bucket[4]', 'truncate[1000]']);
+    const plan = await planScan(t.state);
+    const got: Row[] = [];
+    for (const task of plan.tasks) {
+      const rows = (await con.runAndReadAll(`SELECT id::VARCHAR id, amount::VARCHAR amount, typeof(amount) ty FROM read_parquet('${local(task.file.filePath)}')`)).getRowObjectsJson() as Row[];
+      for (const r of rows) {
+        expect(r['ty']).toBe('DECIMAL(38,2)');
+        const u = BigInt(String(r['amount']).replace('.', ''));
+        expect(String(task.file.partition[0])).toBe(String(applyTransform(parseTransform('bucket[4]'), 'decimal(38,2)', u)));
+        expect(String(task.file.partition[1])).toBe(String(applyTransform(parseTransform('truncate[1000]'), 'decimal(38,2)', u)));
+        got.push(r);
+      }
+    }
+    const fmt = (x: bigint): string => { const a = (x < 0n ? -x : x).toString().padStart(3, '0'); return `${x < 0n ? '-' : ''}${a.slice(0, -2)}.${a.slice(-2)}`; };
+    expect(got.map((r) => `${r['id']} ${r['amount']}`).sort()).toEqual(amounts.map((a, i) => `${2n ** 62n + BigInt(i)} ${fmt(a)}`).sort());
   });
 });

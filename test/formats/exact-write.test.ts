@@ -16,6 +16,9 @@ import { applyTransform, buildPartitionSpec, freshSchema, murmur3, parseTransfor
 import { bigintToMinimalBytes, decodeSingleValue, openObjectStore, writeParquetFiles, type ObjectStore } from 'lakehouse-engine/connectors';
 // Internal modules, through the built files (the package exports only the public entries).
 import { chunkToBatch, vecToData } from '../../dist/engine/compute/arrow-out.js';
+import { chunkToIPC, oneChunkFromIPC } from '../../dist/engine/exec/ipc.js';
+import { backends } from '../helpers/backends.js';
+import { partitionChunk } from '../../dist/engine/write/partitioner.js';
 import { runSink } from '../../dist/engine/write/sink.js';
 import { assignable } from '../../dist/engine/write/target.js';
 
@@ -89,6 +92,37 @@ describe('vectors → Arrow', () => {
     expect(Array.from(col(3).values as BigInt64Array)).toEqual(safeLongs.map(BigInt));
     expect(Array.from(col(4).values as BigInt64Array)).toEqual(longs);
     expect(Array.from(col(5).values as BigInt64Array).slice(0, 2)).toEqual([0n, 86_399_999_999n]);
+  });
+
+  it('worker replies (Arrow IPC) bring every exact value back to the same vectors', () => {
+    const valid = Uint8Array.from([1, 1, 1, 0]);
+    const types = ['decimal(38,2)', 'decimal(38,2)', 'decimal(12,4)', 'int64', 'int64', 'timestamp', 'time', 'uuid', 'binary'];
+    const c = {
+      length: 4,
+      cols: [
+        { t: 'big', type: 'decimal(38,2)', values: [MAX38, -MAX38, SAFE + 1n, 0n], valid },
+        { t: 'num', type: 'decimal(38,2)', values: Float64Array.from([1, -1, Number.MAX_SAFE_INTEGER, 0]), valid: null },
+        { t: 'num', type: 'decimal(12,4)', values: Float64Array.from([999_999_999_999, -999_999_999_999, -5, 0]), valid: null },
+        { t: 'big', type: 'int64', values: [2n ** 63n - 1n, -(2n ** 63n), -SAFE - 1n, 0n], valid },
+        { t: 'num', type: 'int64', values: Float64Array.from([-Number.MAX_SAFE_INTEGER, 1, 0, 0]), valid },
+        { t: 'big', type: 'timestamp', values: [-(2n ** 62n), 2n ** 62n, 0n, 0n], valid },
+        { t: 'num', type: 'time', values: Float64Array.from([0, 1, 86_399_999_999, 0]), valid },
+        { t: 'str', codes: Int32Array.from([0, 0, 0, 0]), dict: ['0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0'], valid },
+        { t: 'str', codes: Int32Array.from([0, 1, 0, 0]), dict: ['\u0000\u00ff\u0080', ''], valid },
+      ],
+    };
+    const back = oneChunkFromIPC(chunkToIPC(c as never, types as never), types as never) as { length: number; cols: AnyVec[] };
+    expect(back.length).toBe(4);
+    const at = (v: AnyVec, i: number): unknown => {
+      if ((v['valid'] as Uint8Array | null)?.[i] === 0) return null;
+      if (v['t'] === 'str') return (v['dict'] as string[])[(v['codes'] as Int32Array)[i]!];
+      const x = (v['values'] as ArrayLike<number | bigint>)[i]!;
+      return typeof x === 'bigint' ? x : BigInt(x);
+    };
+    c.cols.forEach((v, ci) => {
+      for (let i = 0; i < 4; i++) expect([ci, at(back.cols[ci]!, i)]).toEqual([ci, at(v as AnyVec, i)]);
+      expect(back.cols[ci]!['type'] ?? 'str').toBe((v as AnyVec)['type'] ?? 'str');
+    });
   });
 
   it('uuid → FixedSizeBinary(16) with the uuid extension name, binary → Binary of the exact bytes', () => {
@@ -255,6 +289,20 @@ describe('the table sink', () => {
     expect(murmur3(b)).toBe(2017239379);
   });
 
+  it('the double fast paths for decimal bucket/truncate/identity agree with the catalog at every byte boundary', () => {
+    const xs: number[] = [0, 1, -1, 127, 128, -128, -129, 255, 256, -256, -257, 32767, 32768, -32768, -32769, 8388607, 8388608, -8388609,
+      2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 32, 2 ** 40 + 5, -(2 ** 47), 2 ** 47 - 1, 2 ** 52, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
+    const type = 'decimal(18, 3)';
+    for (const transform of ['bucket[1000]', 'truncate[7]', 'truncate[1000]', 'identity']) {
+      const plan = [{ source: 0, sourceType: type, transform, resultType: transform.startsWith('bucket') ? 'int' : type }];
+      const c = { length: xs.length, cols: [{ t: 'num', type: 'decimal(18,3)', values: Float64Array.from(xs), valid: null }] };
+      const { rowPartition, tuples } = partitionChunk(plan as never, c as never);
+      xs.forEach((x, i) => {
+        expect(String(tuples[rowPartition[i]!]![0])).toBe(String(applyTransform(parseTransform(transform), type, BigInt(x))));
+      });
+    }
+  });
+
   it('partitions by decimal and wide-long transforms exactly as the catalog computes them, row by row', async () => {
     const terms = [
       { column: 'price', transform: 'bucket[3]' }, { column: 'price', transform: 'truncate[1000000]' },
@@ -305,6 +353,29 @@ describe('the table sink', () => {
     expect(ok.length).toBeGreaterThan(1);
   });
 
+  it('time, uuid and binary columns are written as Parquet TIME, UUID bytes and BINARY that DuckDB reads back', async () => {
+    const { schema: s2 } = freshSchema([{ name: 't', type: 'time' }, { name: 'u', type: 'uuid' }, { name: 'b', type: 'binary' }]);
+    const spec = buildPartitionSpec(s2, []);
+    const c = {
+      length: 3,
+      cols: [
+        { t: 'num', type: 'time', values: Float64Array.from([0, 86_399_999_999, 45_296_789_012]), valid: null },
+        { t: 'str', codes: Int32Array.from([0, 1, 0]), dict: ['0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', '00000000-0000-0000-0000-000000000001'], valid: Uint8Array.from([1, 1, 0]) },
+        { t: 'str', codes: Int32Array.from([0, 1, 2]), dict: ['\u0000\u00ff', '', 'ok'], valid: null },
+      ],
+    };
+    const files = await runSink({
+      store: storeUri(), dataPrefix: 'other/data', runId: 'r', taskId: 't0', schema: s2, sources: [0, 1, 2], outputTypes: ['time', 'uuid', 'binary'],
+      spec, partitionFields: [], targetFileSize: 1 << 30, bufferBytes: 1 << 30,
+    } as never, chunksOf(c) as never);
+    const got = await duck(`SELECT t::VARCHAR t, hex(u) u, hex(b) b, typeof(t) tt FROM read_parquet('${join(dir, files[0]!.key)}')`);
+    expect(got).toEqual([
+      { t: '00:00:00', u: '0F1E2D3C4B5A69788796A5B4C3D2E1F0', b: '00FF', tt: 'TIME' },
+      { t: '23:59:59.999999', u: '00000000000000000000000000000001', b: '', tt: 'TIME' },
+      { t: '12:34:56.789012', u: null, b: '6F6B', tt: 'TIME' },
+    ]);
+  });
+
   it('a fixed[4] column refuses a value of another length; decimal(10,2) needs a wide enough integer part', async () => {
     const c = chunk(4, 0n, (i) => i) as { cols: AnyVec[] };
     c.cols[4] = { t: 'str', codes: Int32Array.from([0, 1, 0, 0]), dict: ['abcd', 'abc'], valid: null };
@@ -322,3 +393,42 @@ describe('the table sink', () => {
     expect(assignable('binary', 'fixed[4]')).toBe(true);
   });
 });
+
+for (const backend of backends()) {
+  describe(`store assignment failures on ${backend.name}`, () => {
+    afterAll(() => backend.cleanup());
+
+    it('a long that does not fit an int column fails the write after files were written, and none is left', async () => {
+      const uri = await backend.freshUri('exact-write');
+      const { schema: s3 } = freshSchema([{ name: 'k', type: 'int' }, { name: 'amount', type: 'decimal(12,2)' }]);
+      const spec = buildPartitionSpec(s3, [{ column: 'amount', transform: 'bucket[4]' }]);
+      const sink = (prefix: string): Record<string, unknown> => ({
+        store: uri, dataPrefix: `${prefix}/data`, runId: 'r', taskId: 't0', schema: s3, sources: [0, 1], outputTypes: ['int64', 'int64'], spec,
+        partitionFields: [{ source: 1, sourceType: 'decimal(12,2)', transform: 'bucket[4]', resultType: 'int' }],
+        // A 1-byte target: every partition's buffer is written as soon as it has rows.
+        targetFileSize: 1, bufferBytes: 1 << 30,
+      });
+      const part = (n: number, bad: boolean): Record<string, unknown> => ({
+        length: n,
+        cols: [
+          { t: 'num', type: 'int64', values: Float64Array.from({ length: n }, (_, i) => (bad && i === n - 1 ? -(2 ** 31) - 1 : i)), valid: null },
+          // int64 → decimal(12,2): stored as x · 100.
+          { t: 'num', type: 'int64', values: Float64Array.from({ length: n }, (_, i) => i * 7 - 100), valid: null },
+        ],
+      });
+      async function* feed(...cs: Array<Record<string, unknown>>): AsyncGenerator<Record<string, unknown>> { for (const c of cs) yield c; }
+      const st = await openObjectStore(uri);
+      const keys = async (prefix: string): Promise<string[]> => { const out: string[] = []; for await (const o of st.list(`${prefix}/`)) out.push(o.key); return out; };
+      try {
+        const ok = await runSink(sink('good') as never, feed(part(100, false)) as never);
+        expect(ok.length).toBeGreaterThan(1);
+        expect((await keys('good')).length).toBe(ok.length);
+        const err = await runSink(sink('bad') as never, feed(part(100, false), part(10, true)) as never).catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: 'OUT_OF_RANGE', details: { column: 'k', value: '-2147483649' } });
+        expect(await keys('bad')).toEqual([]);
+      } finally {
+        await st.close();
+      }
+    });
+  });
+}
