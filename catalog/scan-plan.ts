@@ -13,6 +13,7 @@
 import { LakehouseError } from '../connectors/errors.js';
 import { indexById, isPrimitive, type PrimitiveType, type Schema } from '../connectors/iceberg-types.js';
 import { bindPredicate, encodedBoundsView, mightMatch, projectToPartition, tupleView, type Bound, type Predicate } from './expressions.js';
+import { compareBytes } from './predicate-values.js';
 import { EntryStatus, type DataFile, type ManifestFile } from './manifest.js';
 import { mapLimit, readManifestEntries, readSnapshotManifests } from './manifest-io.js';
 import { currentSchema, schemaById, snapshotAsOf, snapshotById, specById, type Snapshot, type TableMetadata } from './spec/metadata.js';
@@ -113,7 +114,11 @@ export async function planScan(state: TableState, opts: ScanOptions = {}): Promi
         metrics.dataFilesTotal++;
         const spec = specById(md, f.specId);
         const pb = projectionFor(f.specId);
-        const view = encodedBoundsView(colTypes, f.lowerBounds, f.upperBounds, (id) => f.nullValueCounts?.get(id), (id) => f.valueCounts?.get(id));
+        // Column bounds are keyed by field id: a renamed or swapped column prunes with its own.
+        const view = encodedBoundsView({
+          types: colTypes, lower: f.lowerBounds, upper: f.upperBounds,
+          nullCount: (id) => f.nullValueCounts?.get(id), valueCount: (id) => f.valueCounts?.get(id), nanCount: (id) => f.nanValueCounts?.get(id),
+        });
         if (!mightMatch(pb, tupleView(spec, f.partition)) || !mightMatch(bound, view)) {
           metrics.dataFilesSkipped++;
           continue;
@@ -155,11 +160,18 @@ function positionDeleteMayApply(del: DataFile, dataPath: string): boolean {
   const lo = del.lowerBounds?.get(FILE_PATH_ID);
   const hi = del.upperBounds?.get(FILE_PATH_ID);
   if (!lo || !hi) return true;
-  const dec = new TextDecoder();
-  const l = dec.decode(lo);
-  const h = dec.decode(hi);
-  // Upper bounds may be truncated; a truncated bound is a prefix-style upper limit.
-  return l <= dataPath && (dataPath <= h || dataPath.startsWith(h.slice(0, -1)));
+  // Compared as UTF-8 bytes (the bounds' own order). A truncated upper bound is incremented by
+  // the spec; one a writer only cut still bounds every path it is a prefix of.
+  const p = utf8.encode(dataPath);
+  return compareBytes(lo, p) <= 0 && (compareBytes(p, hi) <= 0 || startsWithBytes(p, hi.subarray(0, hi.byteLength - 1)));
+}
+
+const utf8 = new TextEncoder();
+
+function startsWithBytes(a: Uint8Array, prefix: Uint8Array): boolean {
+  if (prefix.byteLength > a.byteLength) return false;
+  for (let i = 0; i < prefix.byteLength; i++) if (a[i] !== prefix[i]) return false;
+  return true;
 }
 
 function manifestMightMatch(md: TableMetadata, m: ManifestFile, projected: Bound, schema: Schema): boolean {
@@ -170,6 +182,7 @@ function manifestMightMatch(md: TableMetadata, m: ManifestFile, projected: Bound
   const lower = new Map<number, Uint8Array>();
   const upper = new Map<number, Uint8Array>();
   const containsNull = new Map<number, boolean>();
+  const containsNan = new Map<number, boolean>();
   ptype.fields.forEach((f, i) => {
     const s = m.partitions![i];
     if (!s) return;
@@ -177,8 +190,9 @@ function manifestMightMatch(md: TableMetadata, m: ManifestFile, projected: Bound
     if (s.lowerBound) lower.set(f.id, s.lowerBound);
     if (s.upperBound) upper.set(f.id, s.upperBound);
     containsNull.set(f.id, s.containsNull);
+    if (s.containsNan !== undefined) containsNan.set(f.id, s.containsNan);
   });
   // Partition-projected predicates compare transformed values, typed like the partition field.
-  const view = encodedBoundsView(types, lower, upper, () => undefined, () => undefined, (id) => containsNull.get(id));
+  const view = encodedBoundsView({ types, lower, upper, containsNull: (id) => containsNull.get(id), containsNan: (id) => containsNan.get(id) });
   return mightMatch(projected, view);
 }

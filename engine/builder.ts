@@ -8,7 +8,12 @@ import { LakehouseError } from '../connectors/errors.js';
 import type { DataType } from './plan/types.js';
 import type { UExpr } from './plan/unbound.js';
 
-export type Literal = number | string | boolean | null | Date;
+/**
+ * Literal values. Numbers mean what their text means in SQL: `5` an INTEGER, `0.05` an exact
+ * DECIMAL(3,2) (the text JavaScript prints, so `0.1 + 0.2` is 0.30000000000000004), `1e21` a
+ * DOUBLE; a `bigint` is an exact BIGINT (or DECIMAL(38,0) beyond 64 bits).
+ */
+export type Literal = number | bigint | string | boolean | null | Date;
 export type ExprLike = Expr | Literal;
 
 function isoTimestamp(d: Date): string {
@@ -22,6 +27,7 @@ export function toUExpr(x: ExprLike): UExpr {
     if (!Number.isFinite(x)) throw new LakehouseError('INVALID_ARGUMENT', `literal ${x} is not a finite number`);
     return { k: 'num', text: String(x) };
   }
+  if (typeof x === 'bigint') return { k: 'num', text: x.toString() };
   if (typeof x === 'string') return { k: 'lit', v: x, type: 'string' };
   if (typeof x === 'boolean') return { k: 'lit', v: x, type: 'boolean' };
   if (x instanceof Date) return { k: 'typed', type: 'timestamp', text: isoTimestamp(x) };

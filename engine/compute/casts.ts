@@ -83,10 +83,24 @@ export function formatValue(x: number | bigint, type: DataType): string {
   const d = decimalParts(type);
   if (d) return formatDecimal(x, d.scale);
   if (type === 'date') return formatDate(Number(x));
-  if (type === 'timestamp') return formatTimestamp(Number(x));
+  if (type === 'timestamp') {
+    // DuckDB drops trailing zeros of the fraction (`…00:00:00.5`).
+    const t = typeof x === 'bigint' ? formatTimestampBig(x) : formatTimestamp(x);
+    return t.includes('.') ? t.replace(/0+$/, '') : t;
+  }
   if (type === 'time') return formatTime(Number(x));
   if (type === 'float64') return formatDouble(Number(x));
   return String(x);
+}
+
+/** A timestamp beyond ±2^53 µs, exactly: the day by BigInt division, then the time of day. */
+function formatTimestampBig(us: bigint): string {
+  const day = 86_400_000_000n;
+  let days = us / day;
+  if (us % day < 0n) days -= 1n;
+  const rest = Number(us - days * day);
+  const t = formatTimestamp(rest);
+  return `${formatDate(Number(days))}${t.slice(t.indexOf(' '))}`;
 }
 
 function formatDouble(x: number): string {
@@ -154,6 +168,25 @@ export function parseBlob(text: string): string {
   return out;
 }
 
+/**
+ * Microseconds since the epoch for timestamp text, exact beyond ±2^53 (a BigInt there):
+ * `parseTimestampLiteral` validates and computes in doubles, which round past the year 2255.
+ */
+export function parseTimestampExact(text: string): number | bigint {
+  const approx = parseTimestampLiteral(text);
+  if (Math.abs(approx) < 2 ** 52) return approx;
+  const m = /^\s*(-?\d{1,6}-\d{1,2}-\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$/i.exec(text)!;
+  const days = BigInt(parseDateLiteral(m[1]!));
+  const frac = m[5] ? BigInt((m[5] + '000000').slice(0, 6)) : 0n;
+  let us = days * 86_400_000_000n + (BigInt(m[2] ?? 0) * 3600n + BigInt(m[3] ?? 0) * 60n + BigInt(m[4] ?? 0)) * 1_000_000n + frac;
+  if (m[6] && m[6].toUpperCase() !== 'Z') {
+    const digits = m[6].slice(1).replace(':', '');
+    const off = (BigInt(digits.slice(0, 2)) * 60n + BigInt(digits.slice(2))) * 60_000_000n;
+    us -= m[6][0] === '-' ? -off : off;
+  }
+  return normalizeScalar(us);
+}
+
 /** Round half to even, as DuckDB casts doubles to integers (2.5 → 2, 3.5 → 4). */
 function roundHalfEven(x: number): number {
   const r = Math.round(x);
@@ -182,7 +215,7 @@ function parseText(s: string, to: DataType): number | bigint | boolean {
       return x;
     }
     case 'date': return parseDateLiteral(t);
-    case 'timestamp': return parseTimestampLiteral(t);
+    case 'timestamp': return parseTimestampExact(t);
     case 'time': return parseTime(t);
     case 'boolean': {
       const l = t.toLowerCase();

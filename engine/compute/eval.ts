@@ -233,9 +233,12 @@ function scalarArith(op: string, a: number, b: number): number | null {
   }
 }
 
-/** Exact result types computed by exact-kernels.ts (dates/times keep their day/µs arithmetic). */
+/**
+ * Exact result types computed by exact-kernels.ts — dates and timestamps too (days and µs are
+ * integers: a far timestamp becomes a BigInt vector, never a rounded double).
+ */
 function exactArith(t: DataType): boolean {
-  return isExact(t) && t !== 'date' && t !== 'timestamp' && t !== 'time';
+  return isExact(t);
 }
 
 /** Three-way comparison of two non-null scalars of the same type class. */
@@ -454,12 +457,29 @@ function mapStrToBool(a: Val, fn: (s: string) => boolean, n: number): Val {
   return { t: 'bool', values: out, valid: s.valid };
 }
 
+/**
+ * A per-value date/time function. Inputs beyond ±2^53 (timestamps past the year 2255) are read
+ * as doubles — exact enough for their year/month/day — but a timestamp *result* must be exact,
+ * so one beyond ±2^53 is refused rather than rounded.
+ */
 function mapNum(a: Val, type: DataType, n: number, fn: (x: number) => number): Val {
-  if (a.t === 'const') return { t: 'const', v: a.v === null ? null : fn(a.v as number), type };
-  const v = a as Extract<Vec, { t: 'num' }>;
+  const check = (r: number): number => {
+    if (type === 'timestamp' && !(r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER)) {
+      throw new LakehouseError('UNSUPPORTED', 'not supported yet: date_trunc or month arithmetic on timestamps beyond ±2^53 µs (after the year 2255 or before 1685)');
+    }
+    return r;
+  };
+  if (a.t === 'const') return { t: 'const', v: a.v === null ? null : check(fn(Number(a.v))), type };
+  const v = a as Extract<Vec, { t: 'num' | 'big' }>;
   const out = new Float64Array(n);
-  const src = v.values;
-  for (let i = 0; i < n; i++) out[i] = fn(src[i]!);
+  if (v.t === 'big') {
+    const src = v.values;
+    for (let i = 0; i < n; i++) out[i] = v.valid !== null && !v.valid[i] ? 0 : check(fn(Number(src[i]!)));
+  } else {
+    const src = v.values;
+    for (let i = 0; i < n; i++) out[i] = fn(src[i]!);
+    if (type === 'timestamp') for (let i = 0; i < n; i++) if (v.valid === null || v.valid[i]) check(out[i]!);
+  }
   return { t: 'num', type, values: out, valid: v.valid };
 }
 

@@ -75,14 +75,13 @@ function maxAbs(values: Float64Array, valid: Valid, n: number): number {
   return m;
 }
 
-function bigOperand(v: ExactVal, n: number): (i: number) => bigint {
+function bigOperand(v: ExactVal, _n: number): (i: number) => bigint {
   if (v.t === 'const') {
     const x = scalarToBig(v.v as number | bigint);
     return () => x;
   }
   if (v.t === 'big') { const s = v.values; return (i) => s[i]!; }
   const s = v.values;
-  void n;
   return (i) => BigInt(s[i]!);
 }
 

@@ -90,7 +90,9 @@ export function fusedArith(e: Expr, generic: Evaluator): Evaluator | null {
     return r;
   };
   const top = gen(e);
-  if (top === null || ops < 2 || cols.length === 0) return null;
+  // One operator over doubles gains nothing from fusing; over exact types it still saves the
+  // max-abs pass over the result (the bound comes from the cached column maxima instead).
+  if (top === null || ops < (exact ? 1 : 2) || cols.length === 0) return null;
   const body = top.code;
   let kernel = fusedArithCache.get(body);
   if (!kernel) {

@@ -10,9 +10,9 @@ import { LakehouseError } from '../../connectors/errors.js';
 import { caret } from '../sql/parser.js';
 import type { TableSource } from '../source/table-source.js';
 import type { PlanNode, SortItem } from './logical.js';
-import { parseTime, parseUuid } from '../compute/casts.js';
+import { parseTime, parseTimestampExact, parseUuid } from '../compute/casts.js';
 import {
-  aggResultType, andAll, conjuncts, exprColumns, exprEquals, isNumeric, parseDateLiteral, parseTimestampLiteral,
+  aggResultType, andAll, conjuncts, exprColumns, exprEquals, isNumeric, parseDateLiteral,
   remapColumns, type AggCall, type AggFn, type DataType, type Expr, type Field, type Schema,
 } from './types.js';
 import { foldExpr } from './optimize.js';
@@ -376,7 +376,7 @@ export class Binder {
             case 'date': return { k: 'lit', v: parseDateLiteral(u.text), type: 'date' };
             case 'time': return { k: 'lit', v: parseTime(u.text), type: 'time' };
             case 'uuid': return { k: 'lit', v: parseUuid(u.text), type: 'uuid' };
-            default: return { k: 'lit', v: parseTimestampLiteral(u.text), type: 'timestamp' };
+            default: return { k: 'lit', v: parseTimestampExact(u.text), type: 'timestamp' };
           }
         } catch (e) {
           throw err(this.ctx, (e as Error).message, u.pos);

@@ -14,10 +14,10 @@
  */
 
 import { LakehouseError } from '../../connectors/errors.js';
-import { castScalar } from '../compute/casts.js';
+import { castScalar, parseTimestampExact } from '../compute/casts.js';
 import { normalizeScalar } from '../compute/exact.js';
 import {
-  decimalParts, decimalType, isDecimal, isNumeric, isStringLike, MAX_DECIMAL_PRECISION, parseDateLiteral, parseTimestampLiteral,
+  decimalParts, decimalType, isDecimal, isNumeric, isStringLike, MAX_DECIMAL_PRECISION, parseDateLiteral,
   type DataType, type Expr, type Scalar,
 } from './types.js';
 
@@ -86,7 +86,7 @@ export function literalAs(e: Extract<Expr, { k: 'lit' }>, type: DataType): Scala
   if (v === null || e.type === type) return v;
   if (e.type === 'string' && typeof v === 'string') {
     if (type === 'date') return parseDateLiteral(v);
-    if (type === 'timestamp') return parseTimestampLiteral(v);
+    if (type === 'timestamp') return parseTimestampExact(v);
     if (type === 'boolean') throw new LakehouseError('PLAN_ERROR', `type mismatch: cannot compare ${type} with string '${v}'`);
     try {
       return castScalar(v, 'string', type);

@@ -152,6 +152,8 @@ export class CatalogTableSource implements TableSource {
       const multi = (t.file.splitOffsets?.length ?? 0) > 1;
       if (!multi || (request.filters.length === 0 && bytes <= target)) return [{ slice: dataFileSlice(t), bytes, rows: t.file.recordCount }];
       const md = await footerOf(this.table, t.key, t.file.fileSizeInBytes);
+      // Parquet statistics do not count NaN; the data file's nan_value_counts do.
+      const nanFree = new Set(fields.filter((f) => t.file.nanValueCounts?.get(f.id) === 0).map((f) => f.name));
       const out: Array<{ slice: DataFileSlice; bytes: number; rows: number }> = [];
       let cur: { groups: number[]; bytes: number; rows: number } | null = null;
       const flush = (): void => {
@@ -161,7 +163,7 @@ export class CatalogTableSource implements TableSource {
       for (const rg of md.rowGroups) {
         if (rg.numRows === 0) continue;
         const view = byTableName(rg, fields);
-        if (!request.filters.every((e) => rowGroupMayMatch(e, view, request.columns))) continue;
+        if (!request.filters.every((e) => rowGroupMayMatch(e, view, request.columns, { nanFree }))) continue;
         const b = Math.max(1, ids.reduce((s, id) => s + (rg.columnsById.get(id)?.compressedSize ?? 0), 0));
         if (cur && (cur as { bytes: number }).bytes + b > target) flush();
         cur ??= { groups: [], bytes: 0, rows: 0 };

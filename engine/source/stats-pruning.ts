@@ -1,61 +1,90 @@
 /**
  * Row-group pruning from Parquet min/max/null-count statistics. `rowGroupMayMatch` returns false
  * only when the statistics prove that no row of the group satisfies the conjunct; anything it
- * does not understand (or missing statistics) keeps the group.
+ * does not understand (or missing statistics) keeps the group. Pure.
+ *
+ * The conjunct goes through the same translation as file pruning (pushdown.ts) and the same
+ * evaluation (the catalog's `mightMatch`), against the statistics of this row group in the
+ * file's own Iceberg types: one set of rules for exact numbers, the one string order (code
+ * points = UTF-8 bytes) and NaN. Parquet statistics exclude NaN and do not count it, so a
+ * float/double column may hold NaN unless the caller knows otherwise (`nanFree`, e.g. from the
+ * data file's Iceberg `nan_value_counts`).
  */
 
+import { bindPredicate, mightMatch, type Bound, type BoundsView } from '../../catalog/index.js';
 import type { ColumnChunkStats, RowGroupStats } from '../../connectors/formats.js';
-import type { Expr, Scalar } from '../plan/types.js';
+import type { NestedField, PrimitiveType } from '../../connectors/iceberg-types.js';
+import type { Expr } from '../plan/types.js';
+import { toCatalogPredicate } from './pushdown.js';
 
-const US_PER_DAY = 86_400_000_000;
-
-function statValue(v: unknown, s: ColumnChunkStats, engineType: string): number | string | boolean | undefined {
-  if (v === undefined || v instanceof Uint8Array || s.type === undefined || s.type.startsWith('decimal')) return undefined;
-  let x: number | string | boolean = typeof v === 'bigint' ? Number(v) : (v as number | string | boolean);
-  if (typeof x === 'number' && (s.type === 'timestamp_ns' || s.type === 'timestamptz_ns')) x = Math.floor(x / 1000);
-  if (typeof x === 'number' && engineType === 'timestamp' && s.type === 'date') x = x * US_PER_DAY;
-  return x;
+export interface RowGroupPruneOptions {
+  /** Columns (by the names in `columns`) known to hold no NaN in this row group. */
+  nanFree?: ReadonlySet<string>;
 }
 
-export function rowGroupMayMatch(e: Expr, rg: RowGroupStats, columns: string[]): boolean {
-  if (e.k === 'call' && (e.fn === 'and')) return e.args.every((a) => rowGroupMayMatch(a, rg, columns));
-  if (e.k === 'call' && (e.fn === 'or')) return e.args.some((a) => rowGroupMayMatch(a, rg, columns));
-  const stats = (x: Expr): ColumnChunkStats | undefined => (x.k === 'col' ? rg.columns.get(columns[x.i]!) : undefined);
-  if (e.k === 'call' && (e.fn === 'is_null' || e.fn === 'is_not_null')) {
-    const s = stats(e.args[0]!);
-    if (!s || s.nullCount === undefined) return true;
-    return e.fn === 'is_null' ? s.nullCount > 0 : s.nullCount < s.valueCount;
+/** Column indices an expression reads. */
+function columnsOf(e: Expr, out: Set<number>): Set<number> {
+  switch (e.k) {
+    case 'col': out.add(e.i); break;
+    case 'lit': break;
+    case 'call': for (const a of e.args) columnsOf(a, out); break;
+    case 'cast': case 'in': case 'like': columnsOf(e.e, out); break;
+    case 'case':
+      for (const [w, t] of e.whens) { columnsOf(w, out); columnsOf(t, out); }
+      if (e.else) columnsOf(e.else, out);
+      break;
   }
-  if (e.k === 'in' && !e.neg) {
-    const s = stats(e.e);
-    if (!s) return true;
-    const lo = statValue(s.min, s, e.e.type);
-    const hi = statValue(s.max, s, e.e.type);
-    if (lo === undefined || hi === undefined) return true;
-    return e.list.some((v) => v === null || (v >= lo && v <= hi));
+  return out;
+}
+
+/** A bound view over one row group's chunk statistics (field id = column index + 1). */
+function chunkView(stats: Array<ColumnChunkStats | undefined>, nanFree: ReadonlySet<string> | undefined, names: string[]): BoundsView {
+  const at = (id: number): ColumnChunkStats | undefined => stats[id - 1];
+  const bound = (id: number, v: ColumnChunkStats['min']): ColumnChunkStats['min'] => {
+    // A string statistic cut inside a character decodes with U+FFFD, which moves it: unknown.
+    if (typeof v === 'string' && v.includes('\uFFFD')) return undefined;
+    return at(id)?.type === undefined ? undefined : v;
+  };
+  return {
+    lower: (id) => bound(id, at(id)?.min),
+    upper: (id) => bound(id, at(id)?.max),
+    mayHaveNull: (id) => {
+      const n = at(id)?.nullCount;
+      return n === undefined || n > 0;
+    },
+    allNull: (id) => {
+      const s = at(id);
+      return s?.nullCount !== undefined && s.valueCount > 0 && s.nullCount === s.valueCount;
+    },
+    mayHaveNaN: (id) => {
+      const t = at(id)?.type;
+      return (t === 'float' || t === 'double') && !nanFree?.has(names[id - 1]!);
+    },
+    unknown: (id) => at(id)?.type === undefined,
+  };
+}
+
+export function rowGroupMayMatch(e: Expr, rg: RowGroupStats, columns: string[], options: RowGroupPruneOptions = {}): boolean {
+  const used = columnsOf(e, new Set());
+  const types = new Map<string, PrimitiveType>();
+  const stats: Array<ColumnChunkStats | undefined> = new Array(columns.length);
+  const fields: NestedField[] = [];
+  for (const i of used) {
+    const name = columns[i];
+    const s = name === undefined ? undefined : rg.columns.get(name);
+    if (!name || !s?.type) continue;
+    stats[i] = s;
+    types.set(name, s.type);
+    fields.push({ id: i + 1, name, required: false, type: s.type });
   }
-  if (e.k !== 'call' || !['eq', 'lt', 'le', 'gt', 'ge'].includes(e.fn)) return true;
-  let [a, b] = e.args as [Expr, Expr];
-  let fn = e.fn;
-  if (a.k === 'lit' && b.k === 'col') {
-    [a, b] = [b, a];
-    fn = ({ lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' } as Record<string, typeof fn>)[fn] ?? fn;
+  if (fields.length === 0) return true;
+  const p = toCatalogPredicate([e], columns, types);
+  if (!p) return true;
+  let bound: Bound;
+  try {
+    bound = bindPredicate(p, { type: 'struct', fields });
+  } catch {
+    return true; // a value the statistics' type cannot take: keep the group, the filter decides
   }
-  if (a.k !== 'col' || b.k !== 'lit') return true;
-  const s = stats(a);
-  if (!s) return true;
-  const lit: Scalar = b.v;
-  if (lit === null) return false; // comparisons with NULL are never true
-  if (s.nullCount !== undefined && s.nullCount === s.valueCount) return false;
-  const lo = statValue(s.min, s, a.type);
-  const hi = statValue(s.max, s, a.type);
-  if (lo === undefined || hi === undefined || typeof lo !== typeof lit) return true;
-  switch (fn) {
-    case 'eq': return lit >= lo && lit <= hi;
-    case 'lt': return lo < lit;
-    case 'le': return lo <= lit;
-    case 'gt': return hi > lit;
-    case 'ge': return hi >= lit;
-    default: return true;
-  }
+  return mightMatch(bound, chunkView(stats, options.nanFree, columns));
 }
