@@ -10,7 +10,7 @@ import type * as arrow from 'apache-arrow';
 import { LakehouseError } from '../connectors/errors.js';
 import { Expr, col, toUExpr, type ExprLike } from './builder.js';
 import { chunkToBatch } from './compute/arrow-io.js';
-import { formatDecimal } from './compute/exact.js';
+import { formatDecimal, normalizeScalar } from './compute/exact.js';
 import type { Chunk, Vec } from './compute/vec.js';
 import type { QueryStats } from './exec/executor.js';
 import type { PlanNode } from './plan/logical.js';
@@ -126,15 +126,19 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
   /**
    * Plans once and streams the result as row arrays, one array per executed chunk, in result
    * order, for printers and exporters that must hold at most a chunk at a time. A row is an
-   * array of cells in schema order: numbers, strings, booleans or null; dates as days since
-   * 1970-01-01 and timestamps as microseconds since the epoch (plain numbers, so no Date range
-   * limit). Memory: one chunk of rows plus the executor's in-flight tasks. Breaking out of the
+   * array of cells in schema order, exact: numbers (integers of exact types within ±(2^53−1)),
+   * `bigint` for integers beyond that, decimals as their exact text with all S digits
+   * ("-0.05"), strings (uuids as text, binary as a byte string), booleans or null; dates as days
+   * since 1970-01-01, timestamps as microseconds since the epoch and times as microseconds since
+   * midnight (numbers, or `bigint` when beyond ±(2^53−1); so no Date range limit). Memory: one chunk of rows plus the executor's in-flight tasks. Breaking out of the
    * iteration cancels the query's remaining tasks.
    */
   async openRows(options: RunOptions = {}): Promise<{ schema: Schema; rows: AsyncGenerator<unknown[][]> }> {
     const plan = await this.plan();
     const runner = this.runner;
     const self = this;
+    // Decimal columns are converted to their text here (-1: not a decimal).
+    const scales = plan.schema.map((f) => decimalParts(f.type)?.scale ?? -1);
     async function* rows(): AsyncGenerator<unknown[][]> {
       for await (const c of runner.execute(plan, options.signal, (s) => { self.lastStats = s; })) {
         // Converted a slice at a time, so the row arrays alive at once stay small however big
@@ -149,6 +153,8 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
               if (v.valid === null || v.valid[i]) {
                 if (v.t === 'str') x = v.dict[v.codes[i]!];
                 else if (v.t === 'bool') x = v.values[i] === 1;
+                else if (scales[j]! >= 0) x = decimalText(v.values[i]!, scales[j]!);
+                else if (v.t === 'big') x = normalizeScalar(v.values[i]!);
                 else if (v.type !== 'null') x = v.values[i];
               }
               out[i - from]![j] = x;
@@ -267,13 +273,24 @@ function selectItem(x: Expr | string | ExprLike): USelectItem {
   return e.alias ? { k: 'expr', e: e.node, alias: e.alias } : { k: 'expr', e: e.node };
 }
 
+/**
+ * formatDecimal with a fast path for the common case (an unscaled value within ±(2^53−1) held
+ * as a number: its digits without a BigInt). Same text.
+ */
+export function decimalText(unscaled: number | bigint, scale: number): string {
+  if (typeof unscaled !== 'number' || scale === 0 || !Number.isSafeInteger(unscaled)) return formatDecimal(unscaled, scale);
+  const neg = unscaled < 0;
+  const digits = String(neg ? -unscaled : unscaled).padStart(scale + 1, '0');
+  return `${neg ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+}
+
 /** One non-null numeric value as toArray() returns it (see there). */
 function exactValue(v: Extract<Vec, { t: 'num' | 'big' }>, i: number): unknown {
   const x = v.values[i]!;
   const d = decimalParts(v.type);
-  if (d) return formatDecimal(x, d.scale);
+  if (d) return decimalText(x, d.scale);
   if (v.type === 'date') return new Date(Number(x) * 86_400_000);
   if (v.type === 'timestamp') return typeof x === 'bigint' ? new Date(Number(x / 1000n)) : new Date(Math.floor(x / 1000));
   if (v.type === 'null') return null;
-  return x;
+  return typeof x === 'bigint' ? normalizeScalar(x) : x;
 }

@@ -1,10 +1,12 @@
 /**
  * `lake sql "<statement>"`: runs a query and prints its rows, or runs a write (INSERT INTO,
  * INSERT OVERWRITE, CREATE TABLE … AS) and prints the new snapshot id.
- * Output formats: `table` (aligned text, default), `json` (an array of row objects; 64-bit
- * integers as numbers when exact, else strings; dates as YYYY-MM-DD, timestamps as ISO-8601 UTC)
- * and `csv` (RFC 4180, header row). `--json` is `--format json`. Query results are streamed
- * (engine/cli/sql-output.ts): memory stays bounded however many rows the query returns.
+ * Output formats: `table` (aligned text, default), `json` (an array of row objects; integers
+ * as numbers within ±(2^53−1), else strings; decimals as exact strings; dates as YYYY-MM-DD,
+ * timestamps as ISO-8601 UTC) and `csv` (RFC 4180, header row); every value is printed exactly
+ * (engine/cli/sql-output.ts). `--json` is `--format json`. Query results are streamed with
+ * back-pressure from the printer to the workers (engine/exec/executor.ts, streamFragments):
+ * memory stays bounded however many rows the query returns.
  * `--limit n` adds a LIMIT to the plan (every format).
  */
 

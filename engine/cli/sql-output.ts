@@ -6,14 +6,21 @@
  *     rows (buffered); later rows are printed with those widths (a longer cell just pushes
  *     its line wider). Ends with "(n rows)".
  *   - csv: RFC 4180, header row.
- *   - json: one array of row objects, formatted as `JSON.stringify(rows, null, 2)` would
- *     (64-bit integers as numbers: the engine computes them within ±2^53).
- * Cells: dates as YYYY-MM-DD (ISO 8601 astronomical years: -0001-06-01), timestamps as
- * ISO-8601 UTC (2024-01-01T00:00:00.000Z; outside a JS Date's range: YYYY-MM-DD HH:MM:SS).
+ *   - json: one array of row objects, formatted as `JSON.stringify(rows, null, 2)` would.
+ *     Exact values that a JSON number would round are strings, as DuckDB's JSON gives them:
+ *     every decimal ("12.30") and integers beyond ±(2^53−1) ("9007199254740993"); smaller
+ *     integers are numbers.
+ * Cells (exact in every format): decimals with all S digits (formatDecimal), integers of any
+ * size, dates as YYYY-MM-DD (ISO 8601 astronomical years: -0001-06-01), timestamps as ISO-8601
+ * UTC (2024-01-01T00:00:00.000Z, or …00.000001Z when the value has microseconds; outside a JS
+ * Date's range: YYYY-MM-DD HH:MM:SS[.ffffff]), times as
+ * HH:MM:SS[.ffffff] (trailing zeros of the fraction dropped, as DuckDB), uuids as their text,
+ * binary as DuckDB prints a BLOB (printable ASCII as is, other bytes and \ ' " as \xHH).
  * Writes honour stdout back-pressure (await 'drain').
  */
 
-import { formatDate, formatTimestamp, type DataType, type Schema } from '../plan/types.js';
+import { SAFE } from '../compute/exact.js';
+import { formatDate, formatTimestamp, isDecimal, type DataType, type Schema } from '../plan/types.js';
 
 export type Format = 'table' | 'json' | 'csv';
 
@@ -24,15 +31,67 @@ export interface Output {
   once(event: 'drain', cb: () => void): unknown;
 }
 
+/** HH:MM:SS[.ffffff] of microseconds since midnight, trailing fraction zeros dropped (DuckDB). */
+export function formatTime(micros: number | bigint): string {
+  const us = Number(micros);
+  const h = Math.floor(us / 3_600_000_000);
+  const m = Math.floor((us % 3_600_000_000) / 60_000_000);
+  const sec = Math.floor((us % 60_000_000) / 1_000_000);
+  const frac = us % 1_000_000;
+  const base = `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
+  return frac ? `${base}.${String(frac).padStart(6, '0').replace(/0+$/, '')}` : base;
+}
+
+const HEX = '0123456789ABCDEF';
+
+/** A byte string (one char per byte) as DuckDB prints a BLOB: `\x00a\x5C`. */
+export function formatBlob(bytes: string): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes.charCodeAt(i);
+    if (c >= 32 && c <= 126 && c !== 0x5c && c !== 0x27 && c !== 0x22) out += bytes[i];
+    else out += `\\x${HEX[(c >> 4) & 15]}${HEX[c & 15]}`;
+  }
+  return out;
+}
+
+/** ISO-8601 UTC, with microseconds when the value has any (exact), else milliseconds. */
+function timestampText(v: number | bigint): string {
+  const us = typeof v === 'bigint' ? Number(((v % 1000n) + 1000n) % 1000n) : ((v % 1000) + 1000) % 1000;
+  const ms = typeof v === 'bigint' ? Number((v - BigInt(us)) / 1000n) : (v - us) / 1000;
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return formatTimestamp(Number(v));
+  const iso = d.toISOString();
+  return us ? `${iso.slice(0, -1)}${String(us).padStart(3, '0')}Z` : iso;
+}
+
+/**
+ * A cell (as DataFrame.openRows gives it) as text: table and CSV cells, and JSON strings.
+ * Numbers and strings that need no conversion are returned as they are.
+ */
 function cellOf(v: unknown, type: DataType): unknown {
   if (v === null || v === undefined) return null;
-  if (type === 'date') return formatDate(v as number);
-  if (type === 'timestamp') {
-    const ms = Math.floor((v as number) / 1000);
-    const d = new Date(ms);
-    return Number.isNaN(d.getTime()) ? formatTimestamp(v as number) : d.toISOString();
+  switch (type) {
+    case 'date': return formatDate(v as number);
+    case 'timestamp': return timestampText(v as number | bigint);
+    case 'time': return formatTime(v as number | bigint);
+    case 'binary': return formatBlob(v as string);
+    default: return v;
   }
-  return v;
+}
+
+/** A cell as a JSON value: exact numbers that a double would round as strings (see the header). */
+function jsonValue(v: unknown, type: DataType): string {
+  if (v === null || v === undefined) return 'null';
+  if (type === 'date' || type === 'timestamp' || type === 'time' || type === 'binary') return JSON.stringify(cellOf(v, type));
+  if (typeof v === 'bigint') return v <= BigInt(SAFE) && v >= -BigInt(SAFE) ? String(v) : `"${v}"`;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return 'null';
+    if (type !== 'float64' && !Number.isSafeInteger(v) && Number.isInteger(v)) return `"${BigInt(v)}"`;
+    if (isDecimal(type)) return `"${v}"`;
+    return JSON.stringify(v);
+  }
+  return JSON.stringify(cellOf(v, type));
 }
 
 function csvField(v: unknown): string {
@@ -69,11 +128,10 @@ export async function printRows(schema: Schema, rows: AsyncIterable<unknown[][]>
     // Written by hand in JSON.stringify(rows, null, 2)'s layout (keys are column names, so a
     // column named "__proto__" stays a column); NaN and ±Infinity become null as there.
     const keys = names.map((name) => `    ${JSON.stringify(name)}: `);
-    const value = (v: unknown): string => (v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? 'null' : JSON.stringify(v));
     for await (const chunk of rows) {
       for (const r of chunk) {
         let obj = names.length ? '  {\n' : '  {}';
-        for (let j = 0; j < names.length; j++) obj += `${keys[j]}${value(cellOf(r[j], types[j]!))}${j + 1 < names.length ? ',\n' : '\n  }'}`;
+        for (let j = 0; j < names.length; j++) obj += `${keys[j]}${jsonValue(r[j], types[j]!)}${j + 1 < names.length ? ',\n' : '\n  }'}`;
         pending += `${n === 0 ? '[\n' : ',\n'}${obj}`;
         n++;
       }

@@ -103,6 +103,14 @@ let buildSeq = 0;
 const MAX_PARTITIONS = 256;
 /** Build rows per partition a shuffled join aims for. */
 const ROWS_PER_PARTITION = 250_000;
+/**
+ * Slices of a streamed query's output (see streamFragments): at most 64k rows or about 4 MiB of
+ * Arrow IPC each, at most 2 unconsumed per running task. Measured with bench/stream-rss.ts.
+ */
+export const STREAM_LIMITS = { rows: 65_536, bytes: 4 * 1024 * 1024, window: 2 };
+/** A streamed query adds a task when its consumer waited more than this share of at least this long. */
+const STARVED_SHARE = 0.25;
+const STARVED_MIN_MS = 50;
 
 const typesOf = (p: PlanNode): DataType[] => p.schema.map((f) => f.type);
 
@@ -488,6 +496,106 @@ export class Executor {
     }
   }
 
+  /**
+   * The output of a plain pipeline (no aggregate, partition or sink), in bounded slices: every
+   * task streams its rows (pool.run's `stream`) and runs at most STREAM_LIMITS.window slices
+   * ahead of this consumer. Parallelism follows the consumer: one task runs at first, and one
+   * more (up to `maxInFlight`) whenever the consumer has spent over a quarter of the time since
+   * the last change waiting for rows. A slow consumer (the CLI printing 5M rows) thus keeps one
+   * worker busy instead of every worker each holding a decoded row group and its WASM heap
+   * (measured: ~250 MB of RSS per scanning worker); a fast one (toArray, a selective filter)
+   * gets them all within a few tasks. Memory: at most level × window slices here, plus each
+   * running worker's current row group — not whole task outputs. Slices come in arrival order
+   * (order-insensitive, as runFragments). Tasks over in-process data, and ordered runs, keep the
+   * whole-task path.
+   */
+  private async *streamFragments(fp: FragmentPlan): AsyncGenerator<Chunk[]> {
+    const { ctx } = this;
+    const tasks = await this.tasksOf(fp);
+    if (ctx.ordered || tasks.some((t) => t.local)) {
+      for await (const out of this.runFragments(fp)) yield out.chunks;
+      return;
+    }
+    const src = fp.source;
+    const scanColumns = 'scan' in src ? src.scan.columns.map((name, i) => ({ name, type: src.scan.schema[i]!.type })) : src.columns;
+    const stage = new AbortController();
+    const onAbort = (): void => stage.abort(ctx.signal.reason);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const ready: Array<{ chunks: Chunk[]; ack: () => void }> = [];
+    let wake: (() => void) | null = null;
+    const poke = (): void => { const w = wake; wake = null; w?.(); };
+    let failure: { err: unknown } | null = null;
+    let next = 0;
+    let running = 0;
+    // Adaptive parallelism (see above): waits are counted from the first slice or task end.
+    let level = 1;
+    let warm = false;
+    let since = 0;
+    let waited = 0;
+    const stream = { limits: STREAM_LIMITS, onSlice: (chunks: Chunk[], ack: () => void) => { ready.push({ chunks, ack }); poke(); } };
+    const launch = (): void => {
+      // Slices waiting here count against the same bound: a task of one slice ends as soon as
+      // it has posted it, and must not make room for another task before that slice is taken.
+      while (running < level && ready.length < level * STREAM_LIMITS.window && next < tasks.length && !failure) {
+        const k = next++;
+        running++;
+        const fragment: Fragment & { fault?: string } = { task: tasks[k]!, scanColumns, ops: fp.ops, types: fp.types, ...(ctx.fault ? { fault: ctx.fault } : {}) };
+        ctx.pool.run(fragment, () => fp.types, stage.signal, { stream }).then((out) => {
+          running--;
+          const s = ctx.stats;
+          s.tasks++;
+          s.rowsScanned += out.stats.rowsIn;
+          s.bytesScanned += tasks[k]!.bytes;
+          s.decodeMs += out.stats.decodeMs;
+          s.computeMs += out.stats.computeMs;
+          s.encodeMs += out.stats.encodeMs;
+          s.transferMs += out.stats.transferMs;
+          s.queueMs += out.stats.queueMs;
+          launch();
+          poke();
+        }, (err: unknown) => {
+          running--;
+          failure ??= { err };
+          poke();
+        });
+      }
+    };
+    try {
+      launch();
+      for (;;) {
+        if (failure) throw (failure as { err: unknown }).err;
+        if (ctx.signal.aborted) throw new LakehouseError('CANCELLED', 'query cancelled', { cause: ctx.signal.reason });
+        const item = ready.shift();
+        if (item) {
+          // Taken: the task may compute its next slice while this one is consumed.
+          item.ack();
+          launch();
+          yield item.chunks;
+          continue;
+        }
+        if (running === 0 && next >= tasks.length) return;
+        const w0 = performance.now();
+        await new Promise<void>((resolve) => { wake = resolve; });
+        const w1 = performance.now();
+        if (!warm) {
+          warm = true;
+          since = w1;
+        } else {
+          waited += w1 - w0;
+          if (level < ctx.maxInFlight && w1 - since >= STARVED_MIN_MS && waited > (w1 - since) * STARVED_SHARE) {
+            level++;
+            since = w1;
+            waited = 0;
+            launch();
+          }
+        }
+      }
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      if (running > 0 || next < tasks.length) stage.abort(new LakehouseError('CANCELLED', 'stage finished early'));
+    }
+  }
+
   private async *execute(p: PlanNode): AsyncGenerator<Chunk> {
     switch (p.op) {
       case 'values':
@@ -505,8 +613,8 @@ export class Executor {
         }
         if (fp) {
           let rows = 0;
-          for await (const out of this.runFragments(fp)) {
-            for (const c of out.chunks) {
+          for await (const out of this.streamFragments(fp)) {
+            for (const c of out) {
               if (p.op === 'limit') {
                 // Fragments each stop at n+offset rows; the exact window is cut here.
                 const from = Math.max(0, p.offset - rows);

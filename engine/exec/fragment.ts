@@ -195,7 +195,13 @@ export function mergePackedPartials(buffers: Uint8Array[], keyTypes: DataType[],
   return { out: merger.finish(), rowsIn };
 }
 
-export async function runFragment(f: Fragment, signal?: AbortSignal): Promise<FragmentResult> {
+/**
+ * Runs a fragment. With `emit` (a plain pipeline: no aggregate, partition or sink), each output
+ * chunk goes to `emit` as soon as it is computed, and awaited there (back-pressure: the scan
+ * does not read ahead of the consumer); the result then carries no chunks.
+ */
+export async function runFragment(f: Fragment, signal?: AbortSignal, emit?: (c: Chunk) => Promise<void>): Promise<FragmentResult> {
+  if (emit && (f.sink || f.merge || f.agg || f.partition)) throw new LakehouseError('INTERNAL', 'internal: only a plain pipeline fragment can stream its output');
   if (f.sink) return runSinkFragment(f, f.sink, signal);
   if (f.merge) return runMerge(f, f.merge);
   // A filter right before the partial aggregation is fused into it (see HashAggregator.addChunk).
@@ -249,7 +255,8 @@ export async function runFragment(f: Fragment, signal?: AbortSignal): Promise<Fr
         }
         const fin = chunk;
         if (fin.length > 0) agg.a.addChunk(agg.keys.map((k) => evalVec(k, fin)), agg.args.map((a) => (a ? evalVec(a, fin) : null)), fin.length, mask);
-      } else out.push(c);
+      } else if (emit) await emit(c);
+      else out.push(c);
     }
     computeMs += performance.now() - t1;
     if (done()) {

@@ -11,6 +11,12 @@
  * flight ("Unexpected message from Worker", an uncaught exception in the coordinator). A worker
  * that crashes fails only the task it was running, with the worker's error; the pool recovers.
  *
+ * Streamed tasks (`stream`): the worker posts its output in slices on a MessagePort of the task
+ * as it computes it, and waits when `window` slices are unacknowledged; the coordinator decodes
+ * each slice on arrival and acknowledges it when its consumer takes it (see executor.ts,
+ * streamFragments). The reply carries the number of slices, so a reply that overtakes its last
+ * slices is held until they are in.
+ *
  * Worker loading: piscina's worker first tries `require(filename)` and only then `import()`.
  * On Node 20.19+ `require()` of our ESM worker goes through the experimental `require(esm)`
  * path, which aborted the whole process about once in 30 CLI runs on a busy machine
@@ -24,9 +30,10 @@
 
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Packr } from 'msgpackr';
 import { Piscina } from 'piscina';
-import { LakehouseError, type ErrorCode } from '../../connectors/errors.js';
+import { isLakehouseError, LakehouseError, type ErrorCode } from '../../connectors/errors.js';
 import type { Chunk } from '../compute/vec.js';
 
 /** Plans carry exact BigInt literals (wide decimals, int64 beyond 2^53): msgpackr's BigInt
@@ -34,7 +41,7 @@ import type { Chunk } from '../compute/vec.js';
 const PACKR = new Packr({ useBigIntExtension: true });
 import type { Fragment } from './fragment.js';
 import { chunkFromIPC } from './ipc.js';
-import type { WorkerReply } from './worker.js';
+import type { SliceMessage, StreamLimits, WorkerReply } from './worker.js';
 import type { SinkFile } from '../write/sink.js';
 
 export interface TaskStats {
@@ -56,6 +63,16 @@ export interface TaskOutput {
   /** Files written by a sink fragment. */
   files?: SinkFile[];
   stats: TaskStats;
+}
+
+/**
+ * A streamed task's output: each slice is handed to `onSlice` as it arrives, with an `ack` to
+ * call when the consumer takes it — the worker runs at most `limits.window` unacknowledged
+ * slices ahead (see worker.ts). `run` resolves once every slice has been handed over.
+ */
+export interface StreamOptions {
+  limits: StreamLimits;
+  onSlice(chunks: Chunk[], ack: () => void): void;
 }
 
 /** Node flag that keeps piscina off the `require(esm)` path (see the module header). */
@@ -96,7 +113,7 @@ export class WorkerPool {
    * task deletes on its way out are gone before the caller cleans up. With `raw`, the output
    * stays Arrow IPC (a shuffle passes it on to another task without decoding it here).
    */
-  async run(fragment: Fragment & { fault?: string }, outTypes: (i: number) => Fragment['types'], signal: AbortSignal, options: { settle?: boolean; raw?: boolean } = {}): Promise<TaskOutput> {
+  async run(fragment: Fragment & { fault?: string }, outTypes: (i: number) => Fragment['types'], signal: AbortSignal, options: { settle?: boolean; raw?: boolean; stream?: StreamOptions } = {}): Promise<TaskOutput> {
     // A task's payload (rows it carries) is transferred beside the packed descriptor, not copied
     // into it. Views into a larger buffer are copied first: transferring detaches the whole buffer.
     const payload = (fragment.task.payload ?? []).map((b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice()));
@@ -115,8 +132,11 @@ export class WorkerPool {
       signal.addEventListener('abort', onAbort, { once: true });
     });
     aborted.catch(() => undefined);
-    const transferList = [...new Set([packed.buffer, ...payload.map((b) => b.buffer)])] as ArrayBuffer[];
-    const task = this.pool.run({ packed, cancel, payload }, { transferList }) as Promise<WorkerReply>;
+    const transferList: unknown[] = [...new Set([packed.buffer, ...payload.map((b) => b.buffer)])];
+    const channel = options.stream ? this.openStream(options.stream, outTypes(0)) : null;
+    if (channel) transferList.push(channel.port);
+    const input = channel ? { packed, cancel, payload, port: channel.port, limits: options.stream!.limits } : { packed, cancel, payload };
+    const task = this.pool.run(input, { transferList: transferList as ArrayBuffer[] }) as Promise<WorkerReply>;
     // A cancelled task still settles later; its outcome is no longer anyone's business, but the
     // pool must not be destroyed under it (piscina throws "Unexpected message from Worker",
     // uncaught, when a reply arrives for a destroyed pool): close() waits for these.
@@ -125,7 +145,11 @@ export class WorkerPool {
     void settled.then(() => this.inflight.delete(settled));
     try {
       reply = await Promise.race([task, aborted]);
+      // The slices travel on their own port: the reply may overtake the last ones.
+      if (channel && reply.ok) await Promise.race([channel.received(reply.streamed ?? 0), aborted]);
     } catch (err) {
+      if (channel) channel.close();
+      if (isLakehouseError(err) && !signal.aborted) throw err;
       if (signal.aborted) {
         if (options.settle) await task.then(() => undefined, () => undefined);
         throw new LakehouseError('CANCELLED', 'query cancelled', { cause: signal.reason });
@@ -137,6 +161,7 @@ export class WorkerPool {
     } finally {
       if (onAbort) signal.removeEventListener('abort', onAbort);
     }
+    channel?.close();
     if (!reply.ok) {
       const e = reply.error!;
       const code = (e.code ?? 'TASK_FAILED') as ErrorCode;
@@ -155,6 +180,41 @@ export class WorkerPool {
         decodeMs: s.decodeMs, computeMs: s.computeMs, encodeMs: s.encodeMs, rowsIn: s.rowsIn,
         queueMs: Math.max(0, s.startedAt - sentAt), transferMs: Math.max(0, doneAt - s.endedAt),
       },
+    };
+  }
+
+  /** The coordinator's end of a streamed task: decodes slices, hands them on, counts them. */
+  private openStream(stream: StreamOptions, types: Fragment['types']): { port: MessagePort; received(n: number): Promise<void>; close(): void } {
+    const { port1, port2 } = new MessageChannel();
+    let count = 0;
+    let closed = false;
+    let want = -1;
+    let resolveAll: (() => void) | null = null;
+    let rejectAll: ((e: Error) => void) | null = null;
+    let failed: Error | null = null;
+    const check = (): void => {
+      if (failed) rejectAll?.(failed);
+      else if (want >= 0 && count >= want) resolveAll?.();
+      else if (want >= 0 && closed) {
+        rejectAll?.(new LakehouseError('INTERNAL', `internal: a streamed task posted ${want} slices, ${count} arrived`, { help: 'Run the query again; report this if it repeats.' }));
+      }
+    };
+    port1.on('message', (m: SliceMessage) => {
+      count++;
+      // A slice that cannot be decoded fails this task (through received()), not the process.
+      try {
+        if (!failed) stream.onSlice(chunkFromIPC(m.buffer, types), () => { if (!closed) port1.postMessage(1); });
+      } catch (err) {
+        failed = err instanceof Error ? err : new Error(String(err));
+        if (!closed) { closed = true; port1.close(); }
+      }
+      check();
+    });
+    port1.on('close', () => { closed = true; check(); });
+    return {
+      port: port2,
+      received: (n) => new Promise<void>((resolve, reject) => { want = n; resolveAll = resolve; rejectAll = reject; check(); }),
+      close: () => { if (!closed) { closed = true; port1.close(); } },
     };
   }
 
