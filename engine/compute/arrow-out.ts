@@ -153,19 +153,56 @@ export function byteStringToBytes(s: string): Uint8Array {
   return out;
 }
 
-/** Variable-length column (Utf8 or Binary) from a dictionary vector. */
+/**
+ * Variable-length column (Utf8 or Binary) from a dictionary vector. Only the entries the rows use
+ * are encoded — a slice or a gather shares its source's whole dictionary — and into one growing
+ * buffer, not an array per string: a streamed `SELECT *` encoded every distinct string of every
+ * slice's source batch, and that garbage was most of a worker's heap (measured: ~90 MB).
+ */
 function varData(v: Extract<Vec, { t: 'str' }>, n: number, type: arrow.Utf8 | arrow.Binary, encode: (s: string) => Uint8Array): arrow.Data {
-  const encoded = v.dict.map(encode);
+  const dict = v.dict;
+  const at = new Int32Array(dict.length).fill(-1);
+  const len = new Int32Array(dict.length);
+  let buf: Uint8Array = new Uint8Array(1024);
+  let used = 0;
+  const utf8 = type instanceof arrow.Utf8;
   const offsets = new Int32Array(n + 1);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    if (v.valid === null || v.valid[i]) total += encoded[v.codes[i]!]!.length;
+    if (v.valid === null || v.valid[i]) {
+      const c = v.codes[i]!;
+      if (at[c]! < 0) {
+        const str = dict[c]!;
+        if (utf8) {
+          // encodeInto needs room for the worst case: 3 bytes per UTF-16 code unit.
+          if (buf.length - used < str.length * 3) buf = grow(buf, used + str.length * 3);
+          const r = enc.encodeInto(str, buf.subarray(used));
+          at[c] = used;
+          len[c] = r.written;
+          used += r.written;
+        } else {
+          const bytes = encode(str);
+          if (buf.length - used < bytes.length) buf = grow(buf, used + bytes.length);
+          buf.set(bytes, used);
+          at[c] = used;
+          len[c] = bytes.length;
+          used += bytes.length;
+        }
+      }
+      total += len[c]!;
+    }
     offsets[i + 1] = total;
   }
   const data = new Uint8Array(total);
   for (let i = 0; i < n; i++) {
     const a = offsets[i]!;
-    if (offsets[i + 1]! > a) data.set(encoded[v.codes[i]!]!, a);
+    const b = offsets[i + 1]!;
+    if (b > a) {
+      const c = v.codes[i]!;
+      const from = at[c]!;
+      if (b - a <= 16) for (let k = 0; k < b - a; k++) data[a + k] = buf[from + k]!;
+      else data.set(buf.subarray(from, from + (b - a)), a);
+    }
   }
   return arrow.makeData({ type, length: n, valueOffsets: offsets, data, ...nullsOf(n, v.valid) } as never);
 }
@@ -274,3 +311,13 @@ export function chunkToBatch(c: Chunk, schema: Schema): arrow.RecordBatch {
 export function arrowSchemaOf(schema: Schema): arrow.Schema {
   return new arrow.Schema(schema.map((f) => arrowField(f.name, f.type)));
 }
+
+/** A copy of `buf` with room for at least `need` bytes (doubling). */
+function grow(buf: Uint8Array, need: number): Uint8Array {
+  let cap = buf.length * 2;
+  while (cap < need) cap *= 2;
+  const out = new Uint8Array(cap);
+  out.set(buf);
+  return out;
+}
+

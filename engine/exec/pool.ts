@@ -87,6 +87,9 @@ export function workerExecArgv(base: readonly string[] = process.execArgv): stri
   return keep || !('require_module' in process.features) ? [...base] : [...args, NO_REQUIRE_ESM_FLAG];
 }
 
+/** The workers' young-generation size (see the constructor). */
+const WORKER_YOUNG_GENERATION_MB = 8;
+
 /** How long close() waits for cancelled tasks to come back before it destroys the threads. */
 const CLOSE_SETTLE_MS = 10_000;
 
@@ -104,6 +107,12 @@ export class WorkerPool {
       maxThreads: this.threads,
       idleTimeout: 60_000,
       execArgv: workerExecArgv(),
+      // A small nursery: worker batches are short-lived (a batch's vectors die when its slice or
+      // partial is sent), and with V8's default young generation they survived long enough to be
+      // promoted — measured on a streamed 5M-row `SELECT *`: peak RSS 510 → 475 MB and 40 → 25 s
+      // wall with 8 MB. Only the nursery is capped: the old generation keeps V8's limit, so no
+      // large hash table or sort can run out of memory because of this.
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
   }
 
