@@ -19,28 +19,17 @@ import { parseDecimal, parseFixed, type NestedField, type PrimitiveType } from '
 import { fixedBinaryData, vecToData } from '../compute/arrow-out.js';
 import { fromBigValues, INT32_MAX, INT32_MIN, pow10, pow10n, SAFE, typeLabel } from '../compute/exact.js';
 import { allNull, type Vec } from '../compute/vec.js';
-import { decimalParts, decimalType, type DataType } from '../plan/types.js';
+import { decimalParts, type DataType } from '../plan/types.js';
+import { engineTypeOfIceberg } from '../source/iceberg-engine-types.js';
 
-/** The engine type of the values a column of Iceberg type `t` holds (fixed[N] → binary). */
+/**
+ * The engine type of the values a column of Iceberg type `t` holds (fixed[N] → binary): the one
+ * mapping of engine/source/iceberg-engine-types.ts, refusing what the engine cannot write.
+ */
 export function storedEngineType(t: PrimitiveType): DataType {
-  switch (t) {
-    case 'boolean': return 'boolean';
-    case 'int': return 'int32';
-    case 'long': return 'int64';
-    case 'float': case 'double': return 'float64';
-    case 'date': return 'date';
-    case 'time': return 'time';
-    case 'timestamp': case 'timestamptz': case 'timestamp_ns': case 'timestamptz_ns': return 'timestamp';
-    case 'string': return 'string';
-    case 'uuid': return 'uuid';
-    case 'binary': return 'binary';
-    default: {
-      const d = parseDecimal(t);
-      if (d) return decimalType(d.precision, d.scale);
-      if (parseFixed(t) !== undefined) return 'binary';
-      throw new LakehouseError('UNSUPPORTED', `cannot write Iceberg type ${t}`);
-    }
-  }
+  const e = engineTypeOfIceberg(t);
+  if (e === undefined) throw new LakehouseError('UNSUPPORTED', `cannot write Iceberg type ${t}`);
+  return e;
 }
 
 /** SQL spelling of an Iceberg type for a suggested CAST (what the engine's SQL accepts). */

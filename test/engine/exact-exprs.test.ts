@@ -13,23 +13,13 @@ import * as arrow from 'apache-arrow';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, MemoryTableSource } from 'lakehouse-engine/engine';
+import { rng } from '../helpers/prng.js';
 
 let engine: Engine;
 let duck: DuckDBConnection;
 
 type Row = { id: number; a: string | null; b: string; c: string; d1: string | null; d2: string; f: string; g: string; s: string; u: string; bl: string; tm: string };
 
-/** A small deterministic PRNG (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x = (x + 0x6d2b79f5) >>> 0;
-    let t = x;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TWO53 = 2n ** 53n;
 const TWO62 = 2n ** 62n;

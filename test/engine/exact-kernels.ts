@@ -5,6 +5,9 @@
  */
 
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { rng } from '../helpers/prng.js';
+
+export { rng };
 
 const dist = (p: string): string => new URL(`../../dist/engine/${p}`, import.meta.url).href;
 
@@ -161,17 +164,6 @@ export function dec(unscaled: bigint, scale: number): string {
   return exact.formatDecimal(unscaled, scale);
 }
 
-/** Deterministic 32-bit generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A uniform BigInt in [-bound, bound]. */
 export function randBig(r: () => number, bound: bigint): bigint {

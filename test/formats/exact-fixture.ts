@@ -75,7 +75,8 @@ function floorDiv(a: bigint, d: bigint): bigint {
 /** One engine cell (raw `openRows` value) in the canonical text of EXPECT. */
 export function ours(col: string, x: unknown): string | null {
   if (x === null || x === undefined) return null;
-  if (col in DECIMAL_SCALES) return decimalText(x as number | bigint, DECIMAL_SCALES[col]!);
+  // DataFrame rows give decimals as their exact text; raw vectors give the unscaled integer.
+  if (col in DECIMAL_SCALES) return typeof x === 'string' ? x : decimalText(x as number | bigint, DECIMAL_SCALES[col]!);
   if (col === 'hi' || col === 'dbl') return doubleText(x);
   if (col === 'bl') {
     const s = x as string;

@@ -11,6 +11,7 @@
  * decimals to text (the engines print floats differently, both correctly).
  */
 
+import { rng as prng } from './prng.js';
 export interface FuzzCase {
   sql: string;
   /** The query orders by a total order (…, id), so row order is compared. */
@@ -39,17 +40,6 @@ FROM (VALUES ${rows.join(', ')}) t(id, i, b, m, x, s, d, f)`;
 
 type NumT = 'int' | 'dec' | 'dbl';
 
-/** mulberry32: small, fast, good enough for test generation, and the same on every platform. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   constructor(private readonly rnd: () => number) {}
