@@ -9,7 +9,7 @@
  *   - json: one array of row objects, formatted as `JSON.stringify(rows, null, 2)` would.
  *     Exact values that a JSON number would round are strings, as DuckDB's JSON gives them:
  *     every decimal ("12.30") and integers beyond ±(2^53−1) ("9007199254740993"); smaller
- *     integers are numbers.
+ *     integers are numbers; NaN and ±Infinity are "NaN", "Infinity", "-Infinity".
  * Cells (exact in every format): decimals with all S digits (formatDecimal), integers of any
  * size, dates as YYYY-MM-DD (ISO 8601 astronomical years: -0001-06-01), timestamps as ISO-8601
  * UTC (2024-01-01T00:00:00.000Z, or …00.000001Z when the value has microseconds; outside a JS
@@ -86,7 +86,8 @@ function jsonValue(v: unknown, type: DataType): string {
   if (type === 'date' || type === 'timestamp' || type === 'time' || type === 'binary') return JSON.stringify(cellOf(v, type));
   if (typeof v === 'bigint') return v <= BigInt(SAFE) && v >= -BigInt(SAFE) ? String(v) : `"${v}"`;
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return 'null';
+    // JSON has no NaN or infinities: strings, as DuckDB's JSON gives them (null would be a lie).
+    if (!Number.isFinite(v)) return Number.isNaN(v) ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"';
     if (type !== 'float64' && !Number.isSafeInteger(v) && Number.isInteger(v)) return `"${BigInt(v)}"`;
     if (isDecimal(type)) return `"${v}"`;
     return JSON.stringify(v);

@@ -87,6 +87,12 @@ describe('exact values in lake sql output', () => {
     expect(JSON.parse(sum.stdout)).toEqual([{ b1: '9007199254740994', diff: '12.35' }]);
   }, 60_000);
 
+  it('JSON keeps NaN and infinities as DuckDB\'s JSON does ("NaN", "Infinity"), never null', async () => {
+    const r = await runLake(['sql', "SELECT CAST('nan' AS DOUBLE) AS n, CAST('inf' AS DOUBLE) AS p, CAST('-inf' AS DOUBLE) AS m, CAST(NULL AS DOUBLE) AS z", '--json'], wh);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([{ n: 'NaN', p: 'Infinity', m: '-Infinity', z: null }]);
+  }, 60_000);
+
   it('toArray and toTable give the values the printers print', async () => {
     const engine = await Engine.open({ warehouse: wh, threads: 1 });
     try {
