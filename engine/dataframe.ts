@@ -10,6 +10,7 @@ import type * as arrow from 'apache-arrow';
 import { LakehouseError } from '../connectors/errors.js';
 import { Expr, col, toUExpr, type ExprLike } from './builder.js';
 import { chunkToBatch } from './compute/arrow-io.js';
+import { formatTime } from './compute/casts.js';
 import { formatDecimal, normalizeScalar } from './compute/exact.js';
 import type { Chunk, Vec } from './compute/vec.js';
 import type { QueryStats } from './exec/executor.js';
@@ -95,7 +96,9 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
   /**
    * Rows as plain objects: numbers (64-bit integers too, as `bigint` beyond ±(2^53−1) so that no
    * value is rounded), decimals as their exact text (`"12.30"`, as DuckDB's JSON gives them),
-   * strings, booleans, `Date`s for dates and timestamps (UTC; sub-millisecond digits dropped), null.
+   * strings (uuids as their text, binary as a byte string: one char per byte), times as
+   * `HH:MM:SS[.ffffff]`, booleans, `Date`s for dates and timestamps (UTC; sub-millisecond digits
+   * dropped), null.
    */
   async toArray(options: RunOptions = {}): Promise<Array<Record<string, unknown>>> {
     const plan = await this.plan();
@@ -291,6 +294,7 @@ function exactValue(v: Extract<Vec, { t: 'num' | 'big' }>, i: number): unknown {
   if (d) return decimalText(x, d.scale);
   if (v.type === 'date') return new Date(Number(x) * 86_400_000);
   if (v.type === 'timestamp') return typeof x === 'bigint' ? new Date(Number(x / 1000n)) : new Date(Math.floor(x / 1000));
+  if (v.type === 'time') return formatTime(x);
   if (v.type === 'null') return null;
   return typeof x === 'bigint' ? normalizeScalar(x) : x;
 }

@@ -19,6 +19,7 @@
  * Writes honour stdout back-pressure (await 'drain').
  */
 
+import { formatBlob, formatTime } from '../compute/casts.js';
 import { SAFE } from '../compute/exact.js';
 import { formatDate, formatTimestamp, isDecimal, type DataType, type Schema } from '../plan/types.js';
 
@@ -29,30 +30,6 @@ export const TABLE_WIDTH_ROWS = 1000;
 export interface Output {
   write(s: string): boolean;
   once(event: 'drain', cb: () => void): unknown;
-}
-
-/** HH:MM:SS[.ffffff] of microseconds since midnight, trailing fraction zeros dropped (DuckDB). */
-export function formatTime(micros: number | bigint): string {
-  const us = Number(micros);
-  const h = Math.floor(us / 3_600_000_000);
-  const m = Math.floor((us % 3_600_000_000) / 60_000_000);
-  const sec = Math.floor((us % 60_000_000) / 1_000_000);
-  const frac = us % 1_000_000;
-  const base = `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
-  return frac ? `${base}.${String(frac).padStart(6, '0').replace(/0+$/, '')}` : base;
-}
-
-const HEX = '0123456789ABCDEF';
-
-/** A byte string (one char per byte) as DuckDB prints a BLOB: `\x00a\x5C`. */
-export function formatBlob(bytes: string): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes.charCodeAt(i);
-    if (c >= 32 && c <= 126 && c !== 0x5c && c !== 0x27 && c !== 0x22) out += bytes[i];
-    else out += `\\x${HEX[(c >> 4) & 15]}${HEX[c & 15]}`;
-  }
-  return out;
 }
 
 /** ISO-8601 UTC, with microseconds when the value has any (exact), else milliseconds. */

@@ -111,7 +111,8 @@ function formatDouble(x: number): string {
 }
 
 /** `HH:MM:SS[.ffffff]` (trailing zeros of the fraction dropped, as DuckDB prints TIME). */
-export function formatTime(us: number): string {
+export function formatTime(micros: number | bigint): string {
+  const us = Number(micros);
   const s = Math.floor(us / 1_000_000);
   const frac = us - s * 1_000_000;
   const p2 = (x: number): string => String(x).padStart(2, '0');
@@ -141,12 +142,13 @@ export function parseUuid(text: string): string {
   return m.slice(1, 6).join('-').toLowerCase();
 }
 
-/** A BLOB as DuckDB prints it: printable ASCII as is, every other byte as `\xHH`. */
+/** A BLOB as DuckDB prints it: printable ASCII as is but for \ ' ", every other byte as `\xHH`. */
 export function formatBlob(bytes: string): string {
+  // DuckDB escapes \ ' " too, in its printer and in CAST(blob AS VARCHAR) alike (measured).
   let out = '';
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes.charCodeAt(i);
-    out += c >= 32 && c <= 126 ? bytes[i]! : `\\x${c.toString(16).toUpperCase().padStart(2, '0')}`;
+    out += c >= 32 && c <= 126 && c !== 0x5c && c !== 0x27 && c !== 0x22 ? bytes[i]! : `\\x${c.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }
