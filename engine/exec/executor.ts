@@ -472,11 +472,7 @@ export class Executor {
           out = early.get(nextOut)!;
           early.delete(nextOut++);
         }
-        s.decodeMs += out.stats.decodeMs;
-        s.computeMs += out.stats.computeMs;
-        s.encodeMs += out.stats.encodeMs;
-        s.transferMs += out.stats.transferMs;
-        s.queueMs += out.stats.queueMs;
+        addTaskTimes(s, out.stats);
         launch();
         yield out;
         while (ctx.ordered && early.has(nextOut)) {
@@ -546,11 +542,7 @@ export class Executor {
           s.tasks++;
           s.rowsScanned += out.stats.rowsIn;
           s.bytesScanned += tasks[k]!.bytes;
-          s.decodeMs += out.stats.decodeMs;
-          s.computeMs += out.stats.computeMs;
-          s.encodeMs += out.stats.encodeMs;
-          s.transferMs += out.stats.transferMs;
-          s.queueMs += out.stats.queueMs;
+          addTaskTimes(s, out.stats);
           launch();
           poke();
         }, (err: unknown) => {
@@ -742,3 +734,13 @@ function joinKeyType(a: DataType, b: DataType): DataType {
   }
   return 'float64';
 }
+
+/** Adds one task's phase times to a query's statistics. */
+function addTaskTimes(s: QueryStats, t: { decodeMs: number; computeMs: number; encodeMs: number; transferMs: number; queueMs: number }): void {
+  s.decodeMs += t.decodeMs;
+  s.computeMs += t.computeMs;
+  s.encodeMs += t.encodeMs;
+  s.transferMs += t.transferMs;
+  s.queueMs += t.queueMs;
+}
+

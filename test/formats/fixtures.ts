@@ -2,6 +2,7 @@
 import type { Schema } from 'lakehouse-engine/connectors';
 import type * as arrow from 'apache-arrow';
 import { icebergValueAt } from 'lakehouse-engine/connectors';
+import { rng } from '../helpers/prng.js';
 
 export type Value = boolean | number | bigint | string | Uint8Array | null;
 export type Row = Record<string, Value>;
@@ -34,17 +35,8 @@ const I32_MAX = 2 ** 31 - 1;
 const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
 
-/** Small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The tests' one PRNG (test/helpers/prng.ts). */
+export { rng } from '../helpers/prng.js';
 
 const hex = (r: () => number, n: number): string => Array.from({ length: n }, () => Math.floor(r() * 16).toString(16)).join('');
 
