@@ -257,7 +257,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
 
   unionAll(other: DataFrame): DataFrame {
     const body = (d: DataFrame): UQuery['body'] => (d.select_() ? d.query.body : { k: 'nested', query: d.query });
-    return this.derive(simpleQuery({ k: 'union', left: body(this), right: body(other) }));
+    return this.derive(simpleQuery({ k: 'setop', op: 'union', all: true, left: body(this), right: body(other) }));
   }
 }
 

@@ -1,3 +1,5 @@
+import { LakehouseError } from '../../connectors/errors.js';
+import type { JoinKind } from '../plan/logical.js';
 /**
  * Hash join kernel (inner and left outer). The build side is hashed once into a `GroupTable`
  * whose group ids index a CSR list of build rows; probe batches then look keys up by number
@@ -36,7 +38,8 @@ export class HashJoinBuild {
     return this.build.length;
   }
 
-  probe(probe: Chunk, keys: Vec[], kind: 'inner' | 'left'): Chunk {
+  probe(probe: Chunk, keys: Vec[], kind: JoinKind): Chunk {
+    if (kind !== 'inner' && kind !== 'left') throw new LakehouseError('INTERNAL', `${kind} joins are not implemented by this kernel`);
     const n = probe.length;
     const g = this.table.lookup(keys, n);
     const starts = this.starts;

@@ -372,6 +372,7 @@ export class Executor {
         const exprs: Expr[] = p.schema.map((f, i) => ({ k: 'col', i: i < nl ? nr + i : i - nl, type: f.type }));
         return { op: 'project', input: swapped, exprs, schema: p.schema };
       }
+      case 'setop': return { ...p, left: await this.orient(p.left), right: await this.orient(p.right) };
       default: return { ...p, input: await this.orient(p.input) } as PlanNode;
     }
   }
@@ -396,8 +397,9 @@ export class Executor {
       case 'union': return (await Promise.all(p.inputs.map((i) => this.estimateRows(i)))).reduce((a, b) => a + b, 0);
       case 'join': {
         const [l, r] = await Promise.all([this.estimateRows(p.left), this.estimateRows(p.right)]);
-        return p.kind === 'left' ? l : Math.max(l, r);
+        return p.kind === 'inner' ? Math.max(l, r) : p.kind === 'full' ? l + r : p.kind === 'right' ? r : l;
       }
+      case 'setop': return this.estimateRows(p.left);
       default: return this.estimateRows(p.input);
     }
   }
@@ -661,6 +663,8 @@ export class Executor {
       case 'union':
         for (const input of p.inputs) yield* this.execute(input);
         return;
+      case 'window': case 'setop':
+        throw new LakehouseError('UNSUPPORTED', `not supported yet: ${p.op} operators`);
     }
   }
 

@@ -16,6 +16,7 @@
  * chunks of one partition (its payload, task after task) and returns final rows.
  */
 
+import type { JoinKind } from '../plan/logical.js';
 import * as arrow from 'apache-arrow';
 import { LakehouseError } from '../../connectors/errors.js';
 import { HashAggregator, partialLayout } from '../compute/aggregate.js';
@@ -33,7 +34,7 @@ import { chunkFromBatchPositional, oneChunkFromIPC } from './ipc.js';
 export type FragmentOp =
   | { op: 'filter'; predicate: Expr }
   | { op: 'project'; exprs: Expr[] }
-  | { op: 'probe'; buildId: string; build: Uint8Array[] | 'task' | null; buildTypes: DataType[]; buildKeys: Expr[]; probeKeys: Expr[]; kind: 'inner' | 'left'; keyTypes: DataType[] }
+  | { op: 'probe'; buildId: string; build: Uint8Array[] | 'task' | null; buildTypes: DataType[]; buildKeys: Expr[]; probeKeys: Expr[]; kind: JoinKind; keyTypes: DataType[] }
   | { op: 'limit'; n: number };
 
 export interface Fragment {

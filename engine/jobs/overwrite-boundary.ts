@@ -153,7 +153,8 @@ function suggest(f: Field, c: UExpr): string {
 
 function selects(b: UBody): USelect[] {
   if (b.k === 'select') return [b];
-  if (b.k === 'union') return [...selects(b.left), ...selects(b.right)];
+  if (b.k === 'setop') return [...selects(b.left), ...selects(b.right)];
+  if (b.k === 'values') return [];
   return selects(b.query.body);
 }
 

@@ -4,8 +4,9 @@
  * `CREATE TABLE … AS`, or a query plus the spec's `output` block. Pure.
  */
 
+import { walkQuery } from '../plan/unbound-walk.js';
 import { LakehouseError } from '../../connectors/errors.js';
-import type { UBody, UFrom, UQuery } from '../plan/unbound.js';
+import type { UQuery } from '../plan/unbound.js';
 import { splitTopLevel } from '../sql/parser.js';
 import type { BoundStatement } from './statement.js';
 import type { JobSpec } from './spec.js';
@@ -44,31 +45,11 @@ export function jobTarget(spec: JobSpec, stmt: BoundStatement): JobTarget {
 /** Table names a query reads (every `FROM`/`JOIN` table operand, CTE names excluded), from the bound tree. */
 export function referencedTables(query: UQuery): string[] {
   const out = new Set<string>();
-  const visitQuery = (q: UQuery, ctes: Set<string>): void => {
-    const scope = new Set(ctes);
-    for (const c of q.ctes) {
-      visitQuery(c.query, scope);
-      scope.add(c.name.toLowerCase());
-    }
-    visitBody(q.body, scope);
-  };
-  const visitBody = (b: UBody, ctes: Set<string>): void => {
-    if (b.k === 'union') {
-      visitBody(b.left, ctes);
-      visitBody(b.right, ctes);
-    } else if (b.k === 'nested') visitQuery(b.query, ctes);
-    else if (b.from) visitFrom(b.from, ctes);
-  };
-  const visitFrom = (f: UFrom, ctes: Set<string>): void => {
-    if (f.k === 'table') {
+  walkQuery(query, {
+    table(f, ctes) {
       const name = f.name.join('.');
       if (!(f.name.length === 1 && ctes.has(name.toLowerCase()))) out.add(name);
-    } else if (f.k === 'sub') visitQuery(f.query, ctes);
-    else {
-      visitFrom(f.left, ctes);
-      visitFrom(f.right, ctes);
-    }
-  };
-  visitQuery(query, new Set());
+    },
+  });
   return [...out].sort();
 }

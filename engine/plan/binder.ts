@@ -40,7 +40,7 @@ type Scope = ScopeCol[];
 const AGGS = new Set(['count', 'sum', 'avg', 'min', 'max']);
 const US_PER_DAY = 86_400_000_000;
 
-function err(ctx: BindContext, msg: string, pos: Pos | undefined, help?: string, code: 'PLAN_ERROR' | 'TABLE_NOT_FOUND' = 'PLAN_ERROR'): LakehouseError {
+function err(ctx: BindContext, msg: string, pos: Pos | undefined, help?: string, code: 'PLAN_ERROR' | 'TABLE_NOT_FOUND' | 'UNSUPPORTED' = 'PLAN_ERROR'): LakehouseError {
   const where = pos ? ` at line ${pos.line}, column ${pos.column}` : '';
   const snippet = pos && ctx.sql ? `\n${caret(ctx.sql, pos)}` : '';
   return new LakehouseError(code, `${msg}${where}${snippet}`, { ...(help ? { help } : {}), details: pos ? { ...pos } : {} });
@@ -61,7 +61,7 @@ export class Binder {
     const frame = new Map<string, PlanNode>();
     this.ctes.push(frame);
     try {
-      for (const c of q.ctes) frame.set(c.name.toLowerCase(), await this.bindQuery(c.query));
+      for (const c of q.ctes) frame.set(c.name.toLowerCase(), renameColumns(await this.bindQuery(c.query), c.columns, `CTE "${c.name}"`));
       let plan: PlanNode;
       if (q.body.k === 'select') {
         plan = await this.bindSelect(q.body, q.orderBy);
@@ -85,7 +85,7 @@ export class Binder {
     if (b.k === 'nested') return this.bindQuery(b.query);
     const parts: UBody[] = [];
     const flatten = (x: UBody): void => {
-      if (x.k === 'union') { flatten(x.left); flatten(x.right); } else parts.push(x);
+      if (x.k === 'setop') { flatten(x.left); flatten(x.right); } else parts.push(x);
     };
     flatten(b);
     const inputs = await Promise.all(parts.map((p) => this.bindBody(p)));
@@ -128,6 +128,11 @@ export class Binder {
           if (cte) return { plan: cte, scope: cte.schema.map((c) => ({ qualifier, name: c.name, type: c.type })) };
         }
       }
+      if (f.columns) {
+        const inner = await this.bindFrom({ ...f, columns: undefined } as UFrom);
+        const plan = renameColumns(inner.plan, f.columns, `table alias "${qualifier}"`);
+        return { plan, scope: plan.schema.map((c) => ({ qualifier, name: c.name, type: c.type })) };
+      }
       const resolved = await this.ctx.resolveTable(f.name, f.travel);
       if (!resolved) {
         throw err(this.ctx, `table "${f.name.join('.')}" does not exist`, f.pos, 'Check the name (namespace.table) or register/create the table first.', 'TABLE_NOT_FOUND');
@@ -140,10 +145,12 @@ export class Binder {
       return { plan, scope: schema.map((c) => ({ qualifier, name: c.name, type: c.type })) };
     }
     if (f.k === 'sub') {
-      const plan = await this.bindQuery(f.query);
+      const plan = renameColumns(await this.bindQuery(f.query), f.columns, `subquery "${f.alias}"`);
       const q = f.alias.toLowerCase();
       return { plan, scope: plan.schema.map((c) => ({ qualifier: q, name: c.name, type: c.type })) };
     }
+    if (f.k === 'tablefn') throw unsupported(`table function ${f.name}()`);
+    if (f.kind === 'full') throw unsupported('FULL OUTER JOIN');
     const left = await this.bindFrom(f.left);
     const right = await this.bindFrom(f.right);
     const scope = [...left.scope, ...right.scope];
@@ -445,6 +452,8 @@ export class Binder {
       case 'fn':
         if (AGGS.has(u.name)) throw err(this.ctx, `aggregate function ${u.name}() is not allowed here`, u.pos);
         return this.bindFunction(u, rec);
+      case 'subquery': case 'exists': case 'insub': case 'quantified':
+        throw err(this.ctx, `not supported yet: ${u.k === 'subquery' ? 'scalar subqueries' : u.k === 'exists' ? 'EXISTS' : u.k === 'insub' ? 'IN (subquery)' : 'ANY/ALL (subquery)'}`, u.pos, undefined, 'UNSUPPORTED');
     }
   }
 
@@ -484,6 +493,8 @@ export class Binder {
       case '>': return compare('gt', l, r);
       case '>=': return compare('ge', l, r);
       case '||': return { k: 'call', fn: 'strcat', args: [toStr(l), toStr(r)], type: 'string' };
+      case '//': case 'is_distinct': case 'is_not_distinct':
+        throw unsupported(u.op === '//' ? 'integer division //' : 'IS [NOT] DISTINCT FROM');
       default: return arith(u.op, l, r);
     }
   }
@@ -549,6 +560,19 @@ export class Binder {
         });
     }
   }
+}
+
+/**
+ * `name (a, b, …)` over a relation: its first columns take the listed names (DuckDB and Postgres
+ * allow fewer names than columns; the rest keep theirs). More names than columns is an error.
+ */
+function renameColumns(plan: PlanNode, names: string[] | undefined, what: string): PlanNode {
+  if (!names?.length) return plan;
+  if (names.length > plan.schema.length) {
+    throw new LakehouseError('PLAN_ERROR', `${what} names ${names.length} columns but has ${plan.schema.length}`, { help: 'List at most as many column names as the query returns.' });
+  }
+  const schema = plan.schema.map((f, i) => (i < names.length ? { ...f, name: names[i]! } : f));
+  return { op: 'project', input: plan, exprs: plan.schema.map((f, i): Expr => ({ k: 'col', i, type: f.type })), schema };
 }
 
 function containsAgg(u: UExpr): boolean {

@@ -13,7 +13,7 @@
 import { scalarAt } from '../compute/casts.js';
 import { compileExpr } from '../compute/eval.js';
 import { normalizeScalar } from '../compute/exact.js';
-import type { PlanNode } from './logical.js';
+import { children, withChildren, type PlanNode } from './logical.js';
 import { andAll, conjuncts, exprColumns, isNumeric, remapColumns, substituteColumns, type Expr } from './types.js';
 
 export function optimize(plan: PlanNode): PlanNode {
@@ -29,12 +29,7 @@ export function optimize(plan: PlanNode): PlanNode {
 
 function pushdown(p: PlanNode): PlanNode {
   if (p.op === 'filter') return pushFilter(pushdown(p.input), conjuncts(p.predicate));
-  switch (p.op) {
-    case 'scan': case 'values': return p;
-    case 'join': return { ...p, left: pushdown(p.left), right: pushdown(p.right) };
-    case 'union': return { ...p, inputs: p.inputs.map(pushdown) };
-    default: return { ...p, input: pushdown(p.input) } as PlanNode;
-  }
+  return withChildren(p, children(p).map(pushdown));
 }
 
 function wrap(input: PlanNode, preds: Expr[]): PlanNode {
@@ -177,19 +172,29 @@ function prune(p: PlanNode, required: number[]): Pruned {
     }
     case 'join': {
       const nl = p.left.schema.length;
-      const lneed = sortedUnique([...required.filter((i) => i < nl), ...p.leftKeys.flatMap((k) => [...exprColumns(k)])]);
-      const rneed = sortedUnique([...required.filter((i) => i >= nl).map((i) => i - nl), ...p.rightKeys.flatMap((k) => [...exprColumns(k)])]);
+      const resCols = p.residual ? [...exprColumns(p.residual)] : [];
+      // semi/anti/mark joins output only the left columns (and a mark): nothing of the right is required above.
+      const leftOnly = p.kind === 'semi' || p.kind === 'anti' || p.kind === 'mark';
+      const above = leftOnly ? required.filter((i) => i < nl) : required;
+      const lneed = sortedUnique([...above.filter((i) => i < nl), ...p.leftKeys.flatMap((k) => [...exprColumns(k)]), ...resCols.filter((i) => i < nl)]);
+      const rneed = sortedUnique([...above.filter((i) => i >= nl).map((i) => i - nl), ...p.rightKeys.flatMap((k) => [...exprColumns(k)]), ...resCols.filter((i) => i >= nl).map((i) => i - nl)]);
       const l = prune(p.left, lneed);
       const r = prune(p.right, rneed);
       const lw = l.node.schema.length;
       const map = new Map<number, number>();
       for (const [o, n] of l.map) map.set(o, n);
-      for (const [o, n] of r.map) map.set(o + nl, n + lw);
+      if (!leftOnly) for (const [o, n] of r.map) map.set(o + nl, n + lw);
+      if (p.kind === 'mark') map.set(nl, lw);
+      const both = (i: number): number => (i < nl ? l.map.get(i)! : r.map.get(i - nl)! + lw);
+      const outSchema = leftOnly
+        ? [...l.node.schema, ...(p.kind === 'mark' ? [p.schema[nl]!] : [])]
+        : [...l.node.schema.map((f) => (p.kind === 'right' || p.kind === 'full' ? { ...f, nullable: true } : f)), ...r.node.schema.map((f) => (p.kind === 'inner' ? f : { ...f, nullable: true }))];
       const node: PlanNode = {
         ...p, left: l.node, right: r.node,
         leftKeys: p.leftKeys.map((k) => remapColumns(k, (i) => l.map.get(i)!)),
         rightKeys: p.rightKeys.map((k) => remapColumns(k, (i) => r.map.get(i)!)),
-        schema: [...l.node.schema, ...r.node.schema.map((f) => (p.kind === 'left' ? { ...f, nullable: true } : f))],
+        ...(p.residual ? { residual: remapColumns(p.residual, both) } : {}),
+        schema: outSchema,
       };
       // Columns only the join itself needed (its keys, filter-only scan columns) are dropped
       // right after it: a join's output is what gets collected into a build side or shipped back
@@ -202,6 +207,37 @@ function prune(p: PlanNode, required: number[]): Pruned {
         node: { op: 'project', input: node, exprs, schema: keep.map((i) => node.schema[i]!) },
         map: new Map(required.map((o) => [o, pos.get(map.get(o)!)!])),
       };
+    }
+    case 'window': {
+      // The calls' columns are appended after the input's; keep every input column the node
+      // reads, and the calls whose outputs are required.
+      const ni = p.input.schema.length;
+      const keepCalls = sortedUnique(required.filter((i) => i >= ni).map((i) => i - ni));
+      const calls = keepCalls.map((j) => p.calls[j]!);
+      const need = sortedUnique([
+        ...required.filter((i) => i < ni), ...p.partitionBy.flatMap((e) => [...exprColumns(e)]), ...p.orderBy.flatMap((k) => [...exprColumns(k.e)]),
+        ...calls.flatMap((c) => c.args.flatMap((a) => [...exprColumns(a)])),
+      ]);
+      const inner = prune(p.input, need);
+      const m = (i: number): number => inner.map.get(i)!;
+      const w = inner.node.schema.length;
+      const map = new Map(inner.map);
+      keepCalls.forEach((j, k) => map.set(ni + j, w + k));
+      return {
+        node: {
+          ...p, input: inner.node, partitionBy: p.partitionBy.map((e) => remapColumns(e, m)), orderBy: p.orderBy.map((k) => ({ ...k, e: remapColumns(k.e, m) })),
+          calls: calls.map((c) => ({ ...c, args: c.args.map((a) => remapColumns(a, m)) })), schema: [...inner.node.schema, ...keepCalls.map((j) => p.schema[ni + j]!)],
+        },
+        map,
+      };
+    }
+    case 'setop': {
+      // Rows compare on every column: nothing below can be pruned.
+      const all = (n: PlanNode): PlanNode => {
+        const inner = prune(n, n.schema.map((_, i) => i));
+        return inner.node;
+      };
+      return { node: { ...p, left: all(p.left), right: all(p.right) }, map: identity(p.schema.length) };
     }
     case 'union': {
       const keep = sortedUnique(required);
@@ -241,7 +277,9 @@ function foldPlan(p: PlanNode): PlanNode {
     case 'filter': return { ...p, input: foldPlan(p.input), predicate: foldExpr(p.predicate) };
     case 'project': return { ...p, input: foldPlan(p.input), exprs: p.exprs.map(foldExpr) };
     case 'aggregate': return { ...p, input: foldPlan(p.input), keys: p.keys.map(foldExpr), aggs: p.aggs.map((a) => ({ ...a, arg: a.arg ? foldExpr(a.arg) : null })) };
-    case 'join': return { ...p, left: foldPlan(p.left), right: foldPlan(p.right), leftKeys: p.leftKeys.map(foldExpr), rightKeys: p.rightKeys.map(foldExpr) };
+    case 'join': return { ...p, left: foldPlan(p.left), right: foldPlan(p.right), leftKeys: p.leftKeys.map(foldExpr), rightKeys: p.rightKeys.map(foldExpr), ...(p.residual ? { residual: foldExpr(p.residual) } : {}) };
+    case 'window': return { ...p, input: foldPlan(p.input), partitionBy: p.partitionBy.map(foldExpr), orderBy: p.orderBy.map((k) => ({ ...k, e: foldExpr(k.e) })), calls: p.calls.map((c) => ({ ...c, args: c.args.map(foldExpr) })) };
+    case 'setop': return { ...p, left: foldPlan(p.left), right: foldPlan(p.right) };
     case 'sort': return { ...p, input: foldPlan(p.input), keys: p.keys.map((k) => ({ ...k, e: foldExpr(k.e) })) };
     case 'limit': return { ...p, input: foldPlan(p.input) };
     case 'union': return { ...p, inputs: p.inputs.map(foldPlan) };

@@ -24,7 +24,7 @@ import {
 import { LakehouseError } from '../../connectors/errors.js';
 import { readParquetMetadata, type ParquetFileMetadata, type RowGroupStats } from '../../connectors/formats.js';
 import { isPrimitive, type NestedField, type PrimitiveType, type Schema as IcebergSchema } from '../../connectors/iceberg-types.js';
-import type { PlanNode } from '../plan/logical.js';
+import { children, type PlanNode } from '../plan/logical.js';
 import { parseTimestampLiteral, type Expr, type Schema } from '../plan/types.js';
 import type { TimeTravel } from '../plan/unbound.js';
 import { engineTypeOfIceberg } from './iceberg-engine-types.js';
@@ -224,7 +224,7 @@ export function inputSnapshotsOf(plan: PlanNode, out: Record<string, string | nu
     if (plan.source instanceof CatalogTableSource) out[plan.table] = plan.source.snapshotId;
     return out;
   }
-  const kids = plan.op === 'join' ? [plan.left, plan.right] : plan.op === 'union' ? plan.inputs : plan.op === 'values' ? [] : [plan.input];
+  const kids = children(plan);
   for (const k of kids) inputSnapshotsOf(k, out);
   return out;
 }

@@ -231,8 +231,8 @@ export function convertQuery(q: J): UQuery {
   rejectIgnored(q.with, ['recursive', 'cte_tables'], 'WITH');
   const ctes = (q.with?.cte_tables ?? []).map((c: J) => {
     rejectIgnored(c, ['alias', 'query'], 'CTE');
-    if (c.alias.columns?.length) throw unsupported('column lists on CTEs');
-    return { name: c.alias.name.value as string, query: convertQuery(c.query) };
+    const columns = aliasColumns(c.alias, 'CTE');
+    return { name: c.alias.name.value as string, ...(columns ? { columns } : {}), query: convertQuery(c.query) };
   });
   if (q.with?.recursive) throw unsupported('WITH RECURSIVE');
   const orderBy: UOrder[] = [];
@@ -265,6 +265,18 @@ export function convertQuery(q: J): UQuery {
   return { ctes, body: convertBody(q.body), orderBy, limit, offset };
 }
 
+/** `name (a, b)`: the column names of a table alias / CTE / derived table, or undefined. */
+function aliasColumns(alias: J, what: string): string[] | undefined {
+  const cols = alias?.columns;
+  if (!cols?.length) return undefined;
+  return cols.map((c: J) => {
+    if (c?.data_type) throw unsupported(`typed column lists on a ${what}`);
+    const v = c?.name?.value ?? c?.value;
+    if (typeof v !== 'string') throw unsupported(`this column list on a ${what}`);
+    return v;
+  });
+}
+
 function intValue(e: J, what: string): number {
   const n = e?.Value?.value?.Number;
   if (!n || !/^\d+$/.test(n[0])) throw unsupported(`${what} with a non-constant or non-integer value`);
@@ -278,7 +290,7 @@ function convertBody(b: J): UBody {
     const s = b.SetOperation;
     if (s.op !== 'Union') throw unsupported(`${String(s.op).toUpperCase()}`);
     if (s.set_quantifier !== 'All') throw unsupported('UNION without ALL (use UNION ALL, or SELECT DISTINCT over it)');
-    return { k: 'union', left: convertBody(s.left), right: convertBody(s.right) };
+    return { k: 'setop', op: 'union', all: true, left: convertBody(s.left), right: convertBody(s.right) };
   }
   if (b.Values) throw unsupported('VALUES lists');
   throw unsupported(`query body ${Object.keys(b)[0]}`);
@@ -356,8 +368,9 @@ function convertFactor(f: J): UFrom {
     const pos = spanPos(t.name[0]?.Identifier ?? t.name[0]);
     if (pos) out.pos = pos;
     if (t.alias) {
-      if (t.alias.columns?.length) throw unsupported('column aliases on tables');
       out.alias = t.alias.name.value;
+      const columns = aliasColumns(t.alias, 'table alias');
+      if (columns) out.columns = columns;
     }
     if (t.version) {
       if (t.version.VersionAsOf) {
@@ -380,7 +393,9 @@ function convertFactor(f: J): UFrom {
     rejectIgnored(d, ['lateral', 'subquery', 'alias'], 'subquery in FROM');
     if (d.lateral) throw unsupported('LATERAL');
     if (!d.alias) throw new LakehouseError('PLAN_ERROR', 'a subquery in FROM needs an alias', { help: 'Write (SELECT …) AS name.' });
-    return { k: 'sub', query: convertQuery(d.subquery), alias: d.alias.name.value };
+    rejectIgnored(d.alias, ['explicit', 'name', 'columns'], 'subquery alias');
+    const columns = aliasColumns(d.alias, 'subquery alias');
+    return { k: 'sub', query: convertQuery(d.subquery), alias: d.alias.name.value, ...(columns ? { columns } : {}) };
   }
   if (f.NestedJoin) {
     let rel = convertFactor(f.NestedJoin.table_with_joins.relation);

@@ -32,7 +32,7 @@ import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 import type { ObjectStore } from '../../connectors/object-store.js';
 import { planScan, type Warehouse } from '../../catalog/index.js';
 import { DataFrame, type QueryRunner } from '../dataframe.js';
-import type { PlanNode } from '../plan/logical.js';
+import { children, type PlanNode } from '../plan/logical.js';
 import { simpleQuery, type UExpr, type UQuery, type USelectItem } from '../plan/unbound.js';
 import { CatalogTableSource, type IcebergScanTask } from '../source/catalog-source.js';
 import { ParquetFilesSource } from '../source/parquet-source.js';
@@ -126,7 +126,7 @@ class FilesOfSnapshot implements TableSource {
 
 function findScan(p: PlanNode, table: string): Extract<PlanNode, { op: 'scan' }> | undefined {
   if (p.op === 'scan') return p.table.toLowerCase() === table.toLowerCase() ? p : undefined;
-  const kids = p.op === 'join' ? [p.left, p.right] : p.op === 'union' ? p.inputs : p.op === 'values' ? [] : [p.input];
+  const kids = children(p);
   for (const k of kids) {
     const s = findScan(k, table);
     if (s) return s;
