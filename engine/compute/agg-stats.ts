@@ -9,7 +9,10 @@
  * Moments (as DuckDB): Welford's update per row and Chan et al.'s pairwise merge of (count, mean,
  * M2) — and of the co-moment for two variables — which stay accurate where the textbook
  * Σx² − (Σx)²/n cancels catastrophically. Inputs are doubles (the binder casts integers and
- * decimals, as DuckDB does). Results: var_samp/stddev_samp/covar_samp NULL below 2 rows, the
+ * decimals, as DuckDB does). Each group's values are shifted by its first value before they
+ * enter Welford's recurrence: around a large mean (BIGINTs near 2^53: mean 9e15, ulp 2) the
+ * running mean's increments would round away and the variance drift (DuckDB's does, by 17% on
+ * the corpus table); the shifted values are small and exact. A partial carries its shift. Results: var_samp/stddev_samp/covar_samp NULL below 2 rows, the
  * *_pop forms NULL for 0 rows, corr NaN when either variable is constant.
  *
  * arg_min/arg_max(arg, val): the `arg` of the row with the least/greatest `val`, over rows where
@@ -53,8 +56,8 @@ export function isExtAgg(a: AggCall): boolean {
 
 /** Partial state column types of an extended aggregate. */
 export function extStateTypes(a: AggCall): DataType[] {
-  if (MOMENT_FNS.has(a.fn)) return ['float64', 'float64', 'float64'];
-  if (COMOMENT_FNS.has(a.fn)) return ['float64', 'float64', 'float64', 'float64', 'float64', 'float64'];
+  if (MOMENT_FNS.has(a.fn)) return ['float64', 'float64', 'float64', 'float64'];
+  if (COMOMENT_FNS.has(a.fn)) return ['float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64'];
   if (a.fn === 'arg_min' || a.fn === 'arg_max') return [a.extra![0]!.type, a.arg!.type];
   if (a.fn === 'approx_count_distinct') return ['string'];
   throw new LakehouseError('INTERNAL', `${a.fn} has no extended aggregate state`);
@@ -97,12 +100,14 @@ function chan(n: Float64Array, mean: Float64Array, m2: Float64Array, k: number, 
 /** var_samp, var_pop, stddev_samp, stddev_pop. */
 class MomentState implements ExtState {
   private n: Float64Array<ArrayBuffer> = new Float64Array(0);
+  private shift: Float64Array<ArrayBuffer> = new Float64Array(0);
   private mean: Float64Array<ArrayBuffer> = new Float64Array(0);
   private m2: Float64Array<ArrayBuffer> = new Float64Array(0);
   constructor(private readonly fn: string) {}
 
   grow(cap: number): void {
     this.n = grown(this.n, cap);
+    this.shift = grown(this.shift, cap);
     this.mean = grown(this.mean, cap);
     this.m2 = grown(this.m2, cap);
   }
@@ -111,28 +116,36 @@ class MomentState implements ExtState {
     const v = args[0]!;
     const x = f64(v);
     const valid = v.valid;
-    const cnt = this.n, mean = this.mean, m2 = this.m2;
+    const cnt = this.n, mean = this.mean, m2 = this.m2, shift = this.shift;
     for (let i = 0; i < n; i++) {
       if (valid !== null && valid[i] === 0) continue;
       const k = g[i]!;
+      if (cnt[k] === 0) shift[k] = x[i]!;
+      const y = x[i]! - shift[k]!;
       const c = ++cnt[k]!;
-      const d = x[i]! - mean[k]!;
+      const d = y - mean[k]!;
       mean[k] = mean[k]! + d / c;
-      m2[k] = m2[k]! + d * (x[i]! - mean[k]!);
+      m2[k] = m2[k]! + d * (y - mean[k]!);
     }
   }
 
   reset(k: number): void {
-    this.n[k] = 0; this.mean[k] = 0; this.m2[k] = 0;
+    this.n[k] = 0; this.shift[k] = 0; this.mean[k] = 0; this.m2[k] = 0;
   }
 
   partial(size: number): Vec[] {
-    return [col(this.n, size), col(this.mean, size), col(this.m2, size)];
+    return [col(this.n, size), col(this.shift, size), col(this.mean, size), col(this.m2, size)];
   }
 
   merge(g: Int32Array, cols: Vec[], n: number): void {
-    const [cn, cm, c2] = cols.map(f64) as [Float64Array, Float64Array, Float64Array];
-    for (let i = 0; i < n; i++) chan(this.n, this.mean, this.m2, g[i]!, cn[i]!, cm[i]!, c2[i]!);
+    const [cn, cs, cm, c2] = cols.map(f64) as [Float64Array, Float64Array, Float64Array, Float64Array];
+    for (let i = 0; i < n; i++) {
+      const k = g[i]!;
+      if (cn[i] === 0) continue;
+      // The partial's mean in this group's frame: the shifts are close, their difference exact.
+      if (this.n[k] === 0) this.shift[k] = cs[i]!;
+      chan(this.n, this.mean, this.m2, k, cn[i]!, cs[i]! - this.shift[k]! + cm[i]!, c2[i]!);
+    }
   }
 
   finish(size: number): Vec {
@@ -154,6 +167,8 @@ class MomentState implements ExtState {
 /** covar_samp, covar_pop, corr over (y, x): rows where both are non-NULL. */
 class CoMomentState implements ExtState {
   private n: Float64Array<ArrayBuffer> = new Float64Array(0);
+  private sx: Float64Array<ArrayBuffer> = new Float64Array(0);
+  private sy: Float64Array<ArrayBuffer> = new Float64Array(0);
   private mx: Float64Array<ArrayBuffer> = new Float64Array(0);
   private my: Float64Array<ArrayBuffer> = new Float64Array(0);
   private m2x: Float64Array<ArrayBuffer> = new Float64Array(0);
@@ -162,52 +177,56 @@ class CoMomentState implements ExtState {
   constructor(private readonly fn: string) {}
 
   grow(cap: number): void {
-    this.n = grown(this.n, cap); this.mx = grown(this.mx, cap); this.my = grown(this.my, cap);
+    this.n = grown(this.n, cap); this.sx = grown(this.sx, cap); this.sy = grown(this.sy, cap); this.mx = grown(this.mx, cap); this.my = grown(this.my, cap);
     this.m2x = grown(this.m2x, cap); this.m2y = grown(this.m2y, cap); this.cxy = grown(this.cxy, cap);
   }
 
   update(g: Int32Array, args: Vec[], n: number): void {
     const vy = args[0]!;
     const vx = args[1]!;
-    const y = f64(vy), x = f64(vx);
-    const { n: cnt, mx, my, m2x, m2y, cxy } = this;
+    const ys = f64(vy), xs = f64(vx);
+    const { n: cnt, sx, sy, mx, my, m2x, m2y, cxy } = this;
     for (let i = 0; i < n; i++) {
       if ((vy.valid !== null && vy.valid[i] === 0) || (vx.valid !== null && vx.valid[i] === 0)) continue;
       const k = g[i]!;
+      if (cnt[k] === 0) { sx[k] = xs[i]!; sy[k] = ys[i]!; }
+      const x = xs[i]! - sx[k]!;
+      const y = ys[i]! - sy[k]!;
       const c = ++cnt[k]!;
-      const dx = x[i]! - mx[k]!;
-      const dy = y[i]! - my[k]!;
+      const dx = x - mx[k]!;
+      const dy = y - my[k]!;
       mx[k] = mx[k]! + dx / c;
       my[k] = my[k]! + dy / c;
-      m2x[k] = m2x[k]! + dx * (x[i]! - mx[k]!);
-      m2y[k] = m2y[k]! + dy * (y[i]! - my[k]!);
-      cxy[k] = cxy[k]! + dx * (y[i]! - my[k]!);
+      m2x[k] = m2x[k]! + dx * (x - mx[k]!);
+      m2y[k] = m2y[k]! + dy * (y - my[k]!);
+      cxy[k] = cxy[k]! + dx * (y - my[k]!);
     }
   }
 
   reset(k: number): void {
-    this.n[k] = 0; this.mx[k] = 0; this.my[k] = 0; this.m2x[k] = 0; this.m2y[k] = 0; this.cxy[k] = 0;
+    this.n[k] = 0; this.sx[k] = 0; this.sy[k] = 0; this.mx[k] = 0; this.my[k] = 0; this.m2x[k] = 0; this.m2y[k] = 0; this.cxy[k] = 0;
   }
 
   partial(size: number): Vec[] {
-    return [this.n, this.mx, this.my, this.m2x, this.m2y, this.cxy].map((a) => col(a, size));
+    return [this.n, this.sx, this.sy, this.mx, this.my, this.m2x, this.m2y, this.cxy].map((a) => col(a, size));
   }
 
   merge(g: Int32Array, cols: Vec[], n: number): void {
-    const [cn, cmx, cmy, c2x, c2y, cc] = cols.map(f64) as Float64Array[];
-    const { n: cnt, mx, my, m2x, m2y, cxy } = this;
+    const [cn, csx, csy, cmx, cmy, c2x, c2y, cc] = cols.map(f64) as Float64Array[];
+    const { n: cnt, sx, sy, mx, my, m2x, m2y, cxy } = this;
     for (let i = 0; i < n; i++) {
       const k = g[i]!;
       const nb = cn![i]!;
       if (nb === 0) continue;
       const na = cnt[k]!;
       if (na === 0) {
-        cnt[k] = nb; mx[k] = cmx![i]!; my[k] = cmy![i]!; m2x[k] = c2x![i]!; m2y[k] = c2y![i]!; cxy[k] = cc![i]!;
+        cnt[k] = nb; sx[k] = csx![i]!; sy[k] = csy![i]!; mx[k] = cmx![i]!; my[k] = cmy![i]!; m2x[k] = c2x![i]!; m2y[k] = c2y![i]!; cxy[k] = cc![i]!;
         continue;
       }
       const t = na + nb;
-      const dx = cmx![i]! - mx[k]!;
-      const dy = cmy![i]! - my[k]!;
+      // The partial's means in this group's frame (shifts differ by an exact small amount).
+      const dx = csx![i]! - sx[k]! + cmx![i]! - mx[k]!;
+      const dy = csy![i]! - sy[k]! + cmy![i]! - my[k]!;
       const w = na * nb / t;
       cxy[k] = cxy[k]! + cc![i]! + dx * dy * w;
       m2x[k] = m2x[k]! + c2x![i]! + dx * dx * w;
