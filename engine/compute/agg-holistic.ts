@@ -1,6 +1,6 @@
 /**
- * Holistic aggregates — quantile_cont/quantile_disc (percentile_cont/percentile_disc, median),
- * approx_quantile and string_agg — need every value of a group, so their "partial state" is the
+ * Holistic aggregates — quantile_cont/quantile_disc (percentile_cont/percentile_disc, median)
+ * and string_agg — need every value of a group, so their "partial state" is the
  * values themselves: a task collects (group, value, order keys…) rows and ships them as one side
  * chunk [group keys…, value, order keys…] (as DISTINCT aggregates ship their (key, value) pairs);
  * the merging aggregator collects the side chunks of all tasks and computes each group's result
@@ -15,8 +15,7 @@
  * interpolates at RN = (n−1)·q: doubles as lo + (hi − lo)·d, decimals exactly as
  * lo + trunc((hi − lo)·d) in the decimal's own scale, dates/timestamps as timestamps in
  * microseconds likewise; BIGINTs beyond 2^53 are converted to double first (the result is a
- * DOUBLE). approx_quantile here is exact: quantile_cont, rounded to the integer type for integer
- * inputs (DuckDB's T-digest gives an estimate near it). string_agg concatenates in its ORDER BY
+ * DOUBLE). string_agg concatenates in its ORDER BY
  * order, else in the order rows arrive (unspecified, as in DuckDB). DISTINCT drops repeated values
  * first.
  * Synchronous, deterministic for a given input order.
@@ -34,7 +33,7 @@ import { concatChunks, take, type Chunk, type Vec } from './vec.js';
 export const MAX_VALUES = 50_000_000;
 
 export function isHolisticAgg(a: AggCall): boolean {
-  return a.fn === 'quantile_cont' || a.fn === 'quantile_disc' || a.fn === 'approx_quantile' || a.fn === 'string_agg';
+  return a.fn === 'quantile_cont' || a.fn === 'quantile_disc' || a.fn === 'string_agg';
 }
 
 /** Types of the collected columns: the value, then the `extra` inputs (string_agg's ORDER BY keys). */
@@ -93,7 +92,9 @@ export class ValueCollector {
     const a = this.a;
     const out: Scalar[] = new Array<Scalar>(size).fill(null);
     const r = this.rows();
-    if (r.length > 0) {
+    if (r.length > 0 && a.fn !== 'string_agg' && r.cols[1]!.t === 'num') {
+      this.finishNumeric(r, out);
+    } else if (r.length > 0) {
       const gid = r.cols[0] as Extract<Vec, { t: 'num' }>;
       const value = r.cols[1]!;
       const keys: SortKey[] = [{ vec: gid, desc: false, nullsFirst: false }];
@@ -121,9 +122,33 @@ export class ValueCollector {
     return scalarsToVec(a.type, out, size);
   }
 
-  private result(vals: Scalar[]): Scalar {
+  /**
+   * Quantiles of a `num` vector: rows bucketed by group (a counting sort), each group's values
+   * sorted as a Float64Array (NaN last, as the greatest value) — no comparator calls.
+   */
+  private finishNumeric(r: Chunk, out: Scalar[]): void {
+    const gid = (r.cols[0] as Extract<Vec, { t: 'num' }>).values;
+    const x = (r.cols[1] as Extract<Vec, { t: 'num' }>).values;
+    const size = out.length;
+    const start = new Int32Array(size + 1);
+    for (let i = 0; i < r.length; i++) start[gid[i]! + 1]!++;
+    for (let k = 0; k < size; k++) start[k + 1]! += start[k]!;
+    const pos = start.slice(0, size);
+    const sorted = new Float64Array(r.length);
+    for (let i = 0; i < r.length; i++) sorted[pos[gid[i]!]!++] = x[i]!;
+    const desc = this.a.order?.[0]?.desc ?? false;
+    for (let k = 0; k < size; k++) {
+      if (start[k] === start[k + 1]) continue;
+      let vals = sorted.subarray(start[k]!, start[k + 1]!).sort();
+      if (this.a.distinct) vals = vals.filter((v, i) => i === 0 || !(v === vals[i - 1] || (v !== v && vals[i - 1] !== vals[i - 1])));
+      if (desc) vals = vals.slice().reverse();
+      out[k] = this.result(vals);
+    }
+  }
+
+  private result(vals: ArrayLike<Scalar> & { join?: (sep: string) => string }): Scalar {
     const a = this.a;
-    if (a.fn === 'string_agg') return vals.join(a.param as string);
+    if (a.fn === 'string_agg') return (vals as Scalar[]).join(a.param as string);
     const q = a.param as { num: number; den: number };
     const n = vals.length;
     if (a.fn === 'quantile_disc') {
@@ -150,7 +175,6 @@ export class ValueCollector {
       const l = Number(lo);
       v = f === c ? l : l + (Number(hi) - l) * d;
     }
-    if (a.fn === 'approx_quantile' && a.type !== 'float64') v = Math.round(Number(v));
     return v;
   }
 }

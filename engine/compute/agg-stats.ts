@@ -1,7 +1,8 @@
 /**
  * Aggregate states beyond sum/count/min/max, for the hash aggregation (aggregate.ts): statistical
- * moments (variance, standard deviation, covariance, correlation), arg_min/arg_max, and the
- * HyperLogLog sketch of approx_count_distinct (agg-hll.ts). Each state keeps one slot per group,
+ * moments (variance, standard deviation, covariance, correlation), arg_min/arg_max, the
+ * HyperLogLog sketch of approx_count_distinct (agg-hll.ts) and the T-digest of approx_quantile
+ * (agg-tdigest.ts). Each state keeps one slot per group,
  * travels between tasks as plain Arrow columns (its `partial` columns, typed by
  * `extStateTypes`), and merges associatively — so partial aggregation in workers and the merge on
  * the coordinator or on a partition's task give the same answer.
@@ -28,6 +29,7 @@ import { isStringLike, type AggCall, type DataType, type Scalar } from '../plan/
 import { buildStrings, scalarAt } from './casts.js';
 import { cmpScalars } from './eval.js';
 import { HllState } from './agg-hll.js';
+import { TDigestState } from './agg-tdigest.js';
 import type { Vec } from './vec.js';
 
 /** A per-group aggregate state of the extended aggregates. */
@@ -51,7 +53,7 @@ const COMOMENT_FNS = new Set(['covar_samp', 'covar_pop', 'corr']);
 
 /** True for the aggregates whose state is an ExtState. */
 export function isExtAgg(a: AggCall): boolean {
-  return MOMENT_FNS.has(a.fn) || COMOMENT_FNS.has(a.fn) || a.fn === 'arg_min' || a.fn === 'arg_max' || a.fn === 'approx_count_distinct';
+  return MOMENT_FNS.has(a.fn) || COMOMENT_FNS.has(a.fn) || a.fn === 'arg_min' || a.fn === 'arg_max' || a.fn === 'approx_count_distinct' || a.fn === 'approx_quantile';
 }
 
 /** Partial state column types of an extended aggregate. */
@@ -59,7 +61,7 @@ export function extStateTypes(a: AggCall): DataType[] {
   if (MOMENT_FNS.has(a.fn)) return ['float64', 'float64', 'float64', 'float64'];
   if (COMOMENT_FNS.has(a.fn)) return ['float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64'];
   if (a.fn === 'arg_min' || a.fn === 'arg_max') return [a.extra![0]!.type, a.arg!.type];
-  if (a.fn === 'approx_count_distinct') return ['string'];
+  if (a.fn === 'approx_count_distinct' || a.fn === 'approx_quantile') return ['string'];
   throw new LakehouseError('INTERNAL', `${a.fn} has no extended aggregate state`);
 }
 
@@ -68,6 +70,10 @@ export function newExtState(a: AggCall): ExtState {
   if (COMOMENT_FNS.has(a.fn)) return new CoMomentState(a.fn);
   if (a.fn === 'arg_min' || a.fn === 'arg_max') return new ArgState(a.fn === 'arg_min', a.arg!.type, a.extra![0]!.type);
   if (a.fn === 'approx_count_distinct') return new HllState();
+  if (a.fn === 'approx_quantile') {
+    const q = a.param as { num: number; den: number };
+    return new TDigestState(q.num / q.den, a.type);
+  }
   throw new LakehouseError('INTERNAL', `${a.fn} has no extended aggregate state`);
 }
 

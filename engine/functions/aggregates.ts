@@ -258,8 +258,8 @@ export const AGGREGATES: readonly AggregateDef[] = [
     },
   },
   {
-    name: 'approx_quantile', aliases: [], signature: 'approx_quantile(x, q) → type of x (integers) | DOUBLE', state: 'all values (holistic; computed exactly)',
-    doc: 'The q-quantile of x, computed exactly here (interpolated, rounded for integers); DuckDB estimates it with a T-digest.',
+    name: 'approx_quantile', aliases: [], signature: 'approx_quantile(x, q) → type of x (integers) | DOUBLE', state: 'a T-digest (≤ ~100 centroids) as text',
+    doc: 'Estimated q-quantile of x from a T-digest in bounded memory (rounded for integers); exact interpolation for groups of ≤ 100 values.',
     bind(i) {
       arity(i, 2); noOrder(i); noDistinct(i);
       const x = i.args[0]!;

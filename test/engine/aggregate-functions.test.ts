@@ -226,6 +226,41 @@ describe('approx_count_distinct (HyperLogLog)', () => {
   });
 });
 
+describe('approx_quantile (T-digest)', () => {
+  const q = (num: number, den: number, type: DataType = 'float64'): AggCall => ({ fn: 'approx_quantile', arg: col(1, type), distinct: false, type, param: { num, den } });
+
+  it('interpolates exactly between the values of small groups', () => {
+    const n = 99;
+    const key = ints(new Array(n).fill(1));
+    const x = f64(Array.from({ length: n }, (_, i) => (i * 37) % n));
+    // Centroid centres at i + 0.5: q·n = 49.5 is the centre of value 49.
+    expect(values(run([q(1, 2)], [key, x], n, 3, true).cols[1]!, 1)[0]).toBe(49);
+    expect(run([q(0, 1), q(1, 1)], [key, x], n, 3, true).cols.slice(1).flatMap((c) => values(c, 1))).toEqual([0, 98]);
+  });
+
+  it('stays within 1% of the range on 50k values in bounded centroids, merged or not', () => {
+    const n = 50_000;
+    const r = rng(3);
+    const xs = Array.from({ length: n }, () => r() * 1000);
+    const key = ints(new Array(n).fill(1));
+    const x = f64(xs);
+    const exact = [...xs].sort((a, b) => a - b);
+    for (const [num, den] of [[1, 100], [1, 4], [1, 2], [9, 10], [999, 1000]] as const) {
+      const want = exact[Math.floor((num / den) * (n - 1))]!;
+      for (const tasks of [0, 4]) {
+        const got = values(run([q(num, den)], [key, x], n, tasks, true).cols[1]!, 1)[0] as number;
+        expect(Math.abs(got - want), `q=${num}/${den} tasks=${tasks}`).toBeLessThan(10);
+      }
+    }
+  });
+
+  it('rounds for integer inputs', () => {
+    const key = ints([1, 1]);
+    const x = ints([1, 2]);
+    expect(values(run([q(1, 2, 'int64')], [key, x], 2, 0, true).cols[1]!, 1)[0]).toBe(2);
+  });
+});
+
 describe('holistic aggregates', () => {
   it("quantile_disc picks index ceil(n·q) − 1 with q's exact decimal value", () => {
     const n = 10;
