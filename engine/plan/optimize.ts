@@ -213,6 +213,8 @@ function prune(p: PlanNode, required: number[]): Pruned {
       // reads, and the calls whose outputs are required.
       const ni = p.input.schema.length;
       const keepCalls = sortedUnique(required.filter((i) => i >= ni).map((i) => i - ni));
+      // No call is needed: the node goes (it neither filters nor adds rows).
+      if (keepCalls.length === 0) return prune(p.input, required);
       const calls = keepCalls.map((j) => p.calls[j]!);
       const need = sortedUnique([
         ...required.filter((i) => i < ni), ...p.partitionBy.flatMap((e) => [...exprColumns(e)]), ...p.orderBy.flatMap((k) => [...exprColumns(k.e)]),
