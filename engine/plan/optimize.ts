@@ -94,6 +94,18 @@ function pushFilter(input: PlanNode, preds: Expr[]): PlanNode {
       }
       return wrap({ ...input, leftKeys, rightKeys, left: pushFilter(input.left, left), right: pushFilter(input.right, right) }, keep);
     }
+    case 'window': {
+      // A predicate over PARTITION BY columns only keeps or drops whole partitions: it can run
+      // before the window (the other calls' results do not change). Anything else stays above.
+      const keyCols = new Set(input.partitionBy.flatMap((e) => (e.k === 'col' ? [e.i] : [])));
+      const down: Expr[] = [];
+      const keep: Expr[] = [];
+      for (const c of preds) {
+        const cols = [...exprColumns(c)];
+        (cols.length > 0 && cols.every((i) => keyCols.has(i)) ? down : keep).push(c);
+      }
+      return wrap({ ...input, input: pushFilter(input.input, down) }, keep);
+    }
     default:
       return wrap(input, preds);
   }

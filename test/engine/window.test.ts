@@ -131,6 +131,18 @@ describe('window planning and execution', () => {
     expect(lines.findIndex((l) => l.startsWith('Filter'))).toBeLessThan(lines.findIndex((l) => l.startsWith('Window')));
   });
 
+  it('pushes a filter on PARTITION BY columns below the window, and keeps others above', async () => {
+    const text = await engine.sql('SELECT * FROM (SELECT id, g, rank() OVER (PARTITION BY g ORDER BY x) AS r FROM mem.w) AS s WHERE g = 3 AND r < 5 AND id > 10').explain();
+    const lines = text.split('\n').map((l) => l.trim());
+    const w = lines.findIndex((l) => l.startsWith('Window'));
+    const above = lines.slice(0, w).join('\n');
+    const below = lines.slice(w + 1).join('\n');
+    expect(above).toMatch(/Filter .*window0/);
+    expect(above).toMatch(/id/);
+    expect(below).toMatch(/g = 3|eq\(g, 3\)/);
+    expect(below).not.toMatch(/window0/);
+  });
+
   it('prunes window calls nobody reads, and the node with them', async () => {
     const text = await engine.sql('SELECT id FROM (SELECT id, rank() OVER (PARTITION BY g ORDER BY x) AS r FROM mem.w) AS s').explain();
     expect(text).not.toMatch(/Window/);

@@ -154,6 +154,10 @@ export const WINDOW_CASES: CorpusCase[] = [
     ordered: true,
   },
   {
+    name: 'a filter on the PARTITION BY key over a windowed subquery (pushed below the window)',
+    sql: "SELECT * FROM (SELECT id, g, rank() OVER (PARTITION BY g ORDER BY x) AS r, count(*) OVER (PARTITION BY g) AS n FROM c.t) AS s WHERE g IN ('red', 'Red') AND r <= 3",
+  },
+  {
     name: 'SELECT DISTINCT over window results',
     sql: 'SELECT DISTINCT g, count(*) OVER (PARTITION BY g) AS n, min(id) OVER (PARTITION BY g) AS first FROM c.t',
   },
