@@ -28,6 +28,7 @@ import { andAll, type AggCall, type DataType, type Expr } from '../plan/types.js
 import type { ScanTask } from '../source/table-source.js';
 import { dropBuild, mergePackedPartials, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
 import { chunkToIPC } from './ipc.js';
+import { executeWindow } from './window-exec.js';
 import type { TaskOutput, WorkerPool } from './pool.js';
 import type { SinkFile, SinkSpec } from '../write/sink.js';
 
@@ -663,7 +664,11 @@ export class Executor {
       case 'union':
         for (const input of p.inputs) yield* this.execute(input);
         return;
-      case 'window': case 'setop':
+      case 'window':
+        // Window functions: hash-partitioned on PARTITION BY, one pool task per partition (exec/window-exec.ts).
+        yield* executeWindow(p, this.execute(p.input), this.ctx);
+        return;
+      case 'setop':
         throw new LakehouseError('UNSUPPORTED', `not supported yet: ${p.op} operators`);
     }
   }
