@@ -16,6 +16,7 @@ import {
   remapColumns, type AggCall, type AggFn, type DataType, type Expr, type Field, type Schema,
 } from './types.js';
 import { foldExpr } from './optimize.js';
+import { bindSetOp, bindValues } from './bind-setop.js';
 import { arith, coerce, compare, literalAs, numberLiteral, toStr, unify } from './typing.js';
 import type { Pos, TimeTravel, UBody, UExpr, UFrom, UOrder, UQuery, USelect } from './unbound.js';
 
@@ -83,29 +84,9 @@ export class Binder {
   private async bindBody(b: UBody): Promise<PlanNode> {
     if (b.k === 'select') return this.bindSelect(b, []);
     if (b.k === 'nested') return this.bindQuery(b.query);
-    const parts: UBody[] = [];
-    const flatten = (x: UBody): void => {
-      if (x.k === 'setop') { flatten(x.left); flatten(x.right); } else parts.push(x);
-    };
-    flatten(b);
-    const inputs = await Promise.all(parts.map((p) => this.bindBody(p)));
-    const first = inputs[0]!;
-    const width = first.schema.length;
-    const types = first.schema.map((f) => f.type);
-    for (const p of inputs) {
-      if (p.schema.length !== width) {
-        throw new LakehouseError('PLAN_ERROR', `UNION ALL inputs have different column counts (${width} and ${p.schema.length})`, {
-          help: 'Every SELECT in a UNION ALL must return the same number of columns.',
-        });
-      }
-      p.schema.forEach((f, i) => { types[i] = unify(types[i]!, f.type, `UNION ALL column ${i + 1}`); });
-    }
-    const aligned = inputs.map((p) => {
-      if (p.schema.every((f, i) => f.type === types[i])) return p;
-      const exprs = p.schema.map((f, i): Expr => coerce({ k: 'col', i, type: f.type }, types[i]!));
-      return { op: 'project', input: p, exprs, schema: p.schema.map((f, i) => ({ ...f, type: types[i]! })) } as PlanNode;
-    });
-    return { op: 'union', inputs: aligned, schema: first.schema.map((f, i) => ({ ...f, type: types[i]!, nullable: true })) };
+    // VALUES and UNION / INTERSECT / EXCEPT: plan/bind-setop.ts.
+    if (b.k === 'values') return bindValues(b, (u) => this.bindExpr(u, []));
+    return bindSetOp(b, (x) => this.bindBody(x));
   }
 
   private orderOverOutput(o: UOrder, scope: Scope, width: number): SortItem {
