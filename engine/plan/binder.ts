@@ -17,6 +17,7 @@ import {
 } from './types.js';
 import { foldExpr } from './optimize.js';
 import { bindSetOp, bindValues } from './bind-setop.js';
+import { bindGroupingCall, groupingSetsPlan, isGroupingFn, rewriteAggFilter } from './bind-grouping.js';
 import { arith, coerce, compare, literalAs, numberLiteral, toStr, unify } from './typing.js';
 import type { Pos, TimeTravel, UBody, UExpr, UFrom, UOrder, UQuery, USelect } from './unbound.js';
 
@@ -222,7 +223,20 @@ export class Binder {
         items.push({ u: it.e, name: it.alias ?? nameOf(it.e) });
       }
     }
-    const aggregated = s.groupBy.length > 0 || s.having !== null || s.items.some((it) => it.k === 'expr' && containsAgg(it.e));
+    const aggregated = s.groupBy.length > 0 || s.groupingSets !== undefined || s.having !== null || s.items.some((it) => it.k === 'expr' && containsAgg(it.e));
+    // A select alias used in an expression (HAVING s > 10, ORDER BY s * 2, a later select item:
+    // DuckDB allows all three) stands for its item's expression, unless a column has that name.
+    const expanding = new Set<string>();
+    const aliasOf = (u: UExpr, rebind: (e: UExpr) => Expr): Expr | undefined => {
+      if (u.k !== 'ident' || u.parts.length !== 1) return undefined;
+      const key = u.parts[0]!.toLowerCase();
+      if (expanding.has(key) || scope.some((c) => c.name.toLowerCase() === key)) return undefined;
+      const item = s.items.find((it) => it.k === 'expr' && it.alias?.toLowerCase() === key);
+      if (!item || item.k !== 'expr') return undefined;
+      expanding.add(key);
+      try { return rebind(item.e); } finally { expanding.delete(key); }
+    };
+    let finishAgg: (() => PlanNode) | null = null;
     let exprs: Expr[];
     let bindOut: (u: UExpr) => Expr;
     if (aggregated) {
@@ -242,8 +256,14 @@ export class Binder {
         return this.bindExpr(g, scope);
       });
       const aggs: AggCall[] = [];
-      const nk = groupKeys.length;
-      const hook = (u: UExpr): Expr | undefined => {
+      // GROUPING SETS: a grouping id column follows the keys (plan/bind-grouping.ts).
+      const nk = groupKeys.length + (s.groupingSets ? 1 : 0);
+      const hook = (u0: UExpr): Expr | undefined => {
+        const alias = aliasOf(u0, (e) => bindOut(e));
+        if (alias) return alias;
+        // agg(…) FILTER (WHERE p): the aggregate over CASE WHEN p THEN … END (plan/bind-grouping.ts).
+        const u = rewriteAggFilter(u0, (name) => AGGS.has(name));
+        if (u.k === 'fn' && isGroupingFn(u)) return bindGroupingCall(u, (x) => this.bindExpr(x, scope), groupKeys, s.groupingSets, groupKeys.length);
         if (u.k === 'fn' && AGGS.has(u.name)) {
           const call = this.bindAgg(u, scope);
           let j = aggs.findIndex((a) => a.fn === call.fn && a.distinct === call.distinct && (a.arg === null ? call.arg === null : call.arg !== null && exprEquals(a.arg, call.arg)));
@@ -263,16 +283,20 @@ export class Binder {
       bindOut = (u) => this.bindExpr(u, scope, hook);
       exprs = items.map((it) => bindOut(it.u!));
       const having = s.having ? bindOut(s.having) : null;
-      const aggSchema: Schema = [
-        ...groupKeys.map((g, i): Field => ({ name: keyName(s.groupBy[i]!, i), type: g.type, nullable: true })),
-        ...aggs.map((a, j): Field => ({ name: `agg${j}`, type: a.type, nullable: true })),
-      ];
-      plan = { op: 'aggregate', input: plan, keys: groupKeys, aggs, schema: aggSchema };
-      if (having) {
-        plan = { op: 'filter', input: plan, predicate: asCondition(having, 'HAVING'), schema: plan.schema };
-      }
+      const input = plan;
+      // Built once ORDER BY is bound too: ORDER BY may add aggregates.
+      finishAgg = () => {
+        const keyFields = groupKeys.map((g, i): Field => ({ name: keyName(s.groupBy[i]!, i), type: g.type, nullable: true }));
+        const aggFields = aggs.map((a, j): Field => ({ name: `agg${j}`, type: a.type, nullable: true }));
+        let out: PlanNode = s.groupingSets
+          ? groupingSetsPlan(input, groupKeys, aggs, s.groupingSets, keyFields, aggFields)
+          : { op: 'aggregate', input, keys: groupKeys, aggs, schema: [...keyFields, ...aggFields] };
+        if (having) out = { op: 'filter', input: out, predicate: asCondition(having, 'HAVING'), schema: out.schema };
+        return out;
+      };
     } else {
-      bindOut = (u) => this.bindExpr(u, scope);
+      const hook = (u: UExpr): Expr | undefined => aliasOf(u, (e) => bindOut(e));
+      bindOut = (u) => this.bindExpr(u, scope, hook);
       exprs = items.map((it) => it.bound ?? bindOut(it.u!));
     }
     // Output names are made unique (x, x_1, …) so that rows can be objects keyed by name.
@@ -317,6 +341,7 @@ export class Binder {
       }
       sortKeys.push({ e: { k: 'col', i: idx, type: bound.type }, ...base });
     }
+    if (finishAgg) plan = finishAgg();
     const allExprs = [...exprs, ...hidden];
     const projSchema: Schema = [...outSchema, ...hidden.map((h, i): Field => ({ name: `__order${i}`, type: h.type, nullable: true }))];
     plan = { op: 'project', input: plan, exprs: allExprs, schema: projSchema };
@@ -431,7 +456,8 @@ export class Binder {
         return e.type === u.to ? e : { k: 'cast', e, type: u.to };
       }
       case 'fn':
-        if (AGGS.has(u.name)) throw err(this.ctx, `aggregate function ${u.name}() is not allowed here`, u.pos);
+        if (AGGS.has(u.name) || isGroupingFn(u)) throw err(this.ctx, `aggregate function ${u.name}() is not allowed here`, u.pos);
+        if (u.filter) throw err(this.ctx, `FILTER (WHERE …) is only allowed on aggregate functions, not ${u.name}()`, u.pos);
         return this.bindFunction(u, rec);
       case 'subquery': case 'exists': case 'insub': case 'quantified':
         throw err(this.ctx, `not supported yet: ${u.k === 'subquery' ? 'scalar subqueries' : u.k === 'exists' ? 'EXISTS' : u.k === 'insub' ? 'IN (subquery)' : 'ANY/ALL (subquery)'}`, u.pos, undefined, 'UNSUPPORTED');
@@ -558,7 +584,7 @@ function renameColumns(plan: PlanNode, names: string[] | undefined, what: string
 
 function containsAgg(u: UExpr): boolean {
   switch (u.k) {
-    case 'fn': return AGGS.has(u.name) || u.args.some(containsAgg);
+    case 'fn': return AGGS.has(u.name) || isGroupingFn(u) || u.args.some(containsAgg);
     case 'bin': return containsAgg(u.l) || containsAgg(u.r);
     case 'not': case 'neg': case 'isnull': case 'cast': return containsAgg(u.e);
     case 'between': return containsAgg(u.e) || containsAgg(u.lo) || containsAgg(u.hi);
