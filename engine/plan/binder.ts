@@ -20,6 +20,7 @@ import { bindSetOp, bindValues } from './bind-setop.js';
 import { bindGroupingCall, groupingSetsPlan, isGroupingFn, rewriteAggFilter } from './bind-grouping.js';
 import { arith, coerce, compare, literalAs, numberLiteral, toStr, unify } from './typing.js';
 import type { Pos, TimeTravel, UBody, UExpr, UFrom, UOrder, UQuery, USelect } from './unbound.js';
+import { walkExpr } from './unbound-walk.js';
 
 export interface ResolvedTable {
   name: string;
@@ -225,16 +226,28 @@ export class Binder {
     }
     const aggregated = s.groupBy.length > 0 || s.groupingSets !== undefined || s.having !== null || s.items.some((it) => it.k === 'expr' && containsAgg(it.e));
     // A select alias used in an expression (HAVING s > 10, ORDER BY s * 2, a later select item:
-    // DuckDB allows all three) stands for its item's expression, unless a column has that name.
+    // DuckDB allows all three) stands for its item's expression, unless a column of that name
+    // can be used there (`columnWins`: any column; when aggregating, a GROUP BY column).
     const expanding = new Set<string>();
-    const aliasOf = (u: UExpr, rebind: (e: UExpr) => Expr): Expr | undefined => {
+    const aliasItem = (u: UExpr, columnWins: (name: string) => boolean): UExpr | undefined => {
       if (u.k !== 'ident' || u.parts.length !== 1) return undefined;
       const key = u.parts[0]!.toLowerCase();
-      if (expanding.has(key) || scope.some((c) => c.name.toLowerCase() === key)) return undefined;
+      if (expanding.has(key) || columnWins(key)) return undefined;
       const item = s.items.find((it) => it.k === 'expr' && it.alias?.toLowerCase() === key);
-      if (!item || item.k !== 'expr') return undefined;
+      return item && item.k === 'expr' ? item.e : undefined;
+    };
+    const aliasOf = (u: UExpr, rebind: (e: UExpr) => Expr, columnWins: (name: string) => boolean): Expr | undefined => {
+      const e = aliasItem(u, columnWins);
+      if (!e) return undefined;
+      const key = (u as Extract<UExpr, { k: 'ident' }>).parts[0]!.toLowerCase();
       expanding.add(key);
-      try { return rebind(item.e); } finally { expanding.delete(key); }
+      try { return rebind(e); } finally { expanding.delete(key); }
+    };
+    const inScope = (name: string): boolean => scope.some((c) => c.name.toLowerCase() === name);
+    const mentionsAlias = (u: UExpr, columnWins: (name: string) => boolean): boolean => {
+      let found = false;
+      walkExpr(u, { expr: (x) => { if (!found && aliasItem(x, columnWins)) found = true; } }, new Set());
+      return found;
     };
     let finishAgg: (() => PlanNode) | null = null;
     let exprs: Expr[];
@@ -258,8 +271,9 @@ export class Binder {
       const aggs: AggCall[] = [];
       // GROUPING SETS: a grouping id column follows the keys (plan/bind-grouping.ts).
       const nk = groupKeys.length + (s.groupingSets ? 1 : 0);
+      const groupColumn = (name: string): boolean => groupKeys.some((g) => g.k === 'col' && scope[g.i]!.name.toLowerCase() === name);
       const hook = (u0: UExpr): Expr | undefined => {
-        const alias = aliasOf(u0, (e) => bindOut(e));
+        const alias = aliasOf(u0, (e) => bindOut(e), groupColumn);
         if (alias) return alias;
         // agg(…) FILTER (WHERE p): the aggregate over CASE WHEN p THEN … END (plan/bind-grouping.ts).
         const u = rewriteAggFilter(u0, (name) => AGGS.has(name));
@@ -270,7 +284,8 @@ export class Binder {
           if (j < 0) { j = aggs.length; aggs.push(call); }
           return { k: 'col', i: nk + j, type: call.type };
         }
-        if (containsAgg(u)) return undefined;
+        // Parts that are aggregates or select aliases are bound one by one.
+        if (containsAgg(u) || mentionsAlias(u, groupColumn)) return undefined;
         const plain = this.bindExpr(u, scope);
         const ki = groupKeys.findIndex((g) => exprEquals(g, plain));
         if (ki >= 0) return { k: 'col', i: ki, type: plain.type };
@@ -295,7 +310,7 @@ export class Binder {
         return out;
       };
     } else {
-      const hook = (u: UExpr): Expr | undefined => aliasOf(u, (e) => bindOut(e));
+      const hook = (u: UExpr): Expr | undefined => aliasOf(u, (e) => bindOut(e), inScope);
       bindOut = (u) => this.bindExpr(u, scope, hook);
       exprs = items.map((it) => it.bound ?? bindOut(it.u!));
     }
