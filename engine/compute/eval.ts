@@ -91,17 +91,20 @@ export function likeToRegExp(pattern: string, escape?: string, ci = false): RegE
  * that does not convert (CONVERSION_ERROR, OUT_OF_RANGE) becoming NULL.
  */
 function tryCastVal(a: Val, from: DataType, to: DataType, n: number): Val {
+  // A value that does not convert: CONVERSION_ERROR / OUT_OF_RANGE, or PLAN_ERROR from the date
+  // parser (casts.ts reads dates with plan/types.ts parseDateLiteral).
+  const bad = (err: unknown): boolean => isLakehouseError(err, 'CONVERSION_ERROR') || isLakehouseError(err, 'OUT_OF_RANGE') || isLakehouseError(err, 'PLAN_ERROR');
   try {
     return castVal(a, from, to, n);
   } catch (err) {
-    if (!isLakehouseError(err, 'CONVERSION_ERROR') && !isLakehouseError(err, 'OUT_OF_RANGE')) throw err;
+    if (!bad(err)) throw err;
   }
   const one = (v: Scalar): Scalar => {
     if (v === null) return null;
     try {
       return (castVal({ t: 'const', v, type: from }, from, to, 1) as Const).v;
     } catch (err) {
-      if (isLakehouseError(err, 'CONVERSION_ERROR') || isLakehouseError(err, 'OUT_OF_RANGE')) return null;
+      if (bad(err)) return null;
       throw err;
     }
   };

@@ -40,10 +40,18 @@ function floorDiv(x: bigint, k: bigint, ceil: boolean): bigint {
   return q;
 }
 
+/** C's round (half away from zero). */
+const cRound = (x: number): number => (x < 0 ? -Math.round(-x) : Math.round(x));
+
+/** DuckDB's round(DOUBLE, n): scale, round half away from zero, scale back (the same double operations). */
 function roundDouble(x: number, n: number): number {
-  if (!Number.isFinite(x)) return x;
+  if (n < 0) {
+    const m = 10 ** -n;
+    const r = cRound(x / m) * m;
+    return Number.isFinite(r) ? r : 0;
+  }
   const m = 10 ** n;
-  const r = x < 0 ? -Math.round(-x * m) / m : Math.round(x * m) / m;
+  const r = cRound(x * m) / m;
   return Number.isFinite(r) ? r : x;
 }
 

@@ -190,6 +190,11 @@ function expand(template: string, groups: Array<string | undefined>): string {
   return out;
 }
 
+/** A constant pattern is compiled once at bind time, so a bad one fails before any data is read. */
+function checkPattern(p: Expr, opts: Expr[], anchored: boolean): void {
+  if (p.k === 'lit' && typeof p.v === 'string') compileRegex(p.v, opts.length ? String((opts[0] as Extract<Expr, { k: 'lit' }>).v) : '', anchored);
+}
+
 /** Options argument at `i` (constant), checked at bind time. */
 function options(args: Expr[], i: number, t: BindTools, allowG: boolean): Expr[] {
   if (args.length <= i) return [];
@@ -204,7 +209,9 @@ function matcher(name: string, anchored: boolean, doc: string, aliases: string[]
     name, aliases, family: 'regex', signature: `${name}(string VARCHAR, pattern VARCHAR[, options VARCHAR]) → BOOLEAN`, doc,
     bind(args, t) {
       arity(args, t, 2, 3);
-      return call(name, [str(args[0]!, t), str(args[1]!, t), ...options(args, 2, t, false)], 'boolean');
+      const o = options(args, 2, t, false);
+      checkPattern(args[1]!, o, anchored);
+      return call(name, [str(args[0]!, t), str(args[1]!, t), ...o], 'boolean');
     },
     kernel(_e, args) {
       const re = cached(anchored);
@@ -223,7 +230,9 @@ export const REGEX_FUNCTIONS: ScalarFunction[] = [
       arity(args, t, 2, 4);
       const g = args[2] ? args[2] : { k: 'lit', v: 0, type: 'int64' } as Expr;
       if (g.k !== 'lit' || (typeof g.v !== 'number' && g.v !== null)) return t.unsupported('regexp_extract() with a non-constant group');
-      return call('regexp_extract', [str(args[0]!, t), str(args[1]!, t), { k: 'lit', v: g.v, type: 'int64' }, ...options(args, 3, t, false)], 'string');
+      const o = options(args, 3, t, false);
+      checkPattern(args[1]!, o, false);
+      return call('regexp_extract', [str(args[0]!, t), str(args[1]!, t), { k: 'lit', v: g.v, type: 'int64' }, ...o], 'string');
     },
     kernel(_e, args) {
       const re = cached(false);
@@ -238,7 +247,9 @@ export const REGEX_FUNCTIONS: ScalarFunction[] = [
     doc: "The first match (every match with option 'g') replaced; in the replacement `\\0`…`\\9` are groups and `\\\\` a backslash.",
     bind(args, t) {
       arity(args, t, 3, 4);
-      return call('regexp_replace', [str(args[0]!, t), str(args[1]!, t), str(args[2]!, t), ...options(args, 3, t, true)], 'string');
+      const o = options(args, 3, t, true);
+      checkPattern(args[1]!, o, false);
+      return call('regexp_replace', [str(args[0]!, t), str(args[1]!, t), str(args[2]!, t), ...o], 'string');
     },
     kernel(_e, args) {
       const re = cached(false);

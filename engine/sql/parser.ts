@@ -464,8 +464,20 @@ export function convertExpr(e: J): UExpr {
     if (e.UnaryOp.op === 'Plus') return inner;
     throw unsupported(`unary operator ${e.UnaryOp.op}`);
   }
-  if (e.IsDistinctFrom) return { k: 'bin', op: 'is_distinct', l: convertExpr(e.IsDistinctFrom[0]), r: convertExpr(e.IsDistinctFrom[1]) };
-  if (e.IsNotDistinctFrom) return { k: 'bin', op: 'is_not_distinct', l: convertExpr(e.IsNotDistinctFrom[0]), r: convertExpr(e.IsNotDistinctFrom[1]) };
+  if (e.IsDistinctFrom || e.IsNotDistinctFrom) {
+    // sqlparser-rs 0.62 parses the right operand with AND/OR's precedence: `a IS DISTINCT FROM b
+    // AND c` arrives as `a IS DISTINCT FROM (b AND c)`. An unparenthesized AND/OR there (a
+    // parenthesized one is a Nested node) is re-associated: the operator binds its leftmost leaf.
+    const [l, r] = e.IsDistinctFrom ?? e.IsNotDistinctFrom;
+    const op = e.IsDistinctFrom ? 'is_distinct' : 'is_not_distinct';
+    const attach = (x: J): UExpr => {
+      if (x.BinaryOp && (x.BinaryOp.op === 'And' || x.BinaryOp.op === 'Or')) {
+        return { k: 'bin', op: x.BinaryOp.op === 'And' ? 'and' : 'or', l: attach(x.BinaryOp.left), r: convertExpr(x.BinaryOp.right) };
+      }
+      return { k: 'bin', op, l: convertExpr(l), r: convertExpr(x) };
+    };
+    return attach(r);
+  }
   if (e.IsNull) return { k: 'isnull', e: convertExpr(e.IsNull), neg: false };
   if (e.IsNotNull) return { k: 'isnull', e: convertExpr(e.IsNotNull), neg: true };
   if (e.Between) {
@@ -545,6 +557,12 @@ export function convertExpr(e: J): UExpr {
     if (e.Trim.trim_characters) throw unsupported('TRIM(s, characters …) (write TRIM(BOTH chars FROM s) or trim(s, chars))');
     const name = e.Trim.trim_where === 'Leading' ? 'ltrim' : e.Trim.trim_where === 'Trailing' ? 'rtrim' : 'trim';
     return fnCall(name, [convertExpr(e.Trim.expr), ...(e.Trim.trim_what ? [convertExpr(e.Trim.trim_what)] : [])]);
+  }
+  if (e.Floor || e.Ceil) {
+    const f = e.Floor ?? e.Ceil;
+    const name = e.Floor ? 'floor' : 'ceil';
+    if (f.field && f.field.DateTimeField !== 'NoDateTime') throw unsupported(`${name.toUpperCase()} with a scale or unit (use round(x, n))`);
+    return fnCall(name, [convertExpr(f.expr)]);
   }
   if (e.Position) return fnCall('strpos', [convertExpr(e.Position.in), convertExpr(e.Position.expr)]);
   if (e.Extract) {
