@@ -22,6 +22,10 @@ import { arith, coerce, compare, literalAs, numberLiteral, toStr, unify } from '
 import { selectUsesWindows, WindowBinder } from './bind-window.js';
 import type { Pos, TimeTravel, UBody, UExpr, UFrom, UOrder, UQuery, USelect } from './unbound.js';
 import { walkExpr } from './unbound-walk.js';
+import { lookupScalar, scalarNames, suggestFunction } from '../functions/registry.js';
+import { addInterval } from '../functions/scalar-date.js';
+import { bindIntDiv } from '../functions/scalar-math.js';
+import type { BindTools, IntervalValue } from '../functions/types.js';
 
 export interface ResolvedTable {
   name: string;
@@ -31,6 +35,8 @@ export interface ResolvedTable {
 export interface BindContext {
   resolveTable(parts: string[], travel: TimeTravel | undefined): Promise<ResolvedTable | undefined>;
   sql?: string;
+  /** The statement's clock in µs since the epoch (default: read once when first needed). */
+  now?: number;
 }
 
 interface ScopeCol {
@@ -42,7 +48,6 @@ interface ScopeCol {
 type Scope = ScopeCol[];
 
 const AGGS = new Set(['count', 'sum', 'avg', 'min', 'max']);
-const US_PER_DAY = 86_400_000_000;
 
 function err(ctx: BindContext, msg: string, pos: Pos | undefined, help?: string, code: 'PLAN_ERROR' | 'TABLE_NOT_FOUND' | 'UNSUPPORTED' = 'PLAN_ERROR'): LakehouseError {
   const where = pos ? ` at line ${pos.line}, column ${pos.column}` : '';
@@ -460,8 +465,9 @@ export class Binder {
         const p = rec(u.pattern);
         if (p.k !== 'lit' || (typeof p.v !== 'string' && p.v !== null)) throw unsupported('LIKE with a non-constant pattern');
         if (e.type !== 'string' && e.type !== 'null') throw new LakehouseError('PLAN_ERROR', `LIKE needs a string operand, got ${e.type}`);
+        if (u.escape !== undefined && [...u.escape].length !== 1) throw new LakehouseError('PLAN_ERROR', `LIKE … ESCAPE needs a single character, got '${u.escape}'`);
         if (p.v === null) return { k: 'lit', v: null, type: 'boolean' };
-        return { k: 'like', e, pattern: p.v, neg: u.neg, type: 'boolean' };
+        return { k: 'like', e, pattern: p.v, neg: u.neg, type: 'boolean', ...(u.ci ? { ci: true } : {}), ...(u.escape !== undefined ? { escape: u.escape } : {}) };
       }
       case 'case': {
         const operand = u.operand ? rec(u.operand) : null;
@@ -478,6 +484,7 @@ export class Binder {
       }
       case 'cast': {
         const e = rec(u.e);
+        if (u.try) return e.type === u.to ? e : { k: 'cast', e, type: u.to, try: true };
         if (e.k === 'lit' && e.type === 'string' && (u.to === 'date' || u.to === 'timestamp')) return { k: 'lit', v: literalAs(e, u.to), type: u.to };
         return e.type === u.to ? e : { k: 'cast', e, type: u.to };
       }
@@ -510,11 +517,13 @@ export class Binder {
   private bindBinary(u: Extract<UExpr, { k: 'bin' }>, rec: (x: UExpr) => Expr): Expr {
     if ((u.op === '+' || u.op === '-') && (u.r.k === 'interval' || u.l.k === 'interval')) {
       if (u.l.k === 'interval') {
-        if (u.op === '-') throw new LakehouseError('PLAN_ERROR', 'cannot subtract a date from an INTERVAL');
+        if (u.r.k === 'interval') throw unsupported('arithmetic between INTERVALs (the engine has no INTERVAL type yet)');
+        if (u.op === '-') throw new LakehouseError('PLAN_ERROR', 'cannot subtract a date or timestamp from an INTERVAL', { help: 'Write x - INTERVAL …' });
         return this.bindBinary({ ...u, l: u.r, r: u.l }, rec);
       }
-      const iv = u.r as Extract<UExpr, { k: 'interval' }>;
-      return addInterval(rec(u.l), u.op === '-' ? -iv.value : iv.value, iv.unit);
+      const shifted = addInterval(rec(u.l), intervalValue(u.r as Extract<UExpr, { k: 'interval' }>), u.op === '-' ? -1 : 1);
+      // A constant (DATE '…' + INTERVAL …) is folded now, so comparisons see a literal (typing.ts compare).
+      return exprColumns(shifted).size === 0 ? foldExpr(shifted) : shifted;
     }
     const l = rec(u.l);
     const r = rec(u.r);
@@ -528,73 +537,93 @@ export class Binder {
       case '>': return compare('gt', l, r);
       case '>=': return compare('ge', l, r);
       case '||': return { k: 'call', fn: 'strcat', args: [toStr(l), toStr(r)], type: 'string' };
-      case '//': case 'is_distinct': case 'is_not_distinct':
-        throw unsupported(u.op === '//' ? 'integer division //' : 'IS [NOT] DISTINCT FROM');
+      case 'is_distinct': case 'is_not_distinct': {
+        // NULL-aware equality: the operands meet at one type exactly as for `=`.
+        const eq = compare('eq', l, r) as Extract<Expr, { k: 'call' }>;
+        return { ...eq, fn: u.op };
+      }
+      case '//': {
+        if (!(isNumeric(l.type) || l.type === 'null') || !(isNumeric(r.type) || r.type === 'null')) {
+          throw new LakehouseError('PLAN_ERROR', `type mismatch: cannot apply // to ${l.type} and ${r.type}`);
+        }
+        return bindIntDiv(l, r);
+      }
+      case '-':
+        if ((l.type === 'timestamp' && (r.type === 'timestamp' || r.type === 'date')) || (l.type === 'date' && r.type === 'timestamp')) {
+          throw unsupported("timestamp − timestamp (its result is an INTERVAL, and the engine has no INTERVAL type yet; use date_diff('microsecond', a, b) or date_sub(part, a, b))");
+        }
+        return arith(u.op, l, r);
       default: return arith(u.op, l, r);
     }
   }
 
+  /** The statement's clock (µs since the epoch, UTC), read once: current_date/now() are the same everywhere. */
+  private clock: number | undefined;
+
+  private now(): number {
+    this.clock ??= this.ctx.now ?? Date.now() * 1000;
+    return this.clock;
+  }
+
+  /** A scalar function call: looked up in the registry (engine/functions/registry.ts), which types and binds it. */
   private bindFunction(u: Extract<UExpr, { k: 'fn' }>, rec: (x: UExpr) => Expr): Expr {
     // DISTINCT and * only mean something to aggregates: never drop them silently.
     if (u.distinct) throw unsupported(`DISTINCT in ${u.name}()`);
     if (u.star) throw err(this.ctx, `${u.name}(*) is not valid`, u.pos, 'Only count(*) takes *.');
-    const args = u.args.map(rec);
-    const arity = (min: number, max = min): void => {
-      if (args.length < min || args.length > max) throw err(this.ctx, `${u.name}() takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${args.length}`, u.pos);
+    if (u.name === 'not') {
+      // The parser reads `NOT (x)` after another `NOT (` as a call of the function not (Spark has it too).
+      if (u.args.length !== 1) throw err(this.ctx, `not() takes 1 argument, got ${u.args.length}`, u.pos);
+      return { k: 'call', fn: 'not', args: [asBoolean(rec(u.args[0]!), 'not()')], type: 'boolean' };
+    }
+    const def = lookupScalar(u.name);
+    if (!def) {
+      const near = suggestFunction(u.name, AGGS);
+      throw err(this.ctx, `unknown function ${u.name}()`, u.pos,
+        `${near.length ? `Did you mean ${near.map((n) => `${n}()`).join(', ')}? ` : ''}Functions: ${scalarNames().join(', ')}; aggregates: ${[...AGGS].join(', ')}. See docs/functions.md or \`lake functions\`.`,
+        'UNSUPPORTED');
+    }
+    const intervals = u.args.map((a) => (a.k === 'interval' ? intervalValue(a) : undefined));
+    const args = u.args.map((a) => (a.k === 'interval' ? ({ k: 'lit', v: null, type: 'null' } as Expr) : rec(a)));
+    const tools: BindTools = {
+      name: u.name,
+      fail: (msg, help) => { throw err(this.ctx, msg, u.pos, help); },
+      unsupported: (what) => { throw err(this.ctx, `not supported yet: ${what}`, u.pos, undefined, 'UNSUPPORTED'); },
+      interval: (i) => intervals[i],
+      now: () => this.now(),
     };
-    const needStr = (e: Expr): Expr => {
-      if (e.type !== 'string' && e.type !== 'null') throw err(this.ctx, `${u.name}() needs a string argument, got ${e.type}`, u.pos);
-      return e;
-    };
-    const needTime = (e: Expr): Expr => {
-      if (e.type === 'string' && e.k === 'lit') return { k: 'lit', v: literalAs(e, 'timestamp'), type: 'timestamp' };
-      if (e.type !== 'date' && e.type !== 'timestamp' && e.type !== 'null') throw err(this.ctx, `${u.name}() needs a date or timestamp, got ${e.type}`, u.pos);
-      return e;
-    };
-    switch (u.name) {
-      case 'not':
-        // The parser reads `NOT (x)` after another `NOT (` as a call of the function not (Spark has it too).
-        arity(1);
-        return { k: 'call', fn: 'not', args: [asBoolean(args[0]!, 'not()')], type: 'boolean' };
-      case 'lower': case 'upper': case 'trim':
-        arity(1);
-        return { k: 'call', fn: u.name, args: [needStr(args[0]!)], type: 'string' };
-      case 'length': case 'char_length': case 'len':
-        arity(1);
-        return { k: 'call', fn: 'length', args: [needStr(args[0]!)], type: 'int64' };
-      case 'substr': case 'substring': {
-        arity(2, 3);
-        const rest = args.slice(1).map((a) => {
-          if (!isNumeric(a.type) && a.type !== 'null') throw err(this.ctx, `${u.name}() positions must be integers, got ${a.type}`, u.pos);
-          return a;
-        });
-        return { k: 'call', fn: 'substr', args: [needStr(args[0]!), ...rest], type: 'string' };
-      }
-      case 'concat':
-        if (args.length === 0) throw err(this.ctx, 'concat() needs at least one argument', u.pos);
-        return { k: 'call', fn: 'concat', args: args.map(toStr), type: 'string' };
-      case 'coalesce': case 'ifnull': case 'nvl': {
-        if (args.length === 0) throw err(this.ctx, `${u.name}() needs at least one argument`, u.pos);
-        let type: DataType = 'null';
-        for (const a of args) type = unify(type, a.type, `${u.name}() arguments`);
-        return { k: 'call', fn: 'coalesce', args: args.map((a) => coerce(a, type)), type };
-      }
-      case 'year': case 'month': case 'day': case 'dayofmonth':
-        arity(1);
-        return { k: 'call', fn: u.name === 'dayofmonth' ? 'day' : u.name, args: [needTime(args[0]!)], type: 'int64' };
-      case 'date_trunc': {
-        arity(2);
-        const unit = args[0]!;
-        if (unit.k !== 'lit' || typeof unit.v !== 'string') throw err(this.ctx, "date_trunc() needs a constant unit such as 'month'", u.pos);
-        const lowered: Expr = { k: 'lit', v: unit.v.toLowerCase(), type: 'string' };
-        return { k: 'call', fn: 'date_trunc', args: [lowered, needTime(args[1]!)], type: 'timestamp' };
-      }
-      default:
-        throw new LakehouseError('UNSUPPORTED', `not supported yet: function ${u.name}()${u.pos ? ` at line ${u.pos.line}, column ${u.pos.column}` : ''}`, {
-          help: 'Supported: count, sum, avg, min, max, coalesce, lower, upper, substr, length, concat, trim, year, month, day, date_trunc.',
-        });
+    if (intervals.some((iv, i) => iv && !intervalArgOk(def.name, i))) tools.fail(`${u.name}() does not take an INTERVAL argument`);
+    try {
+      return def.bind(args, tools);
+    } catch (e) {
+      if (e instanceof LakehouseError && !/ at line \d+/.test(e.message) && u.pos) throw err(this.ctx, e.message.split('\nHelp:')[0]!, u.pos, e.help, e.code as 'PLAN_ERROR');
+      throw e;
     }
   }
+}
+
+const intervalArgOk = (fn: string, i: number): boolean => fn === 'date_add' && i === 1;
+
+/** INTERVAL literal → months, days, µs (DuckDB's three fields). */
+function intervalValue(u: Extract<UExpr, { k: 'interval' }>): IntervalValue {
+  const out: IntervalValue = { months: 0, days: 0, micros: 0 };
+  for (const { value, unit } of [{ value: u.value, unit: u.unit }]) {
+    switch (unit) {
+      case 'year': out.months += value * 12; break;
+      case 'quarter': out.months += value * 3; break;
+      case 'month': out.months += value; break;
+      case 'week': out.days += value * 7; break;
+      case 'day': out.days += value; break;
+      case 'hour': out.micros += value * 3_600_000_000; break;
+      case 'minute': out.micros += value * 60_000_000; break;
+      case 'second': out.micros += value * 1_000_000; break;
+      case 'millisecond': out.micros += value * 1000; break;
+      case 'microsecond': out.micros += value; break;
+    }
+  }
+  if (![out.months, out.days, out.micros].every(Number.isSafeInteger)) {
+    throw new LakehouseError('OUT_OF_RANGE', 'the INTERVAL is too large', { help: 'Use a smaller interval.' });
+  }
+  return out;
 }
 
 /**
@@ -659,19 +688,6 @@ function expectBoolean(e: Expr, where: string): void {
   if (e.type !== 'boolean' && e.type !== 'null') {
     throw new LakehouseError('PLAN_ERROR', `${where} needs a boolean condition, got ${e.type}`);
   }
-}
-
-function addInterval(e: Expr, value: number, unit: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second'): Expr {
-  if (e.k === 'lit' && e.type === 'string') e = { k: 'lit', v: literalAs(e, 'timestamp'), type: 'timestamp' };
-  if (e.type !== 'date' && e.type !== 'timestamp') throw new LakehouseError('PLAN_ERROR', `cannot add an INTERVAL to a ${e.type}`);
-  if (unit === 'year' || unit === 'month') {
-    const months = unit === 'year' ? value * 12 : value;
-    return { k: 'call', fn: 'add_months', args: [e, { k: 'lit', v: months, type: 'int64' }], type: e.type };
-  }
-  if (unit === 'day' && e.type === 'date') return { k: 'call', fn: 'add', args: [e, { k: 'lit', v: value, type: 'int64' }], type: 'date' };
-  const us = value * ({ day: US_PER_DAY, hour: 3_600_000_000, minute: 60_000_000, second: 1_000_000 } as const)[unit];
-  const ts: Expr = e.type === 'date' ? { k: 'cast', e, type: 'timestamp' } : e;
-  return { k: 'call', fn: 'add', args: [ts, { k: 'lit', v: us, type: 'int64' }], type: 'timestamp' };
 }
 
 export { schemaOfScope };
