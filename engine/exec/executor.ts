@@ -17,7 +17,7 @@
  */
 
 import { LakehouseError } from '../../connectors/errors.js';
-import { HashAggregator, partialLayout, partialTypes } from '../compute/aggregate.js';
+import { HashAggregator, partialLayout } from '../compute/aggregate.js';
 import { compileExpr, evalVec } from '../compute/eval.js';
 import { HashJoinBuild } from '../compute/join.js';
 import { partitionIds, splitByPartition, xxh } from '../compute/partition.js';
@@ -420,7 +420,7 @@ export class Executor {
     const tasks = await this.tasksOf(fp);
     const scanColumns = 'scan' in src ? src.scan.columns.map((name, i) => ({ name, type: src.scan.schema[i]!.type })) : src.columns;
     const outTypes = agg
-      ? (i: number) => (i === 0 ? partialTypes(agg.keys.map((k) => k.type), agg.aggs) : [...agg.keys.map((k) => k.type), agg.aggs.filter((a) => a.distinct)[i - 1]!.arg!.type])
+      ? (i: number) => partialLayout(agg.keys.map((k) => k.type), agg.aggs)[i]!
       : () => fp.types;
     // Tasks of this stage get their own signal: the stage ending early (LIMIT, an error, the
     // consumer stopping) aborts whatever is still queued or running.
@@ -644,9 +644,10 @@ export class Executor {
         } else {
           const keys = p.keys.map(compileExpr);
           const args = p.aggs.map((a) => (a.arg ? compileExpr(a.arg) : null));
+          const extra = p.aggs.map((a) => a.extra?.map(compileExpr) ?? null);
           for await (const c of this.execute(p.input)) {
             if (!c.length) continue;
-            merger.addChunk(keys.map((k) => evalVec(k, c)), args.map((a) => (a ? evalVec(a, c) : null)), c.length);
+            merger.addChunk(keys.map((k) => evalVec(k, c)), args.map((a) => (a ? evalVec(a, c) : null)), c.length, undefined, extra.map((es) => es?.map((e) => evalVec(e, c)) ?? null));
           }
         }
         const t0 = performance.now();

@@ -213,12 +213,13 @@ export async function runFragment(f: Fragment, signal?: AbortSignal, emit?: (c: 
   const last = f.ops[f.ops.length - 1];
   const fused = f.agg && last?.op === 'filter' ? compileExpr(last.predicate) : null;
   const { steps, done } = compileOps(fused ? f.ops.slice(0, -1) : f.ops, f.task);
-  let agg: { a: HashAggregator; keys: Evaluator[]; args: Array<Evaluator | null> } | null = null;
+  let agg: { a: HashAggregator; keys: Evaluator[]; args: Array<Evaluator | null>; extra: Array<Evaluator[] | null> } | null = null;
   if (f.agg) {
     agg = {
       a: new HashAggregator(f.agg.keys.map((k) => k.type), f.agg.aggs),
       keys: f.agg.keys.map(compileExpr),
       args: f.agg.aggs.map((a) => (a.arg ? compileExpr(a.arg) : null)),
+      extra: f.agg.aggs.map((a) => a.extra?.map(compileExpr) ?? null),
     };
   }
   const out: Chunk[] = [];
@@ -259,7 +260,7 @@ export async function runFragment(f: Fragment, signal?: AbortSignal, emit?: (c: 
           }
         }
         const fin = chunk;
-        if (fin.length > 0) agg.a.addChunk(agg.keys.map((k) => evalVec(k, fin)), agg.args.map((a) => (a ? evalVec(a, fin) : null)), fin.length, mask);
+        if (fin.length > 0) agg.a.addChunk(agg.keys.map((k) => evalVec(k, fin)), agg.args.map((a) => (a ? evalVec(a, fin) : null)), fin.length, mask, agg.extra.map((es) => es?.map((e) => evalVec(e, fin)) ?? null));
       } else if (emit) await emit(c);
       else out.push(c);
     }

@@ -12,12 +12,13 @@ import type { TableSource } from '../source/table-source.js';
 import type { PlanNode, SortItem } from './logical.js';
 import { parseTime, parseTimestampExact, parseUuid } from '../compute/casts.js';
 import {
-  aggResultType, andAll, conjuncts, exprColumns, exprEquals, isNumeric, parseDateLiteral,
-  remapColumns, type AggCall, type AggFn, type DataType, type Expr, type Field, type Schema,
+  andAll, conjuncts, exprColumns, exprEquals, isNumeric, parseDateLiteral,
+  remapColumns, type AggCall, type DataType, type Expr, type Field, type Schema,
 } from './types.js';
 import { foldExpr } from './optimize.js';
 import { bindSetOp, bindValues } from './bind-setop.js';
 import { bindGroupingCall, groupingSetsPlan, isGroupingFn, rewriteAggFilter } from './bind-grouping.js';
+import { AGGREGATES, findAggregate, isAggregateName } from '../functions/aggregates.js';
 import { arith, coerce, compare, literalAs, numberLiteral, toStr, unify } from './typing.js';
 import { selectUsesWindows, WindowBinder } from './bind-window.js';
 import type { Pos, TimeTravel, UBody, UExpr, UFrom, UOrder, UQuery, USelect } from './unbound.js';
@@ -47,7 +48,8 @@ interface ScopeCol {
 
 type Scope = ScopeCol[];
 
-const AGGS = new Set(['count', 'sum', 'avg', 'min', 'max']);
+/** Aggregate names come from the registry (engine/functions/aggregates.ts). */
+const AGGS = { has: isAggregateName };
 
 function err(ctx: BindContext, msg: string, pos: Pos | undefined, help?: string, code: 'PLAN_ERROR' | 'TABLE_NOT_FOUND' | 'UNSUPPORTED' = 'PLAN_ERROR'): LakehouseError {
   const where = pos ? ` at line ${pos.line}, column ${pos.column}` : '';
@@ -291,7 +293,7 @@ export class Binder {
         if (u.k === 'fn' && isGroupingFn(u)) return bindGroupingCall(u, (x) => this.bindExpr(x, scope), groupKeys, s.groupingSets, groupKeys.length);
         if (u.k === 'fn' && AGGS.has(u.name)) {
           const call = this.bindAgg(u, scope);
-          let j = aggs.findIndex((a) => a.fn === call.fn && a.distinct === call.distinct && (a.arg === null ? call.arg === null : call.arg !== null && exprEquals(a.arg, call.arg)));
+          let j = aggs.findIndex((a) => sameAgg(a, call));
           if (j < 0) { j = aggs.length; aggs.push(call); }
           return { k: 'col', i: nk + j, type: call.type };
         }
@@ -387,20 +389,16 @@ export class Binder {
   }
 
   private bindAgg(u: Extract<UExpr, { k: 'fn' }>, scope: Scope): AggCall {
-    if (u.args.some(containsAgg)) throw err(this.ctx, `aggregate functions cannot be nested (in ${u.name})`, u.pos);
-    if (u.star) {
-      if (u.distinct) throw unsupported(`${u.name}(DISTINCT *)`);
-      if (u.name !== 'count') throw err(this.ctx, `${u.name}(*) is not valid`, u.pos, 'Only count(*) takes *.');
-      return { fn: 'count_star', arg: null, distinct: false, type: 'int64' };
-    }
-    if (u.args.length !== 1) throw err(this.ctx, `${u.name}() takes exactly one argument`, u.pos);
-    let arg = this.bindExpr(u.args[0]!, scope);
-    const fn = u.name as AggFn;
-    if ((fn === 'sum' || fn === 'avg') && !isNumeric(arg.type) && arg.type !== 'null') {
-      throw err(this.ctx, `${fn}() needs a numeric argument, got ${arg.type}`, u.pos);
-    }
-    if (arg.type === 'null' && (fn === 'sum' || fn === 'avg')) arg = { k: 'cast', e: arg, type: 'float64' };
-    return { fn, arg, distinct: u.distinct, type: aggResultType(fn, arg.type) };
+    if (u.args.some(containsAgg) || u.orderBy?.some((o) => containsAgg(o.e))) throw err(this.ctx, `aggregate functions cannot be nested (in ${u.name})`, u.pos);
+    const def = findAggregate(u.name)!;
+    return def.bind({
+      name: u.name,
+      args: u.args.map((a) => this.bindExpr(a, scope)),
+      star: u.star,
+      distinct: u.distinct,
+      orderBy: (u.orderBy ?? []).map((o) => ({ e: this.bindExpr(o.e, scope), desc: o.desc, nullsFirst: o.nullsFirst ?? false })),
+      fail: (msg, help) => { throw err(this.ctx, msg, u.pos, help); },
+    });
   }
 
   /** Binds an expression against a scope. `hook` may take over any node (aggregate binding). */
@@ -577,9 +575,10 @@ export class Binder {
     }
     const def = lookupScalar(u.name);
     if (!def) {
-      const near = suggestFunction(u.name, AGGS);
+      const aggNames = AGGREGATES.flatMap((a) => [a.name, ...a.aliases]);
+      const near = suggestFunction(u.name, aggNames);
       throw err(this.ctx, `unknown function ${u.name}()`, u.pos,
-        `${near.length ? `Did you mean ${near.map((n) => `${n}()`).join(', ')}? ` : ''}Functions: ${scalarNames().join(', ')}; aggregates: ${[...AGGS].join(', ')}. See docs/functions.md or \`lake functions\`.`,
+        `${near.length ? `Did you mean ${near.map((n) => `${n}()`).join(', ')}? ` : ''}Functions: ${scalarNames().join(', ')}; aggregates: ${AGGREGATES.map((a) => a.name).join(', ')}. See docs/functions.md or \`lake functions\`.`,
         'UNSUPPORTED');
     }
     const intervals = u.args.map((a) => (a.k === 'interval' ? intervalValue(a) : undefined));
@@ -637,6 +636,16 @@ function renameColumns(plan: PlanNode, names: string[] | undefined, what: string
   }
   const schema = plan.schema.map((f, i) => (i < names.length ? { ...f, name: names[i]! } : f));
   return { op: 'project', input: plan, exprs: plan.schema.map((f, i): Expr => ({ k: 'col', i, type: f.type })), schema };
+}
+
+/** Two aggregate calls that compute the same value (one column of the aggregate serves both). */
+function sameAgg(a: AggCall, b: AggCall): boolean {
+  if (a.fn !== b.fn || a.distinct !== b.distinct || a.type !== b.type) return false;
+  if (a.arg === null ? b.arg !== null : b.arg === null || !exprEquals(a.arg, b.arg)) return false;
+  const ea = a.extra ?? [];
+  const eb = b.extra ?? [];
+  if (ea.length !== eb.length || ea.some((e, i) => !exprEquals(e, eb[i]!))) return false;
+  return JSON.stringify(a.param ?? null) === JSON.stringify(b.param ?? null) && JSON.stringify(a.order ?? null) === JSON.stringify(b.order ?? null);
 }
 
 function containsAgg(u: UExpr): boolean {

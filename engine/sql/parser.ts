@@ -614,16 +614,22 @@ function convertInterval(iv: J): UExpr {
 
 function convertFunction(f: J): UExpr {
   const name = objectName(f.name).join('.').toLowerCase();
-  rejectIgnored(f, ['name', 'args', 'over', 'filter', 'uses_odbc_syntax', 'null_treatment'], `${name}(…)`);
+  rejectIgnored(f, ['name', 'args', 'over', 'filter', 'uses_odbc_syntax', 'null_treatment', 'within_group'], `${name}(…)`);
   const args: UExpr[] = [];
   let star = false;
   let distinct = false;
+  // `percentile_cont(0.5) WITHIN GROUP (ORDER BY x)` and ORDER BY inside the argument list.
+  const orderBy: UOrder[] = f.within_group?.length ? convertOrderItems(f.within_group, `${name}(…) WITHIN GROUP`) : [];
   const list = f.args?.List;
   if (list) {
     rejectIgnored(list, ['duplicate_treatment', 'args', 'clauses'], `${name}(…)`);
     distinct = list.duplicate_treatment === 'Distinct';
     if (list.duplicate_treatment && list.duplicate_treatment !== 'Distinct' && list.duplicate_treatment !== 'All') throw unsupported(`${name}(${list.duplicate_treatment} …)`);
-    if (list.clauses?.length) throw unsupported(`clauses inside ${name}(…)`);
+    // `string_agg(x, ',' ORDER BY y)`: ORDER BY is the only clause an aggregate call takes here.
+    for (const c of list.clauses ?? []) {
+      if (!c.OrderBy) throw unsupported(`${Object.keys(c)[0]} inside ${name}(…)`);
+      orderBy.push(...convertOrderItems(c.OrderBy, `ORDER BY inside ${name}(…)`));
+    }
     for (const a of list.args) {
       const inner = a.Unnamed;
       if (!inner) throw unsupported('named function arguments');
@@ -635,6 +641,7 @@ function convertFunction(f: J): UExpr {
     throw unsupported(`${name} with a subquery argument`);
   }
   const out: Extract<UExpr, { k: 'fn' }> = { k: 'fn', name, args, distinct, star };
+  if (orderBy.length) out.orderBy = orderBy;
   // Window calls: `OVER …` and `IGNORE NULLS` (engine/sql/parse-window.ts; bound in plan/bind-window.ts).
   if (f.over) out.over = convertOver(f.over);
   if (convertNullTreatment(f.null_treatment)) out.ignoreNulls = true;
@@ -643,6 +650,17 @@ function convertFunction(f: J): UExpr {
   const pos = spanPos(f.name[0]?.Identifier);
   if (pos) out.pos = pos;
   return out;
+}
+
+/** ORDER BY items of an aggregate call (`ASC`/`DESC`, `NULLS FIRST`/`LAST`). */
+function convertOrderItems(items: J[], what: string): UOrder[] {
+  return items.map((o: J) => {
+    rejectIgnored(o, ['expr', 'options'], what);
+    rejectIgnored(o.options, ['asc', 'nulls_first'], what);
+    const item: UOrder = { e: convertExpr(o.expr), desc: o.options?.asc === false };
+    if (o.options?.nulls_first !== undefined && o.options?.nulls_first !== null) item.nullsFirst = o.options.nulls_first;
+    return item;
+  });
 }
 
 function convertType(t: J): DataType {
