@@ -38,7 +38,7 @@ import { initSqlParser, parseSql, type Statement } from './sql/parser.js';
 import { splitScript } from './sql/statements.js';
 import { loadView, TempViews } from './views.js';
 import { stageWrite, type StagedWrite, type StageWriteRequest, type WriteHost } from './write/stage.js';
-import { runStatement, type RunStatementOptions, type SqlResult } from './write/sql-write.js';
+import { inStatement, runStatement, type RunStatementOptions, type ScriptPosition, type SqlResult } from './write/sql-write.js';
 
 export interface EngineOptions {
   /** Warehouse URI of the Iceberg catalog (a directory, file://, s3://bucket/prefix or memory://name). */
@@ -148,7 +148,7 @@ export class Engine implements QueryRunner {
    * same and prefixed with "statement N (line L)"; `details.statement` is N (a script of one
    * statement fails with that statement's error as it is).
    */
-  async *sqlScript(text: string, options: RunStatementOptions = {}): AsyncGenerator<SqlResult & { statement: number }> {
+  async *sqlScript(text: string, options: RunStatementOptions = {}): AsyncGenerator<SqlResult & ScriptPosition> {
     this.checkOpen();
     const parts = splitScript(text);
     if (parts.length === 0) throw new LakehouseError('SQL_PARSE_ERROR', 'the script holds no statement', { help: 'Separate statements with ;.' });
@@ -156,11 +156,13 @@ export class Engine implements QueryRunner {
       let res: SqlResult;
       try {
         res = await runStatement(this.statementHost(), parseSql(p.text), p.text, options);
+        // Bound now, so that a query's name or type errors carry its statement number too.
+        if (res.kind === 'query') await res.frame.plan();
       } catch (err) {
         // A lone statement's error stays as it is (the same as engine.run's).
         throw parts.length === 1 ? err : inStatement(err, p.index, p.start.line);
       }
-      yield Object.assign(res, { statement: p.index });
+      yield Object.assign(res, { statement: p.index, line: p.start.line, statements: parts.length });
     }
   }
 
@@ -355,15 +357,6 @@ function statementName(stmt: Statement): string {
     case 'copy': return 'COPY';
     default: return 'this statement';
   }
-}
-
-/** An error of statement `n` of a script: same code, the statement's number and line in front. */
-function inStatement(err: unknown, n: number, line: number): unknown {
-  if (!isLakehouseError(err)) return err;
-  const body = err.help && err.message.endsWith(`\nHelp: ${err.help}`) ? err.message.slice(0, -`\nHelp: ${err.help}`.length) : err.message;
-  return new LakehouseError(err.code, `statement ${n} (line ${line}): ${body}`, {
-    cause: err, ...(err.help ? { help: err.help } : {}), details: { ...err.details, statement: n },
-  });
 }
 
 function normalizeName(name: string): string {

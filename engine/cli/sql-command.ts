@@ -17,7 +17,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { Engine } from '../engine.js';
-import type { SqlResult } from '../write/sql-write.js';
+import { inStatement, type SqlResult } from '../write/sql-write.js';
 import { onInterrupt } from './interrupt.js';
 import { globals, printJson, UsageError, withCommonOptions } from './common.js';
 import { printRows, type Format } from './sql-output.js';
@@ -118,7 +118,12 @@ Examples:
           // Results of a script are separated by a blank line in table format.
           if (!first && format === 'table') process.stdout.write('\n');
           first = false;
-          await printResult(res, format, limit, interrupt.signal);
+          try {
+            await printResult(res, format, limit, interrupt.signal);
+          } catch (err) {
+            // A query failing while it streams: still named by its statement in a script.
+            throw res.statements > 1 ? inStatement(err, res.statement, res.line) : err;
+          }
         }
       } finally {
         interrupt.dispose();

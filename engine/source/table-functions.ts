@@ -8,7 +8,8 @@
  *                                              (aliases read_json_auto, read_ndjson, read_ndjson_auto)
  * A path is a local path (relative to the working directory), a file:// URI or an s3:// URI, and
  * may hold globs: `*` and `?` within a path segment, `**` across segments, `[abc]`, `{a,b}`.
- * Matches are sorted by key, so a query reads files in a deterministic order.
+ * A glob's matches are sorted by key and a list keeps its order, so a query reads files in a
+ * deterministic order.
  *
  * Each call is bound to a TableSource at planning time: Parquet through ParquetFilesSource
  * (footers are read now; row groups are pruned by statistics and scanned by the workers); CSV and
@@ -272,24 +273,24 @@ async function expandPaths(patterns: string[]): Promise<{ store: ObjectStore; ke
   const uri = root ? `${root}/${common.join('/')}`.replace(/\/$/, '') : `/${common.join('/')}`;
   const store = await openObjectStore(uri);
   try {
-    const keys = new Set<string>();
+    // Explicit paths keep their order (and repeats, as in DuckDB); each glob adds its matches sorted.
+    const keys: string[] = [];
     for (const x of parsed) {
       const sub = x.dir.slice(common.length);
       const relPattern = [...sub, ...x.rest].join('/');
       if (!x.glob) {
         if (!(await store.head(relPattern))) throw new LakehouseError('NOT_FOUND', `file ${x.p} not found`, { help: 'Check the path (relative paths are from the working directory).', details: { path: x.p } });
-        keys.add(relPattern);
+        keys.push(relPattern);
         continue;
       }
       const re = globRegex(relPattern);
       const prefix = sub.length ? `${sub.join('/')}/` : '';
-      let found = 0;
-      for await (const o of store.list(prefix)) {
-        if (re.test(o.key)) { keys.add(o.key); found++; }
-      }
-      if (found === 0) throw new LakehouseError('NOT_FOUND', `no files match ${x.p}`, { help: 'Check the pattern: * and ? match within a path segment, ** across segments.', details: { path: x.p } });
+      const found: string[] = [];
+      for await (const o of store.list(prefix)) if (re.test(o.key)) found.push(o.key);
+      keys.push(...found.sort());
+      if (found.length === 0) throw new LakehouseError('NOT_FOUND', `no files match ${x.p}`, { help: 'Check the pattern: * and ? match within a path segment, ** across segments.', details: { path: x.p } });
     }
-    return { store, keys: [...keys].sort() };
+    return { store, keys };
   } catch (err) {
     await store.close();
     throw err;

@@ -55,6 +55,23 @@ export type SqlResult =
   }
   | { kind: 'copy'; statement: 'COPY'; target: string; format: 'parquet' | 'csv'; rowsWritten: number };
 
+/** Where a script result comes from: its statement's number (from 1) and first line, and the script's statement count. */
+export interface ScriptPosition {
+  statement: number;
+  line: number;
+  statements: number;
+}
+
+/** An error of statement `n` of a script: same code and help, the statement's number and line in front. */
+export function inStatement(err: unknown, n: number, line: number): unknown {
+  if (!isLakehouseError(err) || err.details['statement'] !== undefined) return err;
+  const tail = err.help ? `\nHelp: ${err.help}` : '';
+  const body = tail && err.message.endsWith(tail) ? err.message.slice(0, -tail.length) : err.message;
+  return new LakehouseError(err.code, `statement ${n} (line ${line}): ${body}`, {
+    cause: err, ...(err.help ? { help: err.help } : {}), details: { ...err.details, statement: n },
+  });
+}
+
 export function newSqlRunId(): string {
   return `sql-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
