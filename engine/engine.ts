@@ -162,7 +162,7 @@ export class Engine implements QueryRunner {
         // A lone statement's error stays as it is (the same as engine.run's).
         throw parts.length === 1 ? err : inStatement(err, p.index, p.start.line);
       }
-      yield Object.assign(res, { statement: p.index, line: p.start.line, statements: parts.length });
+      yield Object.assign(res, { script: { statement: p.index, line: p.start.line, statements: parts.length } });
     }
   }
 

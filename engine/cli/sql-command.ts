@@ -122,7 +122,7 @@ Examples:
             await printResult(res, format, limit, interrupt.signal);
           } catch (err) {
             // A query failing while it streams: still named by its statement in a script.
-            throw res.statements > 1 ? inStatement(err, res.statement, res.line) : err;
+            throw res.script.statements > 1 ? inStatement(err, res.script.statement, res.script.line) : err;
           }
         }
       } finally {

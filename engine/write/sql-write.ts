@@ -57,9 +57,7 @@ export type SqlResult =
 
 /** Where a script result comes from: its statement's number (from 1) and first line, and the script's statement count. */
 export interface ScriptPosition {
-  statement: number;
-  line: number;
-  statements: number;
+  script: { statement: number; line: number; statements: number };
 }
 
 /** An error of statement `n` of a script: same code and help, the statement's number and line in front. */

@@ -255,7 +255,7 @@ describe('scripts', () => {
       INSERT INTO s.t (id, name) VALUES (30, 'script; with a semicolon'); -- a comment; with one
       SELECT name FROM s.t WHERE id = 30;
       /* block; comment */ SELECT one FROM sv`;
-    for await (const r of engine.sqlScript(script)) out.push({ statement: r.statement, kind: r.kind, ...(r.kind === 'query' ? { rows: await r.frame.toArray() } : {}) });
+    for await (const r of engine.sqlScript(script)) out.push({ statement: r.script.statement, kind: r.kind, ...(r.kind === 'query' ? { rows: await r.frame.toArray() } : {}) });
     expect(out).toEqual([
       { statement: 1, kind: 'view' },
       { statement: 2, kind: 'write' },
@@ -264,7 +264,7 @@ describe('scripts', () => {
     ]);
     const seen: number[] = [];
     const e = await failure((async () => {
-      for await (const r of engine.sqlScript("INSERT INTO s.t (id) VALUES (31);\nSELECT nope FROM s.t;\nINSERT INTO s.t (id) VALUES (32)")) seen.push(r.statement);
+      for await (const r of engine.sqlScript("INSERT INTO s.t (id) VALUES (31);\nSELECT nope FROM s.t;\nINSERT INTO s.t (id) VALUES (32)")) seen.push(r.script.statement);
     })());
     expect(e.code).toBe('PLAN_ERROR');
     expect(e.message).toMatch(/^statement 2 \(line 2\): unknown column "nope"/);
