@@ -33,11 +33,21 @@ export interface ResolvedTable {
   source: TableSource;
 }
 
+/** A view: a named query, bound where it is used (engine/views.ts). */
+export interface ResolvedView {
+  name: string;
+  view: { query: UQuery; sql: string; columns?: string[] };
+}
+
 export interface BindContext {
-  resolveTable(parts: string[], travel: TimeTravel | undefined): Promise<ResolvedTable | undefined>;
+  resolveTable(parts: string[], travel: TimeTravel | undefined): Promise<ResolvedTable | ResolvedView | undefined>;
+  /** Table functions in FROM (engine/source/table-functions.ts); absent: refused. */
+  tableFunction?(f: Extract<UFrom, { k: 'tablefn' }>, sql: string | undefined): Promise<ResolvedTable>;
   sql?: string;
   /** The statement's clock in µs since the epoch (default: read once when first needed). */
   now?: number;
+  /** Views being bound (outermost first), to refuse a view that reads itself. */
+  viewStack?: string[];
 }
 
 interface ScopeCol {
@@ -128,6 +138,15 @@ export class Binder {
       if (!resolved) {
         throw err(this.ctx, `table "${f.name.join('.')}" does not exist`, f.pos, 'Check the name (namespace.table) or register/create the table first.', 'TABLE_NOT_FOUND');
       }
+      if ('view' in resolved) {
+        // A view is bound afresh where it is used, in its own scope (it sees no CTE of the query).
+        const stack = this.ctx.viewStack ?? [];
+        if (f.travel) throw err(this.ctx, `not supported yet: time travel on view ${resolved.name}`, f.pos, 'Time travel applies to the tables the view reads.', 'UNSUPPORTED');
+        if (stack.includes(resolved.name)) throw err(this.ctx, `view ${resolved.name} refers to itself (${[...stack, resolved.name].join(' → ')})`, f.pos, 'Redefine one of the views without the cycle.');
+        const inner = new Binder({ ...this.ctx, sql: resolved.view.sql, viewStack: [...stack, resolved.name] });
+        const plan = renameColumns(await inner.bindQuery(resolved.view.query), resolved.view.columns, `view ${resolved.name}`);
+        return { plan, scope: plan.schema.map((c) => ({ qualifier, name: c.name, type: c.type })) };
+      }
       const schema = resolved.source.schema;
       const plan: PlanNode = {
         op: 'scan', table: resolved.name, source: resolved.source, columns: schema.map((c) => c.name), filters: [], schema,
@@ -140,7 +159,15 @@ export class Binder {
       const q = f.alias.toLowerCase();
       return { plan, scope: plan.schema.map((c) => ({ qualifier: q, name: c.name, type: c.type })) };
     }
-    if (f.k === 'tablefn') throw unsupported(`table function ${f.name}()`);
+    if (f.k === 'tablefn') {
+      if (!this.ctx.tableFunction) throw unsupported(`table function ${f.name}()`);
+      const resolved = await this.ctx.tableFunction(f, this.ctx.sql);
+      const schema = resolved.source.schema;
+      const scan: PlanNode = { op: 'scan', table: resolved.name, source: resolved.source, columns: schema.map((c) => c.name), filters: [], schema };
+      const plan = renameColumns(scan, f.columns, `${f.name}()`);
+      const qualifier = (f.alias ?? f.name).toLowerCase();
+      return { plan, scope: plan.schema.map((c) => ({ qualifier, name: c.name, type: c.type })) };
+    }
     if (f.kind === 'full') throw unsupported('FULL OUTER JOIN');
     const left = await this.bindFrom(f.left);
     const right = await this.bindFrom(f.right);

@@ -26,6 +26,7 @@ import { isWasmTrap, wasmParse } from './parser-wasm.js';
 import { convertNamedWindows, convertNullTreatment, convertOver } from './parse-window.js';
 import { decimalType, type DataType } from '../plan/types.js';
 import type { BinOp, Pos, UBody, UExpr, UFrom, UOrder, UQuery, USelect, USelectItem } from '../plan/unbound.js';
+import { convertCopy, convertCreateView, convertDrop, convertInsert, convertTableFunction, convertValuesRows, type ConvertHelpers, type ExtraStatement } from './statements.js';
 
 /** Kept for callers that await it; the parser instance is now created synchronously (parser-wasm.ts). */
 export function initSqlParser(): Promise<void> {
@@ -37,8 +38,9 @@ type J = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type Statement =
   | { kind: 'query'; query: UQuery }
-  | { kind: 'insert'; table: string[]; overwrite: boolean; query: UQuery }
-  | { kind: 'ctas'; table: string[]; ifNotExists: boolean; partitionBy: string[]; query: UQuery };
+  | { kind: 'ctas'; table: string[]; ifNotExists: boolean; partitionBy: string[]; query: UQuery }
+  /** INSERT (with its column list), CREATE/DROP VIEW, COPY … TO: engine/sql/statements.ts. */
+  | ExtraStatement;
 
 /**
  * Parses one statement. `initSqlParser()` must have resolved before.
@@ -63,6 +65,8 @@ export function parseSql(sql: string): Statement {
  */
 export interface ParsedStatement {
   ast: J;
+  /** The statement's text (CREATE VIEW keeps its query's text). */
+  sql?: string;
   ctas?: { table: string[]; ifNotExists: boolean; partitionBy: string[] };
 }
 
@@ -71,7 +75,7 @@ export function parseSqlAst(sql: string): ParsedStatement {
   const text = rewriteTimeTravel(sql);
   const ctas = splitCtas(text);
   const ast = parseOne(sql, ctas ? ctas.queryText : text);
-  return ctas ? { ast, ctas: { table: ctas.table, ifNotExists: ctas.ifNotExists, partitionBy: ctas.partitionBy } } : { ast };
+  return ctas ? { ast, ctas: { table: ctas.table, ifNotExists: ctas.ifNotExists, partitionBy: ctas.partitionBy } } : { ast, sql };
 }
 
 /** `sql` is the text as written (for carets), `text` what is parsed (same positions). */
@@ -98,7 +102,7 @@ function parseOne(sql: string, text: string): J {
   }
   if (ast.length !== 1) {
     throw new LakehouseError('SQL_PARSE_ERROR', `expected exactly one SQL statement, got ${ast.length}`, {
-      help: 'Run statements one at a time.',
+      help: 'Run several statements as a script: engine.sqlScript(text), or `lake sql` (statements separated by ;).',
     });
   }
   return ast[0];
@@ -113,15 +117,10 @@ export function convertStatement(parsed: ParsedStatement): Statement {
   }
   if (stmt.Query) return { kind: 'query', query: convertQuery(stmt.Query) };
   if (stmt.CreateTable) throw unsupported('CREATE TABLE without AS SELECT (create tables with `lake ingest --create` or CREATE TABLE … AS SELECT)');
-  if (stmt.Insert) {
-    const ins = stmt.Insert;
-    rejectIgnored(ins, ['table', 'table_name', 'columns', 'partitioned', 'source', 'overwrite', 'into', 'has_table_keyword'], 'INSERT');
-    const name = ins.table?.TableName ?? ins.table_name ?? ins.table;
-    if (ins.columns?.length) throw unsupported('INSERT with a column list (select the columns in table order, or by their names)');
-    if (ins.partitioned?.length) throw unsupported('INSERT … PARTITION (…) (INSERT OVERWRITE replaces the partitions present in the query output)');
-    if (!ins.source) throw unsupported('INSERT without a query (VALUES lists)');
-    return { kind: 'insert', table: objectName(name), overwrite: !!ins.overwrite, query: convertQuery(ins.source) };
-  }
+  if (stmt.Insert) return convertInsert(stmt.Insert, HELPERS);
+  if (stmt.CreateView) return convertCreateView(stmt.CreateView, parsed.sql ?? '', HELPERS);
+  if (stmt.Drop) return convertDrop(stmt.Drop, HELPERS);
+  if (stmt.Copy) return convertCopy(stmt.Copy, HELPERS);
   throw unsupported(`${Object.keys(stmt)[0]} statements`);
 }
 
@@ -298,10 +297,7 @@ function convertBody(b: J): UBody {
     if (q !== 'All' && q !== 'Distinct' && q !== 'None') throw unsupported(`${op.toUpperCase()} ${String(q).replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()}`);
     return { k: 'setop', op, all: q === 'All', left: convertBody(s.left), right: convertBody(s.right) };
   }
-  if (b.Values) {
-    rejectIgnored(b.Values, ['explicit_row', 'value_keyword', 'rows'], 'VALUES');
-    return { k: 'values', rows: b.Values.rows.map((r: J) => (r.content ?? r).map(convertExpr)) };
-  }
+  if (b.Values) return convertValuesRows(b.Values, HELPERS);
   throw unsupported(`query body ${Object.keys(b)[0]}`);
 }
 
@@ -372,8 +368,8 @@ function convertFactor(f: J): UFrom {
   if (f.Table) {
     const t = f.Table;
     rejectIgnored(t, ['name', 'alias', 'args', 'version'], 'table reference');
+    if (t.args) return convertTableFunction(t, HELPERS);
     if (t.alias) rejectIgnored(t.alias, ['explicit', 'name', 'columns'], 'table alias');
-    if (t.args) throw unsupported('table functions');
     const name = objectName(t.name);
     const out: UFrom = { k: 'table', name };
     const pos = spanPos(t.name[0]?.Identifier ?? t.name[0]);
@@ -701,3 +697,5 @@ function convertType(t: J): DataType {
       throw unsupported(`CAST to ${key}`);
   }
 }
+
+const HELPERS: ConvertHelpers = { convertQuery, convertExpr, objectName, rejectIgnored, unsupported };
