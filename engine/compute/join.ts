@@ -15,12 +15,15 @@
  * output). A residual that is NULL is no match. With no keys every build row is a candidate
  * (a nested-loop join over the build).
  *
- * Null-aware (`nullAware`, for mark and anti): the LAST key pair is SQL's three-valued
- * `x = y` of `x IN (subquery)`; the keys before it are strict (correlation equalities). A probe
- * row without a match is UNKNOWN when some build row of its strict group, with its residual
- * TRUE or NULL, has a NULL last key — or any such row at all when the probe's last key is NULL.
- * A residual NULL among the candidates also makes the row UNKNOWN. mark outputs UNKNOWN as
- * NULL, anti keeps only FALSE rows. Without `nullAware`, mark is never NULL.
+ * Null-aware (`nullAware`, for mark and anti) is SQL's three-valued answer of `x IN (…)` /
+ * `x op ANY (…)`: the OR over candidate pairs of their residual (TRUE / FALSE / NULL), where,
+ * when the join has keys, the LAST key pair is the three-valued `x = y` of `x IN (subquery)`
+ * and the keys before it are strict (correlation equalities: NULL never matches). A probe row
+ * without a match is UNKNOWN when a residual among its candidates is NULL, or when some build
+ * row of its strict group, with its residual TRUE or NULL, has a NULL last key — or any such row
+ * at all when the probe's last key is NULL. mark outputs UNKNOWN as NULL, anti keeps only FALSE
+ * rows (so an empty build keeps every row). Without `nullAware`, a NULL residual is no match
+ * and mark is never NULL.
  *
  * single: a left join that raises CARDINALITY_VIOLATION when a probe row matches two build rows.
  *
