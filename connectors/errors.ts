@@ -48,6 +48,11 @@ export type ErrorCode =
   | 'CONVERSION_ERROR'
   /** An operator would hold more than its documented bound (e.g. the values of a holistic aggregate). */
   | 'MEMORY_LIMIT'
+  /**
+   * A scalar subquery returned more than one row for one outer row. Help to give: make the
+   * subquery return one row (an aggregate such as min()/max(), LIMIT 1, or a tighter WHERE).
+   */
+  | 'CARDINALITY_VIOLATION'
   // invariants
   /** A broken invariant of this project (a bug): never the user's fault. */
   | 'INTERNAL';

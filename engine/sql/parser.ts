@@ -25,7 +25,7 @@ import { convertGroupBy } from './parse-grouping.js';
 import { isWasmTrap, wasmParse } from './parser-wasm.js';
 import { convertNamedWindows, convertNullTreatment, convertOver } from './parse-window.js';
 import { decimalType, type DataType } from '../plan/types.js';
-import type { BinOp, Pos, UBody, UExpr, UFrom, UOrder, UQuery, USelect, USelectItem } from '../plan/unbound.js';
+import type { BinOp, CmpOp, Pos, UBody, UExpr, UFrom, UOrder, UQuery, USelect, USelectItem } from '../plan/unbound.js';
 import { convertCopy, convertCreateView, convertDrop, convertInsert, convertTableFunction, convertValuesRows, type ConvertHelpers, type ExtraStatement } from './statements.js';
 
 /** Kept for callers that await it; the parser instance is now created synchronously (parser-wasm.ts). */
@@ -492,7 +492,18 @@ export function convertExpr(e: J): UExpr {
     return { k: 'between', e: convertExpr(b.expr), lo: convertExpr(b.low), hi: convertExpr(b.high), neg: !!b.negated };
   }
   if (e.InList) return { k: 'in', e: convertExpr(e.InList.expr), list: e.InList.list.map(convertExpr), neg: !!e.InList.negated };
-  if (e.InSubquery) throw unsupported('IN (subquery)');
+  if (e.InSubquery) {
+    const q = e.InSubquery.subquery;
+    return { k: 'insub', e: convertExpr(e.InSubquery.expr), query: convertQuery(q), neg: !!e.InSubquery.negated, ...posOfQuery(q) };
+  }
+  if (e.AnyOp || e.AllOp) {
+    // `x op ANY|SOME|ALL (SELECT …)`; sqlparser wraps the query as a Subquery expression.
+    const a = e.AnyOp ?? e.AllOp;
+    const op = BIN_OPS[a.compare_op];
+    const q = a.right?.Subquery;
+    if (!op || !['=', '<>', '<', '<=', '>', '>='].includes(op) || !q) throw unsupported(`${e.AnyOp ? 'ANY' : 'ALL'} over anything but a comparison with a subquery`);
+    return { k: 'quantified', e: convertExpr(a.left), op: op as CmpOp, quantifier: e.AnyOp ? 'any' : 'all', query: convertQuery(q), ...posOfQuery(q) };
+  }
   if (e.Like || e.ILike) {
     const l = e.Like ?? e.ILike;
     const what = e.Like ? 'LIKE' : 'ILIKE';
@@ -581,9 +592,15 @@ export function convertExpr(e: J): UExpr {
     if (typeof field !== 'string') throw unsupported(`EXTRACT(${JSON.stringify(f).slice(0, 30)} FROM …)`);
     return fnCall('date_part', [{ k: 'lit', v: field.toLowerCase(), type: 'string' }, convertExpr(e.Extract.expr)]);
   }
-  if (e.Subquery) throw unsupported('scalar subqueries');
-  if (e.Exists) throw unsupported('EXISTS');
+  if (e.Subquery) return { k: 'subquery', query: convertQuery(e.Subquery), ...posOfQuery(e.Subquery) };
+  if (e.Exists) return { k: 'exists', query: convertQuery(e.Exists.subquery), neg: !!e.Exists.negated, ...posOfQuery(e.Exists.subquery) };
   throw unsupported(`expression ${Object.keys(e)[0]}`);
+}
+
+/** The SQL position of a subquery: its first SELECT keyword. */
+function posOfQuery(q: J): { pos?: Pos } {
+  const pos = spanPos(q?.body?.Select?.select_token);
+  return pos ? { pos } : {};
 }
 
 function convertValue(v: J): UExpr {
