@@ -20,11 +20,12 @@ import { LakehouseError } from '../../connectors/errors.js';
 import { HashAggregator, partialLayout, partialTypes } from '../compute/aggregate.js';
 import { compileExpr, evalVec } from '../compute/eval.js';
 import { HashJoinBuild } from '../compute/join.js';
+import { collectBounded, nestedLoopJoin } from '../compute/nested-loop.js';
 import { partitionIds, splitByPartition, xxh } from '../compute/partition.js';
 import { sortChunk } from '../compute/sort.js';
 import { concatChunks, emptyChunk, filterChunk, sliceChunk, type Chunk } from '../compute/vec.js';
 import type { PlanNode } from '../plan/logical.js';
-import { andAll, type AggCall, type DataType, type Expr } from '../plan/types.js';
+import { andAll, remapColumns, type AggCall, type DataType, type Expr } from '../plan/types.js';
 import type { ScanTask } from '../source/table-source.js';
 import { dropBuild, mergePackedPartials, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
 import { chunkToIPC } from './ipc.js';
@@ -170,6 +171,8 @@ export class Executor {
         return f && { ...f, ops: [...f.ops, { op: 'project', exprs: p.exprs }], types: typesOf(p) };
       }
       case 'join': {
+        // A join without equi keys is a nested-loop join: it runs on this thread (executeLocal).
+        if (p.leftKeys.length === 0) return null;
         const f = await this.fragmentOf(p.left);
         if (!f) return null;
         // A build side expected to be large is shuffled straight from its scan tasks; any
@@ -368,7 +371,9 @@ export class Executor {
         this.ctx.stats.joins.swapped++;
         const nl = left.schema.length;
         const nr = right.schema.length;
-        const swapped: PlanNode = { op: 'join', kind: 'inner', left: right, right: left, leftKeys: p.rightKeys, rightKeys: p.leftKeys, schema: [...right.schema, ...left.schema] };
+        // The residual (over left ++ right) follows the sides.
+        const residual = p.residual ? { residual: remapColumns(p.residual, (i) => (i < nl ? nr + i : i - nl)) } : {};
+        const swapped: PlanNode = { op: 'join', kind: 'inner', left: right, right: left, leftKeys: p.rightKeys, rightKeys: p.leftKeys, ...residual, schema: [...right.schema, ...left.schema] };
         const exprs: Expr[] = p.schema.map((f, i) => ({ k: 'col', i: i < nl ? nr + i : i - nl, type: f.type }));
         return { op: 'project', input: swapped, exprs, schema: p.schema };
       }
@@ -704,6 +709,13 @@ export class Executor {
         return;
       }
       case 'join': {
+        // Nested-loop join (no equi key; compute/nested-loop.ts): the right side is the bounded build.
+        if (p.leftKeys.length === 0) {
+          const build = await collectBounded(this.execute(p.right), typesOf(p.right));
+          const spec = { kind: p.kind, residual: p.residual ?? null, nullAware: p.nullAware ?? false, leftTypes: typesOf(p.left), rightTypes: typesOf(p.right) };
+          yield* nestedLoopJoin(spec, build, this.execute(p.left));
+          return;
+        }
         const build = await this.collect(p.right);
         this.ctx.stats.joins.local++;
         const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
@@ -726,7 +738,7 @@ function isPipeline(p: PlanNode): boolean {
   switch (p.op) {
     case 'scan': return true;
     case 'filter': case 'project': return isPipeline(p.input);
-    case 'join': return isPipeline(p.left);
+    case 'join': return p.leftKeys.length > 0 && isPipeline(p.left);
     default: return false;
   }
 }
