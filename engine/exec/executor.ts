@@ -25,6 +25,7 @@ import { partitionIds, splitByPartition, xxh } from '../compute/partition.js';
 import { sortChunk } from '../compute/sort.js';
 import { concatChunks, emptyChunk, filterChunk, sliceChunk, type Chunk } from '../compute/vec.js';
 import type { PlanNode } from '../plan/logical.js';
+import { orderJoins, scanStatistics } from '../plan/join-order.js';
 import { andAll, remapColumns, type AggCall, type DataType, type Expr } from '../plan/types.js';
 import type { ScanTask } from '../source/table-source.js';
 import { dropBuild, mergePackedPartials, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
@@ -125,7 +126,7 @@ export class Executor {
 
   async *run(plan: PlanNode): AsyncGenerator<Chunk> {
     try {
-      yield* this.execute(await this.orient(plan));
+      yield* this.execute(await this.orient(await this.reorder(plan)));
     } finally {
       for (const id of this.builds) dropBuild(id);
     }
@@ -138,7 +139,7 @@ export class Executor {
    */
   async write(input: PlanNode, hooks: WriteHooks): Promise<WriteOutcome> {
     try {
-      const plan = await this.orient(input);
+      const plan = await this.orient(await this.reorder(input));
       const fp = plan.op === 'scan' || plan.op === 'filter' || plan.op === 'project' || plan.op === 'join' ? await this.fragmentOf(plan) : null;
       if (!fp) {
         const res = await hooks.local(this.execute(plan), typesOf(plan));
@@ -343,6 +344,11 @@ export class Executor {
       this.scanPlans.set(scan, tasks);
     }
     return tasks;
+  }
+
+  /** Join order from the scan plans' statistics (plan/join-order.ts), before `orient` picks build sides. */
+  private async reorder(p: PlanNode): Promise<PlanNode> {
+    return orderJoins(p, await scanStatistics(p, (s) => this.scanTasks(s)));
   }
 
   /**
