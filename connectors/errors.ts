@@ -48,7 +48,10 @@ export type ErrorCode =
   | 'CONVERSION_ERROR'
   /** A documented bound of an operator was reached (e.g. the pairs a nested-loop join may compare); the help says how to stay under it. */
   | 'RESOURCE_LIMIT'
-  /** A scalar subquery returned more than one row for an outer row. */
+  /**
+   * A scalar subquery returned more than one row for one outer row. Help to give: make the
+   * subquery return one row (an aggregate such as min()/max(), LIMIT 1, or a tighter WHERE).
+   */
   | 'CARDINALITY_VIOLATION'
   // invariants
   /** A broken invariant of this project (a bug): never the user's fault. */

@@ -23,7 +23,7 @@ import { LakehouseError } from '../../connectors/errors.js';
 import { checkSqlLimits } from './limits.js';
 import { isWasmTrap, wasmParse } from './parser-wasm.js';
 import { decimalType, type DataType } from '../plan/types.js';
-import type { BinOp, Pos, UBody, UExpr, UFrom, UOrder, UQuery, USelect, USelectItem } from '../plan/unbound.js';
+import type { BinOp, CmpOp, Pos, UBody, UExpr, UFrom, UOrder, UQuery, USelect, USelectItem } from '../plan/unbound.js';
 
 /** Kept for callers that await it; the parser instance is now created synchronously (parser-wasm.ts). */
 export function initSqlParser(): Promise<void> {
@@ -477,7 +477,18 @@ export function convertExpr(e: J): UExpr {
     return { k: 'between', e: convertExpr(b.expr), lo: convertExpr(b.low), hi: convertExpr(b.high), neg: !!b.negated };
   }
   if (e.InList) return { k: 'in', e: convertExpr(e.InList.expr), list: e.InList.list.map(convertExpr), neg: !!e.InList.negated };
-  if (e.InSubquery) throw unsupported('IN (subquery)');
+  if (e.InSubquery) {
+    const q = e.InSubquery.subquery;
+    return { k: 'insub', e: convertExpr(e.InSubquery.expr), query: convertQuery(q), neg: !!e.InSubquery.negated, ...posOfQuery(q) };
+  }
+  if (e.AnyOp || e.AllOp) {
+    // `x op ANY|SOME|ALL (SELECT …)`; sqlparser wraps the query as a Subquery expression.
+    const a = e.AnyOp ?? e.AllOp;
+    const op = BIN_OPS[a.compare_op];
+    const q = a.right?.Subquery;
+    if (!op || !['=', '<>', '<', '<=', '>', '>='].includes(op) || !q) throw unsupported(`${e.AnyOp ? 'ANY' : 'ALL'} over anything but a comparison with a subquery`);
+    return { k: 'quantified', e: convertExpr(a.left), op: op as CmpOp, quantifier: e.AnyOp ? 'any' : 'all', query: convertQuery(q), ...posOfQuery(q) };
+  }
   if (e.Like) {
     rejectIgnored(e.Like, ['negated', 'any', 'expr', 'pattern', 'escape_char'], 'LIKE');
     if (e.Like.escape_char) throw unsupported('LIKE … ESCAPE');
@@ -531,9 +542,15 @@ export function convertExpr(e: J): UExpr {
     return { k: 'fn', name: 'trim', args: [convertExpr(e.Trim.expr)], distinct: false, star: false };
   }
   if (e.Extract) throw unsupported('EXTRACT (use year(), month(), day())');
-  if (e.Subquery) throw unsupported('scalar subqueries');
-  if (e.Exists) throw unsupported('EXISTS');
+  if (e.Subquery) return { k: 'subquery', query: convertQuery(e.Subquery), ...posOfQuery(e.Subquery) };
+  if (e.Exists) return { k: 'exists', query: convertQuery(e.Exists.subquery), neg: !!e.Exists.negated, ...posOfQuery(e.Exists.subquery) };
   throw unsupported(`expression ${Object.keys(e)[0]}`);
+}
+
+/** The SQL position of a subquery: its first SELECT keyword. */
+function posOfQuery(q: J): { pos?: Pos } {
+  const pos = spanPos(q?.body?.Select?.select_token);
+  return pos ? { pos } : {};
 }
 
 function convertValue(v: J): UExpr {
