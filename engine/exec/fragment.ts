@@ -96,7 +96,8 @@ function hashBuild(op: Extract<FragmentOp, { op: 'probe' }>, buffers: Uint8Array
   const batches = buffers.flatMap((b) => arrow.tableFromIPC(b).batches);
   const chunk = batches.length
     ? concatChunks(batches.map((rb) => chunkFromBatchPositional(rb, op.buildTypes)), op.buildTypes)
-    : { length: 0, cols: op.buildTypes.map(() => ({ t: 'num', type: 'float64', values: new Float64Array(0), valid: null }) as const) };
+    // An empty build keeps its column types (outer joins pad with NULLs of them).
+    : emptyChunk(op.buildTypes);
   const keys = op.buildKeys.map((k) => evalVec(compileExpr(k), chunk));
   return new HashJoinBuild(chunk, keys, op.keyTypes, { nullAware: op.nullAware === true });
 }
