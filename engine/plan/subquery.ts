@@ -25,19 +25,15 @@
 
 import { LakehouseError } from '../../connectors/errors.js';
 import { walkExpr, walkQuery } from './unbound-walk.js';
+import type { ScopeCol } from './bind-join.js';
 import type { JoinKind, PlanNode } from './logical.js';
 import { exprColumns, remapColumns, substituteColumns, type DataType, type Expr, type Schema } from './types.js';
 import { foldExpr } from './optimize.js';
 import { coerce, compare, type CmpFn, unify } from './typing.js';
 import type { CmpOp, Pos, UExpr, UQuery, USelect, USelectItem } from './unbound.js';
 
-export interface ScopeColumn {
-  qualifier: string | null;
-  name: string;
-  type: DataType;
-  /** A column of an enclosing query (a correlated reference); inner names win. */
-  outer?: boolean;
-}
+/** The binder's scope column (one definition: plan/bind-join.ts). */
+export type ScopeColumn = ScopeCol;
 
 /** What the planner needs of the binder. */
 export interface SubqueryHost {
