@@ -38,7 +38,7 @@ export function buildProgram(): Command {
   program.addCommand(ingestCommand());
   program.addCommand(compactCommand());
   program.addCommand(commitCommand());
-  program.addCommand(new Command('functions').description('list the SQL scalar functions (reference: docs/functions.md)').action(() => { process.stdout.write(`${functionsText()}\n`); }));
+  program.addCommand(new Command('functions').description('list the SQL scalar and aggregate functions (reference: docs/functions.md)').action(() => { process.stdout.write(`${functionsText()}\n`); }));
   program.addHelpText(
     'after',
     `

@@ -122,7 +122,7 @@ function boolArg(i: AggBindInput): Expr {
 const basic = (fn: 'sum' | 'avg', name: string, aliases: string[], doc: string): AggregateDef => ({
   name, aliases, doc,
   signature: fn === 'sum' ? `${name}(x NUMERIC) → BIGINT | DECIMAL(38,S) | DOUBLE` : `${name}(x NUMERIC) → DOUBLE`,
-  state: fn === 'sum' || fn === 'avg' ? 'double part, exact BigInt carry (decimal text), count' : '',
+  state: 'double part, exact BigInt carry (decimal text), count',
   bind(i) {
     arity(i, 1); noOrder(i);
     let x = numericArg(i, i.args[0]!);

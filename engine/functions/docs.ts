@@ -4,6 +4,7 @@
  * `lake functions`. Pure functions of the registry: the same text on every run.
  */
 
+import { AGGREGATES } from './aggregates.js';
 import { SCALAR_FUNCTIONS } from './registry.js';
 import type { Family, ScalarFunction } from './types.js';
 
@@ -12,6 +13,8 @@ const FAMILIES: Array<[Family, string]> = [
 ];
 
 const byFamily = (f: Family): ScalarFunction[] => SCALAR_FUNCTIONS.filter((x) => x.family === f).slice().sort((a, b) => a.name.localeCompare(b.name));
+
+const AGGREGATE_NOTES = `Every aggregate skips NULL inputs and is NULL over no rows, except count and approx_count_distinct (0). DISTINCT works with count, sum, avg, min, max, the variances and standard deviations, the quantiles and string_agg; \`agg(x) FILTER (WHERE p)\` with every aggregate. ORDER BY inside the call is taken by string_agg (\`string_agg(s, ',' ORDER BY s DESC)\`); percentile_cont/percentile_disc take \`WITHIN GROUP (ORDER BY x)\`. The partial state is what a task ships to the merge; holistic aggregates ship their values and hold at most 50,000,000 of them per aggregation (RESOURCE_LIMIT beyond).`;
 
 const OPERATORS = `## Operators and special forms
 
@@ -51,7 +54,7 @@ export function functionsMarkdown(): string {
     '',
     '<!-- Generated from engine/functions/registry.ts by `npm run docs:functions`; do not edit by hand. -->',
     '',
-    'Scalar functions take and return the types of [docs/design.md](design.md); unless noted, a NULL argument gives NULL. Names are case-insensitive; aliases are listed with each function. Aggregates (count, sum, avg, min, max, …) are described with the aggregate registry.',
+    'Scalar functions take and return the types of [docs/design.md](design.md); unless noted, a NULL argument gives NULL. Names are case-insensitive; aliases are listed with each function. Aggregates (engine/functions/aggregates.ts) are listed last.',
     '',
     OPERATORS,
   ];
@@ -65,6 +68,11 @@ export function functionsMarkdown(): string {
     if (fam === 'regex') out.push(REGEX_NOTES);
     if (fam === 'date') out.push(FORMAT_NOTES);
   }
+  out.push('## Aggregates', '', AGGREGATE_NOTES, '', '| Aggregate | Description | Partial state |', '|---|---|---|');
+  for (const a of [...AGGREGATES].sort((x, y) => x.name.localeCompare(y.name))) {
+    const aliases = a.aliases.length ? ` <br>Aliases: ${a.aliases.map((x) => `\`${x}\``).join(', ')}.` : '';
+    out.push(`| \`${a.signature.replace(/\|/g, '\\|')}\` | ${a.doc.replace(/\|/g, '\\|')}${aliases} | ${a.state.replace(/\|/g, '\\|')} |`);
+  }
   return `${out.join('\n').trimEnd()}\n`;
 }
 
@@ -76,6 +84,9 @@ export function functionsText(): string {
     for (const f of byFamily(fam)) lines.push(`  ${f.signature}${f.aliases?.length ? `   (also: ${f.aliases.join(', ')})` : ''}`);
     lines.push('');
   }
+  lines.push('Aggregates:');
+  for (const a of [...AGGREGATES].sort((x, y) => x.name.localeCompare(y.name))) lines.push(`  ${a.signature}${a.aliases.length ? `   (also: ${a.aliases.join(', ')})` : ''}`);
+  lines.push('');
   lines.push('Operators, interval arithmetic, regex syntax and date formats: docs/functions.md.');
   return lines.join('\n');
 }

@@ -55,6 +55,8 @@ export const AGGREGATE_CASES: CorpusCase[] = [
   { name: 'approx_count_distinct over the empty table', sql: 'SELECT approx_count_distinct(k), approx_count_distinct(name) FROM c.e' },
   { name: 'approx_quantile near the exact quantile', sql: 'SELECT k, approx_quantile(id, 0.5) BETWEEN 1300 AND 1700, approx_quantile(x, 0.9) BETWEEN 500 AND 900 FROM c.t GROUP BY k' },
 
+  { name: 'FILTER on holistic, moment and arg aggregates', sql: "SELECT k, median(x) FILTER (WHERE id % 2 = 0), string_agg(s, ',' ORDER BY s) FILTER (WHERE id < 30), arg_max(id, x) FILTER (WHERE flag), stddev(x) FILTER (WHERE k > 3), count_if(flag) FILTER (WHERE id > 100) FROM c.t GROUP BY k" },
+
   // Errors: both engines refuse.
   { name: 'stddev of a string is an error', sql: 'SELECT stddev(s) FROM c.t', error: 'PLAN_ERROR' },
   { name: 'quantile fraction outside [0, 1] is an error', sql: 'SELECT percentile_cont(1.5) WITHIN GROUP (ORDER BY x) FROM c.t', error: 'PLAN_ERROR' },
