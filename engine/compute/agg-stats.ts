@@ -91,7 +91,7 @@ function f64(v: Vec): Float64Array {
 
 const col = (values: Float64Array, size: number): Vec => ({ t: 'num', type: 'float64', values: values.slice(0, size), valid: null });
 
-/** Chan's merge of (n, mean, m2) of b into a; returns the mean delta for co-moment merges. */
+/** Chan et al.: merges (nb, meanb, m2b) into group k of (n, mean, m2); both means in the same frame. */
 function chan(n: Float64Array, mean: Float64Array, m2: Float64Array, k: number, nb: number, meanb: number, m2b: number): void {
   const na = n[k]!;
   if (nb === 0) return;
