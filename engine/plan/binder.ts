@@ -16,8 +16,12 @@ import {
   remapColumns, type AggCall, type AggFn, type DataType, type Expr, type Field, type Schema,
 } from './types.js';
 import { foldExpr } from './optimize.js';
+import { bindSetOp, bindValues } from './bind-setop.js';
+import { bindGroupingCall, groupingSetsPlan, isGroupingFn, rewriteAggFilter } from './bind-grouping.js';
 import { arith, coerce, compare, literalAs, numberLiteral, toStr, unify } from './typing.js';
+import { selectUsesWindows, WindowBinder } from './bind-window.js';
 import type { Pos, TimeTravel, UBody, UExpr, UFrom, UOrder, UQuery, USelect } from './unbound.js';
+import { walkExpr } from './unbound-walk.js';
 import { lookupScalar, scalarNames, suggestFunction } from '../functions/registry.js';
 import { addInterval } from '../functions/scalar-date.js';
 import { bindIntDiv } from '../functions/scalar-math.js';
@@ -88,29 +92,9 @@ export class Binder {
   private async bindBody(b: UBody): Promise<PlanNode> {
     if (b.k === 'select') return this.bindSelect(b, []);
     if (b.k === 'nested') return this.bindQuery(b.query);
-    const parts: UBody[] = [];
-    const flatten = (x: UBody): void => {
-      if (x.k === 'setop') { flatten(x.left); flatten(x.right); } else parts.push(x);
-    };
-    flatten(b);
-    const inputs = await Promise.all(parts.map((p) => this.bindBody(p)));
-    const first = inputs[0]!;
-    const width = first.schema.length;
-    const types = first.schema.map((f) => f.type);
-    for (const p of inputs) {
-      if (p.schema.length !== width) {
-        throw new LakehouseError('PLAN_ERROR', `UNION ALL inputs have different column counts (${width} and ${p.schema.length})`, {
-          help: 'Every SELECT in a UNION ALL must return the same number of columns.',
-        });
-      }
-      p.schema.forEach((f, i) => { types[i] = unify(types[i]!, f.type, `UNION ALL column ${i + 1}`); });
-    }
-    const aligned = inputs.map((p) => {
-      if (p.schema.every((f, i) => f.type === types[i])) return p;
-      const exprs = p.schema.map((f, i): Expr => coerce({ k: 'col', i, type: f.type }, types[i]!));
-      return { op: 'project', input: p, exprs, schema: p.schema.map((f, i) => ({ ...f, type: types[i]! })) } as PlanNode;
-    });
-    return { op: 'union', inputs: aligned, schema: first.schema.map((f, i) => ({ ...f, type: types[i]!, nullable: true })) };
+    // VALUES and UNION / INTERSECT / EXCEPT: plan/bind-setop.ts.
+    if (b.k === 'values') return bindValues(b, (u) => this.bindExpr(u, []));
+    return bindSetOp(b, (x) => this.bindBody(x));
   }
 
   private orderOverOutput(o: UOrder, scope: Scope, width: number): SortItem {
@@ -246,9 +230,39 @@ export class Binder {
         items.push({ u: it.e, name: it.alias ?? nameOf(it.e) });
       }
     }
-    const aggregated = s.groupBy.length > 0 || s.having !== null || s.items.some((it) => it.k === 'expr' && containsAgg(it.e));
+    const aggregated = s.groupBy.length > 0 || s.groupingSets !== undefined || s.having !== null || s.items.some((it) => it.k === 'expr' && containsAgg(it.e));
+    // A select alias used in an expression (HAVING s > 10, ORDER BY s * 2, a later select item:
+    // DuckDB allows all three) stands for its item's expression, unless a column of that name
+    // can be used there (`columnWins`: any column; when aggregating, a GROUP BY column).
+    const expanding = new Set<string>();
+    const aliasItem = (u: UExpr, columnWins: (name: string) => boolean): UExpr | undefined => {
+      if (u.k !== 'ident' || u.parts.length !== 1) return undefined;
+      const key = u.parts[0]!.toLowerCase();
+      if (expanding.has(key) || columnWins(key)) return undefined;
+      const item = s.items.find((it) => it.k === 'expr' && it.alias?.toLowerCase() === key);
+      return item && item.k === 'expr' ? item.e : undefined;
+    };
+    const aliasOf = (u: UExpr, rebind: (e: UExpr) => Expr, columnWins: (name: string) => boolean): Expr | undefined => {
+      const e = aliasItem(u, columnWins);
+      if (!e) return undefined;
+      const key = (u as Extract<UExpr, { k: 'ident' }>).parts[0]!.toLowerCase();
+      expanding.add(key);
+      try { return rebind(e); } finally { expanding.delete(key); }
+    };
+    const inScope = (name: string): boolean => scope.some((c) => c.name.toLowerCase() === name);
+    const mentionsAlias = (u: UExpr, columnWins: (name: string) => boolean): boolean => {
+      let found = false;
+      walkExpr(u, { expr: (x) => { if (!found && aliasItem(x, columnWins)) found = true; } }, new Set());
+      return found;
+    };
+    let finishAgg: (() => PlanNode) | null = null;
     let exprs: Expr[];
     let bindOut: (u: UExpr) => Expr;
+    // Window functions (plan/bind-window.ts): calls bind to placeholder columns through `win`'s
+    // hook; `win.apply` adds the window nodes and QUALIFY below the projection.
+    const usesWindows = selectUsesWindows(s, orderBy);
+    const win = new WindowBinder(s, (u, h) => this.bindExpr(u, scope, h), s.items.flatMap((it) => (it.k === 'expr' ? [{ u: it.e, alias: it.alias }] : [])), (n) => scope.some((c) => c.name.toLowerCase() === n.toLowerCase()));
+    let qualify: Expr | null = null;
     if (aggregated) {
       const groupKeys = s.groupBy.map((g) => {
         // GROUP BY may name a select alias or position (Spark, DuckDB, Postgres allow both).
@@ -266,15 +280,23 @@ export class Binder {
         return this.bindExpr(g, scope);
       });
       const aggs: AggCall[] = [];
-      const nk = groupKeys.length;
-      const hook = (u: UExpr): Expr | undefined => {
+      // GROUPING SETS: a grouping id column follows the keys (plan/bind-grouping.ts).
+      const nk = groupKeys.length + (s.groupingSets ? 1 : 0);
+      const groupColumn = (name: string): boolean => groupKeys.some((g) => g.k === 'col' && scope[g.i]!.name.toLowerCase() === name);
+      const hook = (u0: UExpr): Expr | undefined => {
+        const alias = aliasOf(u0, (e) => bindOut(e), groupColumn);
+        if (alias) return alias;
+        // agg(…) FILTER (WHERE p): the aggregate over CASE WHEN p THEN … END (plan/bind-grouping.ts).
+        const u = rewriteAggFilter(u0, (name) => AGGS.has(name));
+        if (u.k === 'fn' && isGroupingFn(u)) return bindGroupingCall(u, (x) => this.bindExpr(x, scope), groupKeys, s.groupingSets, groupKeys.length);
         if (u.k === 'fn' && AGGS.has(u.name)) {
           const call = this.bindAgg(u, scope);
           let j = aggs.findIndex((a) => a.fn === call.fn && a.distinct === call.distinct && (a.arg === null ? call.arg === null : call.arg !== null && exprEquals(a.arg, call.arg)));
           if (j < 0) { j = aggs.length; aggs.push(call); }
           return { k: 'col', i: nk + j, type: call.type };
         }
-        if (containsAgg(u)) return undefined;
+        // Parts that are aggregates or select aliases are bound one by one.
+        if (containsAgg(u) || mentionsAlias(u, groupColumn)) return undefined;
         const plain = this.bindExpr(u, scope);
         const ki = groupKeys.findIndex((g) => exprEquals(g, plain));
         if (ki >= 0) return { k: 'col', i: ki, type: plain.type };
@@ -284,20 +306,28 @@ export class Binder {
         }
         return undefined;
       };
-      bindOut = (u) => this.bindExpr(u, scope, hook);
+      const outHook = usesWindows ? win.hook(hook) : hook;
+      bindOut = (u) => this.bindExpr(u, scope, outHook);
       exprs = items.map((it) => bindOut(it.u!));
       const having = s.having ? bindOut(s.having) : null;
-      const aggSchema: Schema = [
-        ...groupKeys.map((g, i): Field => ({ name: keyName(s.groupBy[i]!, i), type: g.type, nullable: true })),
-        ...aggs.map((a, j): Field => ({ name: `agg${j}`, type: a.type, nullable: true })),
-      ];
-      plan = { op: 'aggregate', input: plan, keys: groupKeys, aggs, schema: aggSchema };
-      if (having) {
-        plan = { op: 'filter', input: plan, predicate: asCondition(having, 'HAVING'), schema: plan.schema };
-      }
+      qualify = win.bindQualify();
+      const input = plan;
+      // Built once ORDER BY is bound too: ORDER BY may add aggregates.
+      finishAgg = () => {
+        const keyFields = groupKeys.map((g, i): Field => ({ name: keyName(s.groupBy[i]!, i), type: g.type, nullable: true }));
+        const aggFields = aggs.map((a, j): Field => ({ name: `agg${j}`, type: a.type, nullable: true }));
+        let out: PlanNode = s.groupingSets
+          ? groupingSetsPlan(input, groupKeys, aggs, s.groupingSets, keyFields, aggFields)
+          : { op: 'aggregate', input, keys: groupKeys, aggs, schema: [...keyFields, ...aggFields] };
+        if (having) out = { op: 'filter', input: out, predicate: asCondition(having, 'HAVING'), schema: out.schema };
+        return out;
+      };
     } else {
-      bindOut = (u) => this.bindExpr(u, scope);
+      const aliasHook = (u: UExpr): Expr | undefined => aliasOf(u, (e) => bindOut(e), inScope);
+      const outHook = usesWindows ? win.hook(aliasHook) : aliasHook;
+      bindOut = (u) => this.bindExpr(u, scope, outHook);
       exprs = items.map((it) => it.bound ?? bindOut(it.u!));
+      qualify = win.bindQualify();
     }
     // Output names are made unique (x, x_1, …) so that rows can be objects keyed by name.
     const seen = new Map<string, number>();
@@ -341,6 +371,8 @@ export class Binder {
       }
       sortKeys.push({ e: { k: 'col', i: idx, type: bound.type }, ...base });
     }
+    if (finishAgg) plan = finishAgg();
+    if (win.active || qualify) plan = win.apply(plan, qualify, [exprs, hidden]);
     const allExprs = [...exprs, ...hidden];
     const projSchema: Schema = [...outSchema, ...hidden.map((h, i): Field => ({ name: `__order${i}`, type: h.type, nullable: true }))];
     plan = { op: 'project', input: plan, exprs: allExprs, schema: projSchema };
@@ -457,7 +489,10 @@ export class Binder {
         return e.type === u.to ? e : { k: 'cast', e, type: u.to };
       }
       case 'fn':
-        if (AGGS.has(u.name)) throw err(this.ctx, `aggregate function ${u.name}() is not allowed here`, u.pos);
+        // Window calls are bound by plan/bind-window.ts where they are allowed; anywhere else they are an error.
+        if (u.over || u.ignoreNulls) throw err(this.ctx, `${u.over ? 'window functions' : 'IGNORE NULLS'} ${u.over ? 'are' : 'is'} not allowed here (${u.name}())`, u.pos, 'Window functions may appear in the select list, QUALIFY and ORDER BY; they cannot be nested or used in WHERE, GROUP BY, HAVING or aggregate arguments.');
+        if (AGGS.has(u.name) || isGroupingFn(u)) throw err(this.ctx, `aggregate function ${u.name}() is not allowed here`, u.pos);
+        if (u.filter) throw err(this.ctx, `FILTER (WHERE …) is only allowed on aggregate functions, not ${u.name}()`, u.pos);
         return this.bindFunction(u, rec);
       case 'subquery': case 'exists': case 'insub': case 'quantified':
         throw err(this.ctx, `not supported yet: ${u.k === 'subquery' ? 'scalar subqueries' : u.k === 'exists' ? 'EXISTS' : u.k === 'insub' ? 'IN (subquery)' : 'ANY/ALL (subquery)'}`, u.pos, undefined, 'UNSUPPORTED');
@@ -606,7 +641,8 @@ function renameColumns(plan: PlanNode, names: string[] | undefined, what: string
 
 function containsAgg(u: UExpr): boolean {
   switch (u.k) {
-    case 'fn': return AGGS.has(u.name) || u.args.some(containsAgg);
+    // A window call is not an aggregate of the query, but its arguments and window may hold some.
+    case 'fn': return (AGGS.has(u.name) && !u.over) || isGroupingFn(u) || u.args.some(containsAgg) || (u.over ? u.over.partitionBy.some(containsAgg) || u.over.orderBy.some((o) => containsAgg(o.e)) : false);
     case 'bin': return containsAgg(u.l) || containsAgg(u.r);
     case 'not': case 'neg': case 'isnull': case 'cast': return containsAgg(u.e);
     case 'between': return containsAgg(u.e) || containsAgg(u.lo) || containsAgg(u.hi);

@@ -94,6 +94,18 @@ function pushFilter(input: PlanNode, preds: Expr[]): PlanNode {
       }
       return wrap({ ...input, leftKeys, rightKeys, left: pushFilter(input.left, left), right: pushFilter(input.right, right) }, keep);
     }
+    case 'window': {
+      // A predicate over PARTITION BY columns only keeps or drops whole partitions: it can run
+      // before the window (the other calls' results do not change). Anything else stays above.
+      const keyCols = new Set(input.partitionBy.flatMap((e) => (e.k === 'col' ? [e.i] : [])));
+      const down: Expr[] = [];
+      const keep: Expr[] = [];
+      for (const c of preds) {
+        const cols = [...exprColumns(c)];
+        (cols.length > 0 && cols.every((i) => keyCols.has(i)) ? down : keep).push(c);
+      }
+      return wrap({ ...input, input: pushFilter(input.input, down) }, keep);
+    }
     default:
       return wrap(input, preds);
   }
@@ -115,8 +127,15 @@ function identity(n: number): Map<number, number> {
 
 function prune(p: PlanNode, required: number[]): Pruned {
   switch (p.op) {
-    case 'values':
-      return { node: p, map: identity(0) };
+    case 'values': {
+      if (!p.data) return { node: p, map: identity(0) };
+      // Constant rows (VALUES): keep the required columns.
+      const keep = sortedUnique(required);
+      return {
+        node: { ...p, data: p.data.map((r) => keep.map((i) => r[i]!)), schema: keep.map((i) => p.schema[i]!) },
+        map: new Map(keep.map((old, i) => [old, i])),
+      };
+    }
     case 'scan': {
       const need = new Set(required);
       for (const f of p.filters) for (const c of exprColumns(f)) need.add(c);
@@ -213,6 +232,8 @@ function prune(p: PlanNode, required: number[]): Pruned {
       // reads, and the calls whose outputs are required.
       const ni = p.input.schema.length;
       const keepCalls = sortedUnique(required.filter((i) => i >= ni).map((i) => i - ni));
+      // No call is needed: the node goes (it neither filters nor adds rows).
+      if (keepCalls.length === 0) return prune(p.input, required);
       const calls = keepCalls.map((j) => p.calls[j]!);
       const need = sortedUnique([
         ...required.filter((i) => i < ni), ...p.partitionBy.flatMap((e) => [...exprColumns(e)]), ...p.orderBy.flatMap((k) => [...exprColumns(k.e)]),

@@ -21,7 +21,9 @@
 
 import { LakehouseError } from '../../connectors/errors.js';
 import { checkSqlLimits } from './limits.js';
+import { convertGroupBy } from './parse-grouping.js';
 import { isWasmTrap, wasmParse } from './parser-wasm.js';
+import { convertNamedWindows, convertNullTreatment, convertOver } from './parse-window.js';
 import { decimalType, type DataType } from '../plan/types.js';
 import type { BinOp, Pos, UBody, UExpr, UFrom, UOrder, UQuery, USelect, USelectItem } from '../plan/unbound.js';
 
@@ -287,12 +289,19 @@ function convertBody(b: J): UBody {
   if (b.Select) return convertSelect(b.Select);
   if (b.Query) return { k: 'nested', query: convertQuery(b.Query) };
   if (b.SetOperation) {
+    // UNION / INTERSECT / EXCEPT [ALL | DISTINCT]; the parser already nests them by precedence
+    // (INTERSECT binds tighter). Binding: plan/bind-setop.ts.
     const s = b.SetOperation;
-    if (s.op !== 'Union') throw unsupported(`${String(s.op).toUpperCase()}`);
-    if (s.set_quantifier !== 'All') throw unsupported('UNION without ALL (use UNION ALL, or SELECT DISTINCT over it)');
-    return { k: 'setop', op: 'union', all: true, left: convertBody(s.left), right: convertBody(s.right) };
+    const op = ({ Union: 'union', Intersect: 'intersect', Except: 'except', Minus: 'except' } as const)[s.op as string];
+    if (!op) throw unsupported(`${String(s.op).toUpperCase()}`);
+    const q = s.set_quantifier;
+    if (q !== 'All' && q !== 'Distinct' && q !== 'None') throw unsupported(`${op.toUpperCase()} ${String(q).replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()}`);
+    return { k: 'setop', op, all: q === 'All', left: convertBody(s.left), right: convertBody(s.right) };
   }
-  if (b.Values) throw unsupported('VALUES lists');
+  if (b.Values) {
+    rejectIgnored(b.Values, ['explicit_row', 'value_keyword', 'rows'], 'VALUES');
+    return { k: 'values', rows: b.Values.rows.map((r: J) => (r.content ?? r).map(convertExpr)) };
+  }
   throw unsupported(`query body ${Object.keys(b)[0]}`);
 }
 
@@ -307,8 +316,6 @@ function convertSelect(s: J): USelect {
   if (s.distinct && s.distinct !== 'Distinct') throw unsupported('DISTINCT ON');
   if (s.top) throw unsupported('TOP');
   if (s.into) throw unsupported('SELECT INTO');
-  if (s.qualify) throw unsupported('QUALIFY');
-  if (s.named_window?.length) throw unsupported('WINDOW');
   if (s.cluster_by?.length || s.distribute_by?.length || s.sort_by?.length) throw unsupported('CLUSTER/DISTRIBUTE/SORT BY');
   const items: USelectItem[] = s.projection.map((p: J): USelectItem => {
     if (p.UnnamedExpr) return { k: 'expr', e: convertExpr(p.UnnamedExpr) };
@@ -330,11 +337,11 @@ function convertSelect(s: J): USelect {
   }
   const gb = s.group_by;
   let groupBy: UExpr[] = [];
+  let groupingSets: number[][] | undefined;
   if (gb) {
     if (gb.All !== undefined) throw unsupported('GROUP BY ALL');
-    const [exprs, modifiers] = gb.Expressions ?? [[], []];
-    if (modifiers?.length) throw unsupported('GROUP BY modifiers (ROLLUP/CUBE/GROUPING SETS)');
-    groupBy = exprs.map(convertExpr);
+    // Plain expressions, ROLLUP / CUBE / GROUPING SETS (engine/sql/parse-grouping.ts).
+    ({ groupBy, groupingSets } = convertGroupBy(gb, convertExpr));
   }
   return {
     k: 'select',
@@ -344,6 +351,10 @@ function convertSelect(s: J): USelect {
     where: s.selection ? convertExpr(s.selection) : null,
     groupBy,
     having: s.having ? convertExpr(s.having) : null,
+    // Window clauses (engine/sql/parse-window.ts).
+    ...(s.qualify ? { qualify: convertExpr(s.qualify) } : {}),
+    ...(s.named_window?.length ? { windows: convertNamedWindows(s.named_window) } : {}),
+    ...(groupingSets ? { groupingSets } : {}),
   };
 }
 
@@ -603,9 +614,7 @@ function convertInterval(iv: J): UExpr {
 
 function convertFunction(f: J): UExpr {
   const name = objectName(f.name).join('.').toLowerCase();
-  rejectIgnored(f, ['name', 'args', 'over', 'filter', 'uses_odbc_syntax'], `${name}(…)`);
-  if (f.over) throw unsupported('window functions (OVER)');
-  if (f.filter) throw unsupported('aggregate FILTER clauses');
+  rejectIgnored(f, ['name', 'args', 'over', 'filter', 'uses_odbc_syntax', 'null_treatment'], `${name}(…)`);
   const args: UExpr[] = [];
   let star = false;
   let distinct = false;
@@ -625,7 +634,12 @@ function convertFunction(f: J): UExpr {
   } else if (f.args !== 'None' && f.args !== undefined) {
     throw unsupported(`${name} with a subquery argument`);
   }
-  const out: UExpr = { k: 'fn', name, args, distinct, star };
+  const out: Extract<UExpr, { k: 'fn' }> = { k: 'fn', name, args, distinct, star };
+  // Window calls: `OVER …` and `IGNORE NULLS` (engine/sql/parse-window.ts; bound in plan/bind-window.ts).
+  if (f.over) out.over = convertOver(f.over);
+  if (convertNullTreatment(f.null_treatment)) out.ignoreNulls = true;
+  // `agg(…) FILTER (WHERE p)`: rewritten by the binder (plan/bind-grouping.ts).
+  if (f.filter) out.filter = convertExpr(f.filter);
   const pos = spanPos(f.name[0]?.Identifier);
   if (pos) out.pos = pos;
   return out;
