@@ -287,13 +287,14 @@ export class WindowBinder {
   private offset(u: UExpr, units: WindowFrame['units'], key: DataType, pos: Pos | undefined): number | bigint {
     if (u.k === 'interval') {
       if (units !== 'range' || (key !== 'date' && key !== 'timestamp')) throw planError('an INTERVAL frame offset needs a RANGE frame ordered by a date or timestamp', pos);
-      if (u.unit === 'year' || u.unit === 'month') throw unsupported('RANGE frames with month or year INTERVAL offsets', pos);
+      if (u.unit === 'year' || u.unit === 'month' || u.unit === 'quarter') throw unsupported('RANGE frames with month or year INTERVAL offsets', pos);
       if (u.value < 0) throw planError('a window frame offset must not be negative', pos);
       if (key === 'date') {
         if (u.unit !== 'day') throw unsupported(`RANGE frames over a DATE with an INTERVAL in ${u.unit}s (use days)`, pos);
         return u.value;
       }
-      return u.value * US[u.unit];
+      if (u.unit === 'week') return u.value * 7 * US.day;
+      return u.value * ({ ...US, millisecond: 1000, microsecond: 1 } as const)[u.unit];
     }
     const e = foldExpr(this.bind(u, undefined));
     if (e.k !== 'lit' || e.v === null || typeof e.v === 'string' || typeof e.v === 'boolean') throw planError('a window frame offset must be a constant number', pos);
