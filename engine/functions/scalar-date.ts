@@ -15,6 +15,8 @@ import { arith, coerce, unify } from '../plan/typing.js';
 import { arity, call, constStr, dbl, int, lit, str, time } from './bind-util.js';
 import { compileFormat, formatTimestampWith, javaToStrftime, parseTimestampWith } from './date-format.js';
 import { mapNum, rowwise, type Evaluator } from './kernel.js';
+import { buildStrings } from '../compute/casts.js';
+import type { Vec } from '../compute/vec.js';
 import type { BindTools, CallExpr, InternalKernel, IntervalValue, ScalarFunction } from './types.js';
 
 const US_PER_DAY = 86_400_000_000;
@@ -189,7 +191,19 @@ function formatKernel(java: boolean): (e: CallExpr, args: Evaluator[]) => Evalua
       if (!c) { c = compileFormat(java ? javaToStrftime(f) : f); if (cache.size > 1024) cache.clear(); cache.set(f, c); }
       return c;
     };
-    return rowwise('string', (x, f) => formatTimestampWith(fmt(f as string), toUs(x, isTs)))(args);
+    const f = e.args[1]!;
+    if (f.k === 'lit' && typeof f.v === 'string') {
+      // A constant format: compiled once, one string per row straight from the values.
+      const parts = fmt(f.v);
+      const fx = args[0]!;
+      return (c) => {
+        const v = fx(c);
+        if (v.t === 'const') return { t: 'const', v: v.v === null ? null : formatTimestampWith(parts, toUs(v.v, isTs)), type: 'string' };
+        const nv = v as Extract<Vec, { t: 'num' | 'big' }>;
+        return buildStrings(c.length, nv.valid, (i) => formatTimestampWith(parts, toUs(nv.values[i]!, isTs)));
+      };
+    }
+    return rowwise('string', (x, f2) => formatTimestampWith(fmt(f2 as string), toUs(x, isTs)))(args);
   };
 }
 
