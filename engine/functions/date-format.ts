@@ -3,7 +3,7 @@
  * Spark's date_format / to_date / to_timestamp, translated to them. A format is compiled once
  * per kernel into a list of parts; formatting and parsing are then allocation-light loops.
  *
- * Supported specifiers: %Y %y %m %-m %d %-d %e? no — %H %-H %I %-I %M %-M %S %-S %f (µs, 6 digits)
+ * Supported specifiers: %Y %y %m %-m %d %-d %H %-H %I %-I %M %-M %S %-S %f (µs, 6 digits)
  * %g (ms, 3 digits) %n (ns, 9 digits) %p %j %-j %a %A %b %h %B %w %u %V %G %%. Anything else
  * (time zones %z %Z, locale forms %c %x %X, %U %W) is refused as not supported yet.
  * Timestamps are UTC microseconds; parsing yields them too (or NULL from try_strptime).

@@ -15,6 +15,8 @@ import { arith, coerce, unify } from '../plan/typing.js';
 import { arity, call, constStr, dbl, int, lit, str, time } from './bind-util.js';
 import { compileFormat, formatTimestampWith, javaToStrftime, parseTimestampWith } from './date-format.js';
 import { mapNum, rowwise, type Evaluator } from './kernel.js';
+import { buildStrings } from '../compute/casts.js';
+import type { Vec } from '../compute/vec.js';
 import type { BindTools, CallExpr, InternalKernel, IntervalValue, ScalarFunction } from './types.js';
 
 const US_PER_DAY = 86_400_000_000;
@@ -63,12 +65,24 @@ function field(p: string, days: number, tod: number): number {
   }
 }
 
-function partKernel(p: string, isTs: boolean, type: 'int64' | 'float64', f: Evaluator): Evaluator {
+function partKernel(p: string, isTs: boolean, type: 'int64' | 'float64', f: Evaluator, isTime = false): Evaluator {
+  if (isTime) return (c) => mapNum(f(c), type, c.length, (x) => (p === 'epoch' ? x / 1_000_000 : field(p, 0, x)));
   return (c) => mapNum(f(c), type, c.length, (x) => {
     if (p === 'epoch') return isTs ? x / 1_000_000 : x * 86_400;
     const days = isTs ? Math.floor(x / US_PER_DAY) : x;
     return field(p, days, isTs ? x - days * US_PER_DAY : 0);
   });
+}
+
+const TIME_PARTS = new Set(['hour', 'minute', 'second', 'millisecond', 'microsecond', 'epoch']);
+
+/** A date, timestamp or TIME operand (TIME only for the parts of a time of day). */
+function timeOrClock(e: Expr, t: BindTools, p: string): Expr {
+  if (e.type === 'time') {
+    if (!TIME_PARTS.has(p)) t.fail(`${t.name}(): a TIME has no ${p}`);
+    return e;
+  }
+  return time(e, t);
 }
 
 function bindPart(p: string, x: Expr): Expr {
@@ -177,7 +191,19 @@ function formatKernel(java: boolean): (e: CallExpr, args: Evaluator[]) => Evalua
       if (!c) { c = compileFormat(java ? javaToStrftime(f) : f); if (cache.size > 1024) cache.clear(); cache.set(f, c); }
       return c;
     };
-    return rowwise('string', (x, f) => formatTimestampWith(fmt(f as string), toUs(x, isTs)))(args);
+    const f = e.args[1]!;
+    if (f.k === 'lit' && typeof f.v === 'string') {
+      // A constant format: compiled once, one string per row straight from the values.
+      const parts = fmt(f.v);
+      const fx = args[0]!;
+      return (c) => {
+        const v = fx(c);
+        if (v.t === 'const') return { t: 'const', v: v.v === null ? null : formatTimestampWith(parts, toUs(v.v, isTs)), type: 'string' };
+        const nv = v as Extract<Vec, { t: 'num' | 'big' }>;
+        return buildStrings(c.length, nv.valid, (i) => formatTimestampWith(parts, toUs(nv.values[i]!, isTs)));
+      };
+    }
+    return rowwise('string', (x, f2) => formatTimestampWith(fmt(f2 as string), toUs(x, isTs)))(args);
   };
 }
 
@@ -199,7 +225,7 @@ function parseKernel(mode: 'error' | 'null', out: 'timestamp' | 'date', java: bo
 
 const partFn = (name: string, p: string, aliases: string[] = []): ScalarFunction => ({
   name, aliases, family: 'date', signature: `${name}(x DATE|TIMESTAMP) → BIGINT`, doc: `The ${p === 'dow' ? 'day of the week (Sunday = 0)' : p === 'doy' ? 'day of the year (1–366)' : p === 'week' ? 'ISO week (1–53)' : p} of x; the same as date_part('${p}', x).`,
-  bind(args, t) { arity(args, t, 1); return bindPart(p, time(args[0]!, t)); },
+  bind(args, t) { arity(args, t, 1); return bindPart(p, timeOrClock(args[0]!, t, p)); },
 });
 
 const nowFn = (name: string, type: 'date' | 'timestamp', aliases: string[]): ScalarFunction => ({
@@ -214,12 +240,12 @@ const nowFn = (name: string, type: 'date' | 'timestamp', aliases: string[]): Sca
 
 export const DATE_FUNCTIONS: ScalarFunction[] = [
   {
-    name: 'date_part', aliases: ['datepart'], family: 'date', signature: 'date_part(part VARCHAR, x DATE|TIMESTAMP) → BIGINT',
+    name: 'date_part', aliases: ['datepart'], family: 'date', signature: 'date_part(part VARCHAR, x DATE|TIMESTAMP|TIME) → BIGINT',
     doc: "A field of x: year, quarter, month, week (ISO), day, dow (Sunday = 0), isodow, doy, isoyear, decade, century, millennium, hour, minute, second, millisecond (incl. seconds × 1000), microsecond, epoch (seconds, DOUBLE). `EXTRACT(part FROM x)` is the same.",
-    bind(args, t) { arity(args, t, 2); return bindPart(part(args[0]!, t, () => true), time(args[1]!, t)); },
+    bind(args, t) { arity(args, t, 2); const p = part(args[0]!, t, () => true); return bindPart(p, timeOrClock(args[1]!, t, p)); },
     kernel(e, args) {
       const p = (e.args[0] as Extract<Expr, { k: 'lit' }>).v as string;
-      return partKernel(p, e.args[1]!.type === 'timestamp', e.type as 'int64', args[1]!);
+      return partKernel(p, e.args[1]!.type === 'timestamp', e.type as 'int64', args[1]!, e.args[1]!.type === 'time');
     },
   },
   partFn('year', 'year'), partFn('quarter', 'quarter'), partFn('month', 'month'), partFn('day', 'day', ['dayofmonth']),

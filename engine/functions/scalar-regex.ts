@@ -19,8 +19,8 @@
 
 import { LakehouseError } from '../../connectors/errors.js';
 import { arity, call, constStr, str } from './bind-util.js';
-import { rowwise } from './kernel.js';
-import type { BindTools, ScalarFunction } from './types.js';
+import { mapStrToBool, rowwise, strMap } from './kernel.js';
+import type { BindTools, CallExpr, ScalarFunction } from './types.js';
 import type { Expr } from '../plan/types.js';
 
 function bad(pattern: string, what: string): LakehouseError {
@@ -159,6 +159,15 @@ export function compileRegex(pattern: string, options: string, anchored: boolean
   }
 }
 
+/** The compiled pattern when the call's pattern (argument 1) and options (argument `optAt`) are constants. */
+function constantRegex(e: CallExpr, anchored: boolean, optAt = 2): RegExp | undefined {
+  const p = e.args[1]!;
+  const o = e.args[optAt];
+  if (p.k !== 'lit' || typeof p.v !== 'string') return undefined;
+  if (o && (o.k !== 'lit' || typeof o.v !== 'string')) return undefined;
+  return compileRegex(p.v, o ? (o as Extract<Expr, { k: 'lit' }>).v as string : '', anchored);
+}
+
 /** A per-kernel cache: a constant pattern compiles once, a column of patterns once per distinct value. */
 function cached(anchored: boolean): (p: string, o: string) => RegExp {
   const m = new Map<string, RegExp>();
@@ -213,7 +222,9 @@ function matcher(name: string, anchored: boolean, doc: string, aliases: string[]
       checkPattern(args[1]!, o, anchored);
       return call(name, [str(args[0]!, t), str(args[1]!, t), ...o], 'boolean');
     },
-    kernel(_e, args) {
+    kernel(e, args) {
+      const fixed = constantRegex(e, anchored);
+      if (fixed) { const f = args[0]!; return (c) => mapStrToBool(f(c), (s) => fixed.test(s), c.length); }
       const re = cached(anchored);
       return rowwise('boolean', (s, p, o) => re(p as string, (o as string | undefined) ?? '').test(s as string))(args);
     },
@@ -234,7 +245,10 @@ export const REGEX_FUNCTIONS: ScalarFunction[] = [
       checkPattern(args[1]!, o, false);
       return call('regexp_extract', [str(args[0]!, t), str(args[1]!, t), { k: 'lit', v: g.v, type: 'int64' }, ...o], 'string');
     },
-    kernel(_e, args) {
+    kernel(e, args) {
+      const fixed = constantRegex(e, false, 3);
+      const group = Number((e.args[2] as Extract<Expr, { k: 'lit' }>).v);
+      if (fixed) return strMap(args[0]!, (s) => { const m = fixed.exec(s); return m ? m[group] ?? '' : ''; });
       const re = cached(false);
       return rowwise('string', (s, p, g, o) => {
         const m = re(p as string, (o as string | undefined) ?? '').exec(s as string);
@@ -251,12 +265,16 @@ export const REGEX_FUNCTIONS: ScalarFunction[] = [
       checkPattern(args[1]!, o, false);
       return call('regexp_replace', [str(args[0]!, t), str(args[1]!, t), str(args[2]!, t), ...o], 'string');
     },
-    kernel(_e, args) {
+    kernel(e, args) {
+      const replacer = (r: string) => (...m: unknown[]): string => expand(r, m.slice(0, m.findIndex((x) => typeof x === 'number')) as Array<string | undefined>);
+      const fixed = constantRegex(e, false, 3);
+      const rep = e.args[2]!;
+      if (fixed && rep.k === 'lit' && typeof rep.v === 'string') {
+        const fn = replacer(rep.v);
+        return strMap(args[0]!, (s) => { fixed.lastIndex = 0; return s.replace(fixed, fn); });
+      }
       const re = cached(false);
-      return rowwise('string', (s, p, r, o) => (s as string).replace(re(p as string, (o as string | undefined) ?? ''), (...m: unknown[]) => {
-        const nGroups = m.findIndex((x) => typeof x === 'number') - 1;
-        return expand(r as string, m.slice(0, nGroups + 1) as Array<string | undefined>);
-      }))(args);
+      return rowwise('string', (s, p, r, o) => (s as string).replace(re(p as string, (o as string | undefined) ?? ''), replacer(r as string)))(args);
     },
   },
 ];

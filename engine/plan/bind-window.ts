@@ -293,7 +293,8 @@ export class WindowBinder {
         if (u.unit !== 'day' && u.unit !== 'week') throw unsupported(`RANGE frames over a DATE with an INTERVAL in ${u.unit}s (use days)`, pos);
         return u.unit === 'week' ? u.value * 7 : u.value;
       }
-      return u.value * US[u.unit];
+      if (u.unit === 'week') return u.value * 7 * US.day;
+      return u.value * ({ ...US, millisecond: 1000, microsecond: 1 } as const)[u.unit];
     }
     const e = foldExpr(this.bind(u, undefined));
     if (e.k !== 'lit' || e.v === null || typeof e.v === 'string' || typeof e.v === 'boolean') throw planError('a window frame offset must be a constant number', pos);

@@ -96,9 +96,9 @@ export function exprText(e: Expr, names: string[]): string {
     case 'lit': return e.v === null ? 'NULL' : typeof e.v === 'string' ? `'${e.v}'` : String(e.v);
     case 'call': return `${e.fn}(${e.args.map((a) => exprText(a, names)).join(', ')})`;
     case 'case': return `CASE ${e.whens.map(([w, t]) => `WHEN ${exprText(w, names)} THEN ${exprText(t, names)}`).join(' ')}${e.else ? ` ELSE ${exprText(e.else, names)}` : ''} END`;
-    case 'cast': return `CAST(${exprText(e.e, names)} AS ${e.type})`;
+    case 'cast': return `${e.try ? 'TRY_CAST' : 'CAST'}(${exprText(e.e, names)} AS ${e.type})`;
     case 'in': return `${exprText(e.e, names)} ${e.neg ? 'NOT IN' : 'IN'} (${e.list.map(String).join(', ')})`;
-    case 'like': return `${exprText(e.e, names)} ${e.neg ? 'NOT LIKE' : 'LIKE'} '${e.pattern}'`;
+    case 'like': return `${exprText(e.e, names)} ${e.neg ? 'NOT ' : ''}${e.ci ? 'ILIKE' : 'LIKE'} '${e.pattern}'${e.escape !== undefined ? ` ESCAPE '${e.escape}'` : ''}`;
   }
 }
 

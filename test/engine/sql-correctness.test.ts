@@ -156,6 +156,7 @@ const UNSUPPORTED: Array<[string, string]> = [
   ['WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r', 'WITH RECURSIVE'],
   ["SELECT INTERVAL '1-2' YEAR TO MONTH", 'INTERVAL form'],
   ['SELECT a[1] FROM t', 'CompoundFieldAccess'],
+  ["SELECT FLOOR(a, 2) FROM t", 'FLOOR with a scale'],
   ['SELECT a & 1 FROM t', 'BitwiseAnd'],
   ["SELECT X'00'", 'HexStringLiteral'],
   ['INSERT INTO t PARTITION (p = 1) SELECT 1', 'PARTITION'],

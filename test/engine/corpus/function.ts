@@ -55,6 +55,9 @@ export const FUNCTION_CASES: CorpusCase[] = [
   { name: 'power sqrt exp ln log', sql: 'SELECT id, power(k, 2) AS a, pow(x, 2) AS b, sqrt(abs(x)) AS c, exp(k) AS d, ln(id + 1) AS e, log(id + 1) AS f, log10(id + 10) AS g, log2(id + 2) AS h, log(2, id + 1) AS i, pi() AS j FROM c.t', tolerance: 1e-12 },
   { name: 'mod and integer division', sql: 'SELECT id, mod(id, 7) AS a, mod(m, 3) AS b, divide(id, 7) AS c, divide(big, 1000) AS d, divide(-id, 4) AS e, divide(id, k - 5) AS f FROM c.t', duck: 'SELECT id, mod(id, 7) AS a, mod(m, 3) AS b, id // 7 AS c, big // 1000 AS d, -id // 4 AS e, id // (k - 5) AS f FROM c.t' },
   { name: 'greatest over bigints above 2^53', sql: 'SELECT id, greatest(big, 9007199254741000) AS a, least(big, 9007199254740993) AS b, coalesce(nullif(big, 9007199254740995), 0) AS c FROM c.t' },
+  { name: 'null arguments in every position', sql: "SELECT id, lpad(CAST(NULL AS VARCHAR), 3, 'x') AS a, strpos(s, NULL) AS b, split_part(NULL, ',', 1) AS c, date_part('year', CAST(NULL AS DATE)) AS d, regexp_matches(s, NULL) AS e, left(g, CAST(NULL AS INTEGER)) AS f, nullif(NULL, 1) AS h, abs(CAST(NULL AS DECIMAL(18,2))) AS i FROM c.t WHERE id < 50" },
+  { name: 'functions over c.u decimals and bigints', sql: 'SELECT k, round(v, 2) AS a, floor(v) AS b, ceil(v) AS c, abs(v - 500) AS d, sign(v - 500) AS e, greatest(v, 100.5) AS f, least(big, k) AS g, mod(big, 1000) AS h FROM c.u' },
+  { name: 'functions in group by and having', sql: "SELECT upper(g) AS ug, date_trunc('month', dt) AS mo, count(*) AS n, sum(round(m, 0)) AS s FROM c.t GROUP BY upper(g), date_trunc('month', dt) HAVING count(*) > 3 AND upper(g) IS DISTINCT FROM 'RED'" },
   // ---- errors, both sides
   { name: 'sqrt of a negative number fails', sql: 'SELECT sqrt(x) AS r FROM c.t WHERE x < 0', error: 'OUT_OF_RANGE' },
   { name: 'strptime of bad text fails', sql: "SELECT strptime(s, '%Y-%m-%d') AS r FROM c.t", error: 'CONVERSION_ERROR' },
