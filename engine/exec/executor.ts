@@ -17,17 +17,18 @@
  */
 
 import { LakehouseError } from '../../connectors/errors.js';
-import { HashAggregator, partialLayout, partialTypes } from '../compute/aggregate.js';
+import { HashAggregator, partialLayout } from '../compute/aggregate.js';
 import { compileExpr, evalVec } from '../compute/eval.js';
 import { HashJoinBuild } from '../compute/join.js';
 import { partitionIds, splitByPartition, xxh } from '../compute/partition.js';
 import { sortChunk } from '../compute/sort.js';
 import { concatChunks, emptyChunk, filterChunk, sliceChunk, type Chunk } from '../compute/vec.js';
 import type { PlanNode } from '../plan/logical.js';
-import { andAll, type AggCall, type DataType, type Expr } from '../plan/types.js';
+import { andAll, remapColumns, type AggCall, type DataType, type Expr } from '../plan/types.js';
 import type { ScanTask } from '../source/table-source.js';
 import { dropBuild, mergePackedPartials, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
 import { chunkToIPC } from './ipc.js';
+import { executeWindow } from './window-exec.js';
 import { runSetOp, valuesChunk } from './setop-exec.js';
 import type { TaskOutput, WorkerPool } from './pool.js';
 import type { SinkFile, SinkSpec } from '../write/sink.js';
@@ -176,9 +177,13 @@ export class Executor {
         // A build side expected to be large is shuffled straight from its scan tasks; any
         // other is collected here first, then broadcast if it is small enough after all.
         let build: Chunk | null = null;
-        if (!isPipeline(p.right) || (await this.estimateRows(p.right)) <= this.ctx.broadcastRows) {
+        // Join kinds (H2): RIGHT/FULL emit unmatched build rows, so one task must hold all build
+        // rows of its key range — never broadcast. A null-aware join (NOT IN) needs the whole
+        // build side (any NULL key, emptiness) in every task — always broadcast.
+        const noBroadcast = p.kind === 'right' || p.kind === 'full';
+        if (p.nullAware || !isPipeline(p.right) || (await this.estimateRows(p.right)) <= this.ctx.broadcastRows) {
           build = await this.collect(p.right);
-          if (build.length <= this.ctx.broadcastRows) return this.broadcastJoin(p, f, build);
+          if (p.nullAware || (!noBroadcast && build.length <= this.ctx.broadcastRows)) return this.broadcastJoin(p, f, build);
         }
         return this.shuffledJoin(p, f, build);
       }
@@ -192,11 +197,12 @@ export class Executor {
     const buildTypes = typesOf(p.right);
     const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
     const keys = p.rightKeys.map((k) => evalVec(compileExpr(k), build));
-    registerBuild(id, new HashJoinBuild(build, keys, keyTypes));
+    registerBuild(id, new HashJoinBuild(build, keys, keyTypes, { nullAware: p.nullAware === true }));
     this.builds.push(id);
     this.ctx.stats.joins.broadcast++;
     const op: FragmentOp = {
       op: 'probe', buildId: id, build: [chunkToIPC(build, buildTypes)], buildTypes, buildKeys: p.rightKeys, probeKeys: p.leftKeys, kind: p.kind, keyTypes,
+      residual: p.residual ?? null, nullAware: p.nullAware === true, probeTypes: f.types,
     };
     return { ...f, ops: [...f.ops, op], types: typesOf(p) };
   }
@@ -219,19 +225,25 @@ export class Executor {
     // Inputs held in this process's memory (memory:// stores) keep their partitions on this
     // thread too: a worker thread cannot see an in-memory store that a write targets.
     const local = (await this.tasksOf(f)).some((t) => t.local) || ('source' in buildPlan && (await this.tasksOf(buildPlan)).some((t) => t.local));
-    const build = await this.shuffle(buildPlan, buildTypes, p.rightKeys, parts, true);
-    const probe = await this.shuffle(f, probeTypes, p.leftKeys, parts, p.kind === 'inner');
+    // RIGHT/FULL keep build rows with NULL keys (they are emitted unmatched); only inner and
+    // right joins drop probe rows with NULL keys.
+    const outerBuild = p.kind === 'right' || p.kind === 'full';
+    const build = await this.shuffle(buildPlan, buildTypes, p.rightKeys, parts, !outerBuild);
+    const probe = await this.shuffle(f, probeTypes, p.leftKeys, parts, p.kind === 'inner' || p.kind === 'right');
     const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
     const tasks: ScanTask[] = [];
     for (let i = 0; i < parts; i++) {
       const pr = probe[i]!;
       const br = build[i]!;
-      if (pr.rows === 0 || (p.kind === 'inner' && br.rows === 0)) continue;
+      if (outerBuild ? br.rows === 0 && (p.kind === 'right' || pr.rows === 0) : pr.rows === 0 || (p.kind === 'inner' && br.rows === 0)) continue;
       const bytes = pr.buffers.reduce((n, b) => n + b.byteLength, 0) + br.buffers.reduce((n, b) => n + b.byteLength, 0);
       tasks.push({ kind: 'ipc', ...(local ? { local: true } : {}), bytes, rows: pr.rows, key: `partition ${i} of ${parts}`, payload: [...pr.buffers, ...br.buffers], probeBuffers: pr.buffers.length } satisfies IpcScanTask);
     }
     ctx.stats.joins.partitioned++;
-    const op: FragmentOp = { op: 'probe', buildId: 'task', build: 'task', buildTypes, buildKeys: p.rightKeys, probeKeys: p.leftKeys, kind: p.kind, keyTypes };
+    const op: FragmentOp = {
+      op: 'probe', buildId: 'task', build: 'task', buildTypes, buildKeys: p.rightKeys, probeKeys: p.leftKeys, kind: p.kind, keyTypes,
+      residual: p.residual ?? null, probeTypes,
+    };
     return { source: { tasks, columns: probeTypes.map((type, i) => ({ name: `c${i}`, type })) }, ops: [op], types: typesOf(p) };
   }
 
@@ -369,7 +381,11 @@ export class Executor {
         this.ctx.stats.joins.swapped++;
         const nl = left.schema.length;
         const nr = right.schema.length;
-        const swapped: PlanNode = { op: 'join', kind: 'inner', left: right, right: left, leftKeys: p.rightKeys, rightKeys: p.leftKeys, schema: [...right.schema, ...left.schema] };
+        // The residual (left ++ right columns) is rewritten for the swapped column order.
+        const residual = p.residual ? remapColumns(p.residual, (i) => (i < nl ? nr + i : i - nl)) : null;
+        const swapped: PlanNode = {
+          op: 'join', kind: 'inner', left: right, right: left, leftKeys: p.rightKeys, rightKeys: p.leftKeys, schema: [...right.schema, ...left.schema], ...(residual ? { residual } : {}),
+        };
         const exprs: Expr[] = p.schema.map((f, i) => ({ k: 'col', i: i < nl ? nr + i : i - nl, type: f.type }));
         return { op: 'project', input: swapped, exprs, schema: p.schema };
       }
@@ -419,7 +435,7 @@ export class Executor {
     const tasks = await this.tasksOf(fp);
     const scanColumns = 'scan' in src ? src.scan.columns.map((name, i) => ({ name, type: src.scan.schema[i]!.type })) : src.columns;
     const outTypes = agg
-      ? (i: number) => (i === 0 ? partialTypes(agg.keys.map((k) => k.type), agg.aggs) : [...agg.keys.map((k) => k.type), agg.aggs.filter((a) => a.distinct)[i - 1]!.arg!.type])
+      ? (i: number) => partialLayout(agg.keys.map((k) => k.type), agg.aggs)[i]!
       : () => fp.types;
     // Tasks of this stage get their own signal: the stage ending early (LIMIT, an error, the
     // consumer stopping) aborts whatever is still queued or running.
@@ -643,9 +659,10 @@ export class Executor {
         } else {
           const keys = p.keys.map(compileExpr);
           const args = p.aggs.map((a) => (a.arg ? compileExpr(a.arg) : null));
+          const extra = p.aggs.map((a) => a.extra?.map(compileExpr) ?? null);
           for await (const c of this.execute(p.input)) {
             if (!c.length) continue;
-            merger.addChunk(keys.map((k) => evalVec(k, c)), args.map((a) => (a ? evalVec(a, c) : null)), c.length);
+            merger.addChunk(keys.map((k) => evalVec(k, c)), args.map((a) => (a ? evalVec(a, c) : null)), c.length, undefined, extra.map((es) => es?.map((e) => evalVec(e, c)) ?? null));
           }
         }
         const t0 = performance.now();
@@ -665,12 +682,14 @@ export class Executor {
       case 'union':
         for (const input of p.inputs) yield* this.execute(input);
         return;
+      case 'window':
+        // Window functions: hash-partitioned on PARTITION BY, one pool task per partition (exec/window-exec.ts).
+        yield* executeWindow(p, this.execute(p.input), this.ctx);
+        return;
       case 'setop':
         // INTERSECT / EXCEPT [ALL] on this thread (exec/setop-exec.ts).
         yield* runSetOp(p.kind, p.all, typesOf(p), this.execute(p.left), () => this.execute(p.right));
         return;
-      case 'window':
-        throw new LakehouseError('UNSUPPORTED', `not supported yet: ${p.op} operators`);
     }
   }
 
@@ -713,12 +732,16 @@ export class Executor {
         const build = await this.collect(p.right);
         this.ctx.stats.joins.local++;
         const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
-        const hb = new HashJoinBuild(build, p.rightKeys.map((k) => evalVec(compileExpr(k), build)), keyTypes);
+        const hb = new HashJoinBuild(build, p.rightKeys.map((k) => evalVec(compileExpr(k), build)), keyTypes, { nullAware: p.nullAware === true });
+        const prober = hb.prober({ kind: p.kind, residual: p.residual ?? null, nullAware: p.nullAware === true, probeTypes: typesOf(p.left) });
         const probeKeys = p.leftKeys.map(compileExpr);
         for await (const c of this.execute(p.left)) {
-          const out = hb.probe(c, probeKeys.map((k) => evalVec(k, c)), p.kind);
+          if (!c.length) continue;
+          const out = prober.probe(c, probeKeys.map((k) => evalVec(k, c)));
           if (out.length) yield out;
         }
+        const rest = prober.finish();
+        if (rest) yield rest;
         return;
       }
       default:
