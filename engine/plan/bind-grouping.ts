@@ -34,7 +34,7 @@ export function isGroupingFn(u: UExpr): boolean {
 }
 
 /** Aggregates that keep NULL inputs: the CASE rewrite of FILTER would add rows to them. */
-const NULL_KEEPING = new Set(['array_agg', 'list', 'first', 'last', 'arbitrary', 'histogram']);
+const NULL_KEEPING = new Set(['array_agg', 'list', 'first', 'last', 'histogram']);
 
 const isConstant = (u: UExpr): boolean => u.k === 'lit' || u.k === 'num' || u.k === 'typed' || (u.k === 'neg' && isConstant(u.e));
 

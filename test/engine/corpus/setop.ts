@@ -60,6 +60,10 @@ export const SETOP_CASES: CorpusCase[] = [
   { name: 'FILTER with GROUP BY and DISTINCT', sql: 'SELECT g, count(DISTINCT k) FILTER (WHERE id > 1000) AS dk, max(big) FILTER (WHERE k = 3) AS mb, count(*) FILTER (WHERE x IS NULL) AS nx, count(1) FILTER (WHERE flag) AS c1 FROM c.t GROUP BY g' },
   { name: 'FILTER that keeps no row', sql: 'SELECT sum(m) FILTER (WHERE false) AS s, count(*) FILTER (WHERE id < 0) AS n, max(s) FILTER (WHERE k > 100) AS mx FROM c.t' },
   { name: 'FILTER inside ROLLUP', sql: 'SELECT k, sum(v) FILTER (WHERE name > \'n5\') AS s, count(*) FILTER (WHERE v > 0) AS pos FROM c.u GROUP BY ROLLUP (k)' },
+  {
+    name: 'FILTER over ordered-set, two-argument and string aggregates',
+    sql: "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FILTER (WHERE k > 3) AS p, string_agg(g, ',' ORDER BY id) FILTER (WHERE id < 40) AS sa, corr(x, id) FILTER (WHERE flag) AS c, count_if(k > 5) FILTER (WHERE g = 'red') AS ci, arg_max(s, id) FILTER (WHERE k = 2) AS am, bool_or(x > 0) FILTER (WHERE k = 1) AS bo FROM c.t",
+  },
   // --- select aliases ---
   { name: 'HAVING on a select alias', sql: 'SELECT g, sum(m) AS s FROM c.t GROUP BY g HAVING s > 0' },
   { name: 'HAVING and ORDER BY on alias expressions', sql: 'SELECT k, count(*) AS n FROM c.t GROUP BY k HAVING n > 250 ORDER BY n * 2 DESC, k NULLS FIRST', ordered: true },
