@@ -20,10 +20,12 @@ import { LakehouseError } from '../../connectors/errors.js';
 import { HashAggregator, partialLayout } from '../compute/aggregate.js';
 import { compileExpr, evalVec } from '../compute/eval.js';
 import { HashJoinBuild } from '../compute/join.js';
+import { collectBounded, nestedLoopJoin } from '../compute/nested-loop.js';
 import { partitionIds, splitByPartition, xxh } from '../compute/partition.js';
 import { sortChunk } from '../compute/sort.js';
 import { concatChunks, emptyChunk, filterChunk, sliceChunk, type Chunk } from '../compute/vec.js';
 import type { PlanNode } from '../plan/logical.js';
+import { orderJoins, scanStatistics } from '../plan/join-order.js';
 import { andAll, remapColumns, type AggCall, type DataType, type Expr } from '../plan/types.js';
 import type { ScanTask } from '../source/table-source.js';
 import { dropBuild, mergePackedPartials, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
@@ -126,7 +128,7 @@ export class Executor {
 
   async *run(plan: PlanNode): AsyncGenerator<Chunk> {
     try {
-      yield* this.execute(await this.orient(plan));
+      yield* this.execute(await this.orient(await this.reorder(plan)));
     } finally {
       for (const id of this.builds) dropBuild(id);
     }
@@ -139,7 +141,7 @@ export class Executor {
    */
   async write(input: PlanNode, hooks: WriteHooks): Promise<WriteOutcome> {
     try {
-      const plan = await this.orient(input);
+      const plan = await this.orient(await this.reorder(input));
       const fp = plan.op === 'scan' || plan.op === 'filter' || plan.op === 'project' || plan.op === 'join' ? await this.fragmentOf(plan) : null;
       if (!fp) {
         const res = await hooks.local(this.execute(plan), typesOf(plan));
@@ -172,6 +174,8 @@ export class Executor {
         return f && { ...f, ops: [...f.ops, { op: 'project', exprs: p.exprs }], types: typesOf(p) };
       }
       case 'join': {
+        // A join without equi keys is a nested-loop join: it runs on this thread (executeLocal).
+        if (p.leftKeys.length === 0) return null;
         const f = await this.fragmentOf(p.left);
         if (!f) return null;
         // A build side expected to be large is shuffled straight from its scan tasks; any
@@ -353,6 +357,11 @@ export class Executor {
       this.scanPlans.set(scan, tasks);
     }
     return tasks;
+  }
+
+  /** Join order from the scan plans' statistics (plan/join-order.ts), before `orient` picks build sides. */
+  private async reorder(p: PlanNode): Promise<PlanNode> {
+    return orderJoins(p, await scanStatistics(p, (s) => this.scanTasks(s)));
   }
 
   /**
@@ -729,6 +738,13 @@ export class Executor {
         return;
       }
       case 'join': {
+        // Nested-loop join (no equi key; compute/nested-loop.ts): the right side is the bounded build.
+        if (p.leftKeys.length === 0) {
+          const build = await collectBounded(this.execute(p.right), typesOf(p.right));
+          const spec = { kind: p.kind, residual: p.residual ?? null, nullAware: p.nullAware ?? false, leftTypes: typesOf(p.left), rightTypes: typesOf(p.right) };
+          yield* nestedLoopJoin(spec, build, this.execute(p.left));
+          return;
+        }
         const build = await this.collect(p.right);
         this.ctx.stats.joins.local++;
         const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
@@ -755,7 +771,7 @@ function isPipeline(p: PlanNode): boolean {
   switch (p.op) {
     case 'scan': return true;
     case 'filter': case 'project': return isPipeline(p.input);
-    case 'join': return isPipeline(p.left);
+    case 'join': return p.leftKeys.length > 0 && isPipeline(p.left);
     default: return false;
   }
 }

@@ -99,6 +99,7 @@ function hashBuild(op: Extract<FragmentOp, { op: 'probe' }>, buffers: Uint8Array
   const batches = buffers.flatMap((b) => arrow.tableFromIPC(b).batches);
   const chunk = batches.length
     ? concatChunks(batches.map((rb) => chunkFromBatchPositional(rb, op.buildTypes)), op.buildTypes)
+    // An empty build keeps its column types (outer joins pad with NULLs of them).
     : emptyChunk(op.buildTypes);
   const keys = op.buildKeys.map((k) => evalVec(compileExpr(k), chunk));
   return new HashJoinBuild(chunk, keys, op.keyTypes, { nullAware: op.nullAware === true });

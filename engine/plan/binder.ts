@@ -12,9 +12,9 @@ import type { TableSource } from '../source/table-source.js';
 import type { PlanNode, SortItem } from './logical.js';
 import { parseTime, parseTimestampExact, parseUuid } from '../compute/casts.js';
 import {
-  andAll, conjuncts, exprColumns, exprEquals, isNumeric, parseDateLiteral,
-  remapColumns, type AggCall, type DataType, type Expr, type Field, type Schema,
+  exprColumns, exprEquals, isNumeric, parseDateLiteral, type AggCall, type DataType, type Expr, type Field, type Schema,
 } from './types.js';
+import { bindJoin, type Scope } from './bind-join.js';
 import { foldExpr } from './optimize.js';
 import { bindSetOp, bindValues } from './bind-setop.js';
 import { bindGroupingCall, groupingSetsPlan, isGroupingFn, rewriteAggFilter } from './bind-grouping.js';
@@ -52,8 +52,6 @@ export interface BindContext {
 }
 
 type ScopeCol = ScopeColumn;
-
-type Scope = ScopeCol[];
 
 /** Aggregate names come from the registry (engine/functions/aggregates.ts). */
 const AGGS = { has: isAggregateName };
@@ -189,59 +187,8 @@ export class Binder {
       return { plan, scope: plan.schema.map((c) => ({ qualifier, name: c.name, type: c.type })) };
     }
     if (f.k === 'join' && f.on && hasSubquery(f.on)) return this.bindJoinOnSubqueries(f, f.on);
-    if (f.kind === 'full') throw unsupported('FULL OUTER JOIN');
-    const left = await this.bindFrom(f.left);
-    const right = await this.bindFrom(f.right);
-    const scope = [...left.scope, ...right.scope];
-    const nullable = (c: Schema[number]): Schema[number] => ({ ...c, nullable: true });
-    const schema: Schema = [...left.plan.schema.map((c) => (f.kind === 'right' ? nullable(c) : c)), ...right.plan.schema.map((c) => (f.kind === 'left' ? nullable(c) : c))];
-    const nl = left.scope.length;
-    const leftKeys: Expr[] = [];
-    const rightKeys: Expr[] = [];
-    const residual: Expr[] = [];
-    if (f.on) {
-      const cond = asCondition(this.bindExpr(f.on, scope), 'JOIN … ON');
-      for (const c of conjuncts(cond)) {
-        if (c.k === 'call' && c.fn === 'eq') {
-          const [a, b] = c.args as [Expr, Expr];
-          const ca = [...exprColumns(a)];
-          const cb = [...exprColumns(b)];
-          const side = (cols: number[]): 'l' | 'r' | null => (cols.length === 0 ? null : cols.every((i) => i < nl) ? 'l' : cols.every((i) => i >= nl) ? 'r' : null);
-          const sa = side(ca);
-          const sb = side(cb);
-          if (sa && sb && sa !== sb) {
-            let [l, r] = sa === 'l' ? [a, b] : [b, a];
-            if (l.type !== r.type && !(isNumeric(l.type) && isNumeric(r.type))) {
-              const t = unify(l.type, r.type, 'JOIN keys');
-              l = coerce(l, t);
-              r = coerce(r, t);
-            }
-            leftKeys.push(l);
-            rightKeys.push(remapColumns(r, (i) => i - nl));
-            continue;
-          }
-        }
-        residual.push(c);
-      }
-    }
-    if ((f.kind === 'left' || f.kind === 'right') && residual.length) {
-      throw unsupported(`conditions other than column equalities in ${f.kind.toUpperCase()} JOIN … ON (move them into WHERE or a subquery)`);
-    }
-    let plan: PlanNode;
-    if (f.kind === 'right') {
-      // a RIGHT JOIN b is b LEFT JOIN a, with the columns put back in SQL order.
-      const nr = right.plan.schema.length;
-      const swapped: PlanNode = {
-        op: 'join', kind: 'left', left: right.plan, right: left.plan, leftKeys: rightKeys, rightKeys: leftKeys,
-        schema: [...right.plan.schema, ...left.plan.schema.map(nullable)],
-      };
-      plan = { op: 'project', input: swapped, exprs: schema.map((c, i): Expr => ({ k: 'col', i: i < nl ? nr + i : i - nl, type: c.type })), schema };
-    } else {
-      plan = { op: 'join', kind: f.kind === 'left' ? 'left' : 'inner', left: left.plan, right: right.plan, leftKeys, rightKeys, schema };
-    }
-    const pred = andAll(residual);
-    if (pred) plan = { op: 'filter', input: plan, predicate: pred, schema };
-    return { plan, scope };
+    // Joins: plan/bind-join.ts.
+    return bindJoin({ bindFrom: (x) => this.bindFrom(x), bindExpr: (u, sc) => this.bindExpr(u, sc) }, f);
   }
 
   /**
@@ -284,7 +231,7 @@ export class Binder {
     for (const it of s.items) {
       if (it.k === 'star') {
         const q = it.qualifier?.toLowerCase();
-        let cols = scope.map((c, i) => ({ c, i })).filter(({ c }) => q === undefined || c.qualifier === q);
+        let cols = scope.map((c, i) => ({ c, i })).filter(({ c }) => (q === undefined ? !c.hidden : c.qualifier === q));
         if (q !== undefined && cols.length === 0) throw new LakehouseError('PLAN_ERROR', `"${it.qualifier}.*" names no table in FROM`);
         if (it.except) {
           const drop = new Set<string>();
@@ -602,7 +549,7 @@ export class Binder {
     const parts = u.parts.map((p) => p.toLowerCase());
     const name = parts[parts.length - 1]!;
     const qual = parts.length > 1 ? parts[parts.length - 2]! : null;
-    let hits = scope.map((c, i) => ({ c, i })).filter(({ c }) => c.name.toLowerCase() === name && (qual === null || c.qualifier === qual));
+    let hits = scope.map((c, i) => ({ c, i })).filter(({ c }) => c.name.toLowerCase() === name && (qual === null ? !c.hidden : c.qualifier === qual));
     // A correlated subquery's scope holds the enclosing query's columns too: inner names win.
     if (hits.some(({ c }) => !c.outer)) hits = hits.filter(({ c }) => !c.outer);
     if (hits.length === 1) return { k: 'col', i: hits[0]!.i, type: hits[0]!.c.type };

@@ -14,10 +14,12 @@ import { scalarAt } from '../compute/casts.js';
 import { compileExpr } from '../compute/eval.js';
 import { normalizeScalar } from '../compute/exact.js';
 import { children, withChildren, type PlanNode } from './logical.js';
+import { factorOrs } from './or-factor.js';
 import { aggExprs, andAll, conjuncts, exprColumns, isNumeric, mapAggExprs, remapColumns, substituteColumns, type Expr } from './types.js';
 
 export function optimize(plan: PlanNode): PlanNode {
-  const pushed = pushdown(foldPlan(plan));
+  // OR factoring (plan/or-factor.ts) first, so factored equalities become join keys below.
+  const pushed = pushdown(factorOrs(foldPlan(plan)));
   const { node, map } = prune(pushed, plan.schema.map((_, i) => i));
   // The root must keep its exact output layout.
   if (node.schema.length === plan.schema.length && plan.schema.every((_, i) => map.get(i) === i)) return node;

@@ -427,11 +427,26 @@ function convertJoin(left: UFrom, j: J): UFrom {
   const op = j.join_operator;
   const key = typeof op === 'string' ? op : Object.keys(op)[0]!;
   if (key === 'CrossJoin') return { k: 'join', kind: 'cross', left, right, on: null };
-  const kind = key === 'Join' || key === 'Inner' ? 'inner' : key === 'Left' || key === 'LeftOuter' ? 'left' : key === 'Right' || key === 'RightOuter' ? 'right' : null;
+  const kinds: Record<string, 'inner' | 'left' | 'right' | 'full'> = {
+    Join: 'inner', Inner: 'inner', Left: 'left', LeftOuter: 'left', Right: 'right', RightOuter: 'right', FullOuter: 'full',
+  };
+  const kind = kinds[key];
   if (!kind) throw unsupported(`${key.replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()} JOIN`);
+  // The constraint: { On: expr } | { Using: [ObjectName…] } | 'Natural' | 'None' (no condition).
   const c = op[key];
-  if (!c?.On) throw unsupported('joins without ON (USING / NATURAL)');
-  return { k: 'join', kind, left, right, on: convertExpr(c.On) };
+  if (c === 'Natural') return { k: 'join', kind, left, right, on: null, natural: true };
+  if (c?.Using) {
+    const using = (c.Using as J[]).map((n: J) => {
+      const parts = objectName(n);
+      if (parts.length !== 1) throw unsupported(`qualified column "${parts.join('.')}" in JOIN … USING`);
+      return parts[0]!;
+    });
+    return { k: 'join', kind, left, right, on: null, using };
+  }
+  if (c?.On) return { k: 'join', kind, left, right, on: convertExpr(c.On) };
+  // `a JOIN b` without a condition is a cross join (Spark); an outer join needs one.
+  if (kind === 'inner') return { k: 'join', kind: 'cross', left, right, on: null };
+  throw new LakehouseError('PLAN_ERROR', `${kind.toUpperCase()} JOIN needs a condition`, { help: 'Add ON <condition> or USING (<columns>), or write NATURAL ' + kind.toUpperCase() + ' JOIN.' });
 }
 
 const BIN_OPS: Record<string, BinOp> = {
