@@ -174,7 +174,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
 
   private select_(): USelect | null {
     const q = this.query;
-    if (q.ctes.length || q.orderBy.length || q.limit !== null || q.offset || q.body.k !== 'select') return null;
+    if (q.ctes.length || q.orderBy.length || q.orderByAll || q.limit !== null || q.offset || q.body.k !== 'select') return null;
     return q.body;
   }
 
@@ -185,7 +185,7 @@ export class DataFrame implements AsyncIterable<arrow.RecordBatch> {
   /** This frame as a FROM item (a table reference when it is a plain table scan). */
   asFrom(alias?: string): UFrom {
     const s = this.select_();
-    if (s && s.from?.k === 'table' && !s.where && !s.groupBy.length && !s.distinct && s.items.length === 1 && plainStar(s.items[0]!)) {
+    if (s && s.from?.k === 'table' && !s.where && !s.groupBy.length && !s.groupByAll && !s.groupingSets && !s.having && !s.distinct && s.items.length === 1 && plainStar(s.items[0]!)) {
       return alias ? { ...s.from, alias } : s.from;
     }
     return { k: 'sub', query: this.query, alias: alias ?? `q${aliasSeq++}` };

@@ -2,11 +2,11 @@
  * Binding of the grouping extensions of an aggregating SELECT (called from binder.ts
  * `bindSelect`):
  *
- * - GROUPING SETS / ROLLUP / CUBE (`USelect.groupingSets`, indexes into the GROUP BY keys):
- *   one aggregate per grouping set over the same input, each projected to the full layout
- *   [every key … , grouping id, every aggregate …] — keys outside the set are NULL there, the
- *   grouping id is the set's position — and the branches concatenated (UNION ALL). A rolled-up
- *   key is thus NULL, and `grouping(…)` tells it apart from a NULL in the data.
+ * - GROUPING SETS / ROLLUP / CUBE (`USelect.groupingSets`, indexes into the GROUP BY keys): an
+ *   aggregation with the layout [every key … , grouping id, every aggregate …] where keys
+ *   outside a row's set are NULL and the grouping id is the set's position (see
+ *   groupingSetsPlan). A rolled-up key is thus NULL, and `grouping(…)` tells it apart from a
+ *   NULL in the data.
  * - `grouping(a, b, …)` / `grouping_id(…)`: a bit per argument (the first argument is the most
  *   significant bit), 1 where that key is rolled up in the row's grouping set (DuckDB, SQL
  *   standard); bound as a CASE over the grouping id column, 0 for a plain GROUP BY. BIGINT.
@@ -18,8 +18,7 @@
  *   Aggregates that keep NULL inputs (array_agg, list, first, last, …) would see the filtered
  *   rows as NULLs, so FILTER on them is refused as not supported yet.
  *
- * Pure functions over plain plan data. Run time: one aggregation per grouping set, each reading
- * the input again (the input plan is shared; its scans run once per set).
+ * Pure functions over plain plan data.
  */
 
 import { LakehouseError } from '../../connectors/errors.js';
@@ -35,7 +34,7 @@ export function isGroupingFn(u: UExpr): boolean {
 }
 
 /** Aggregates that keep NULL inputs: the CASE rewrite of FILTER would add rows to them. */
-const NULL_KEEPING = new Set(['array_agg', 'list', 'first', 'last', 'arbitrary', 'histogram']);
+const NULL_KEEPING = new Set(['array_agg', 'list', 'first', 'last', 'histogram']);
 
 const isConstant = (u: UExpr): boolean => u.k === 'lit' || u.k === 'num' || u.k === 'typed' || (u.k === 'neg' && isConstant(u.e));
 
@@ -104,21 +103,43 @@ export function bindGroupingCall(u: UFn, bindArg: (x: UExpr) => Expr, keys: Expr
 /**
  * The aggregation of a GROUPING SETS query: layout [keys…, grouping id (BIGINT), aggregates…].
  * `keyFields` / `aggFields` name and type the key and aggregate columns.
+ *
+ * The non-empty sets share one aggregation that reads the input once: every input row is
+ * paired with the ids of those sets (a cross join with a constant VALUES list of ids, which is
+ * broadcast into the scan tasks), each key is masked to NULL where its set does not hold it
+ * (`CASE WHEN id IN (…) THEN key END`), and the aggregate groups by the masked keys and the id
+ * — so a NULL of a rolled-up key and a NULL in the data fall into different groups. The empty
+ * set (the grand total) is a global aggregate of its own, because it must return one row even
+ * over an empty input; ROLLUP and CUBE thus read their input twice, GROUPING SETS without ()
+ * once.
  */
 export function groupingSetsPlan(input: PlanNode, keys: Expr[], aggs: AggCall[], sets: number[][], keyFields: Field[], aggFields: Field[]): PlanNode {
   const gidField: Field = { name: '__grouping_id', type: 'int64', nullable: false };
   const schema: Schema = [...keyFields.map((f) => ({ ...f, nullable: true })), gidField, ...aggFields];
-  const branches = sets.map((set, s): PlanNode => {
-    const agg: PlanNode = {
-      op: 'aggregate', input, keys: set.map((i) => keys[i]!), aggs: [...aggs],
-      schema: [...set.map((i) => keyFields[i]!), ...aggFields],
-    };
+  const branches: PlanNode[] = [];
+  const grouped = sets.map((set, id) => ({ set, id })).filter((x) => x.set.length > 0);
+  if (grouped.length) {
+    const w = input.schema.length;
+    const ids: PlanNode = { op: 'values', rows: grouped.length, data: grouped.map((x) => [x.id]), schema: [gidField] };
+    const join: PlanNode = { op: 'join', kind: 'inner', left: input, right: ids, leftKeys: [], rightKeys: [], schema: [...input.schema, gidField] };
+    const gid: Expr = { k: 'col', i: w, type: 'int64' };
+    const masked = keys.map((k, i): Expr => {
+      const holding = grouped.filter((x) => x.set.includes(i)).map((x) => x.id);
+      if (holding.length === grouped.length) return k;
+      if (holding.length === 0) return { k: 'lit', v: null, type: k.type };
+      return { k: 'case', whens: [[{ k: 'in', e: gid, list: holding, neg: false, type: 'boolean' }, k]], else: null, type: k.type };
+    });
+    branches.push({ op: 'aggregate', input: join, keys: [...masked, gid], aggs: [...aggs], schema });
+  }
+  for (let id = 0; id < sets.length; id++) {
+    if (sets[id]!.length > 0) continue;
+    const agg: PlanNode = { op: 'aggregate', input, keys: [], aggs: [...aggs], schema: aggFields };
     const exprs: Expr[] = [
-      ...keys.map((k, i): Expr => (set.includes(i) ? { k: 'col', i: set.indexOf(i), type: k.type } : { k: 'lit', v: null, type: k.type })),
-      { k: 'lit', v: s, type: 'int64' },
-      ...aggs.map((a, j): Expr => ({ k: 'col', i: set.length + j, type: a.type })),
+      ...keys.map((k): Expr => ({ k: 'lit', v: null, type: k.type })),
+      { k: 'lit', v: id, type: 'int64' },
+      ...aggs.map((a, j): Expr => ({ k: 'col', i: j, type: a.type })),
     ];
-    return { op: 'project', input: agg, exprs, schema };
-  });
+    branches.push({ op: 'project', input: agg, exprs, schema });
+  }
   return branches.length === 1 ? branches[0]! : { op: 'union', inputs: branches, schema };
 }

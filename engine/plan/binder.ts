@@ -96,7 +96,13 @@ export class Binder {
     try {
       for (const c of q.ctes) frame.set(c.name.toLowerCase(), renameColumns(await this.bindQuery(c.query), c.columns, `CTE "${c.name}"`));
       let plan: PlanNode;
-      if (q.body.k === 'select') {
+      if (q.orderByAll) {
+        // ORDER BY ALL (DuckDB): by every output column, left to right.
+        const o = q.orderByAll;
+        plan = await this.bindBody(q.body);
+        const keys = plan.schema.map((f, i): SortItem => ({ e: { k: 'col', i, type: f.type }, desc: o.desc, nullsFirst: o.nullsFirst ?? false }));
+        plan = { op: 'sort', input: plan, keys, schema: plan.schema };
+      } else if (q.body.k === 'select') {
         plan = await this.bindSelect(q.body, q.orderBy);
       } else {
         plan = await this.bindBody(q.body);
@@ -246,7 +252,9 @@ export class Binder {
         items.push({ u: it.e, name: it.alias ?? nameOf(it.e) });
       }
     }
-    const aggregated = s.groupBy.length > 0 || s.groupingSets !== undefined || s.having !== null || s.items.some((it) => it.k === 'expr' && containsAgg(it.e));
+    // GROUP BY ALL (DuckDB): every select item without an aggregate is a grouping key.
+    const groupBy = s.groupByAll ? items.filter((it) => !containsAgg(it.u!)).map((it) => it.u!) : s.groupBy;
+    const aggregated = groupBy.length > 0 || s.groupByAll === true || s.groupingSets !== undefined || s.having !== null || s.items.some((it) => it.k === 'expr' && containsAgg(it.e));
     // A select alias used in an expression (HAVING s > 10, ORDER BY s * 2, a later select item:
     // DuckDB allows all three) stands for its item's expression, unless a column of that name
     // can be used there (`columnWins`: any column; when aggregating, a GROUP BY column).
@@ -280,7 +288,7 @@ export class Binder {
     const win = new WindowBinder(s, (u, h) => this.bindExpr(u, scope, h), s.items.flatMap((it) => (it.k === 'expr' ? [{ u: it.e, alias: it.alias }] : [])), (n) => scope.some((c) => c.name.toLowerCase() === n.toLowerCase()));
     let qualify: Expr | null = null;
     if (aggregated) {
-      const groupKeys = s.groupBy.map((g) => {
+      const groupKeys = groupBy.map((g) => {
         // GROUP BY may name a select alias or position (Spark, DuckDB, Postgres allow both).
         if (g.k === 'num') {
           const k = Number(g.text);
@@ -339,7 +347,7 @@ export class Binder {
       const input = plan;
       // Built once ORDER BY is bound too: ORDER BY may add aggregates.
       finishAgg = () => {
-        const keyFields = groupKeys.map((g, i): Field => ({ name: keyName(s.groupBy[i]!, i), type: g.type, nullable: true }));
+        const keyFields = groupKeys.map((g, i): Field => ({ name: keyName(groupBy[i]!, i), type: g.type, nullable: true }));
         const aggFields = aggs.map((a, j): Field => ({ name: `agg${j}`, type: a.type, nullable: true }));
         let out: PlanNode = s.groupingSets
           ? groupingSetsPlan(input, groupKeys, aggs, s.groupingSets, keyFields, aggFields)

@@ -96,6 +96,8 @@ export interface USelect {
    * distinct grouping expressions); absent for a plain GROUP BY.
    */
   groupingSets?: number[][];
+  /** `GROUP BY ALL` (DuckDB): the select items without aggregates are the keys (`groupBy` is empty). */
+  groupByAll?: boolean;
   having: UExpr | null;
   /** `QUALIFY …` (a filter over window function results). */
   qualify?: UExpr | null;
@@ -121,6 +123,8 @@ export interface UQuery {
   ctes: Array<{ name: string; /** `WITH t (a, b) AS (…)` */ columns?: string[]; query: UQuery }>;
   body: UBody;
   orderBy: UOrder[];
+  /** `ORDER BY ALL [DESC] [NULLS FIRST|LAST]` (DuckDB): by every output column (`orderBy` is empty). */
+  orderByAll?: { desc: boolean; nullsFirst?: boolean };
   limit: number | null;
   offset: number;
 }

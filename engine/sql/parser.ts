@@ -237,6 +237,7 @@ export function convertQuery(q: J): UQuery {
   });
   if (q.with?.recursive) throw unsupported('WITH RECURSIVE');
   const orderBy: UOrder[] = [];
+  let orderByAll: UQuery['orderByAll'];
   const kind = q.order_by?.kind;
   rejectIgnored(q.order_by, ['kind'], 'ORDER BY');
   if (kind) {
@@ -245,7 +246,11 @@ export function convertQuery(q: J): UQuery {
       rejectIgnored(o, ['expr', 'options'], 'ORDER BY');
       rejectIgnored(o.options, ['asc', 'nulls_first'], 'ORDER BY');
       // The parser reads `ORDER BY ALL` as a column named ALL (DuckDB sorts by every column).
-      if (kind.Expressions.length === 1 && o.expr?.Identifier?.value?.toUpperCase() === 'ALL' && !o.expr.Identifier.quote_style) throw unsupported('ORDER BY ALL');
+      if (kind.Expressions.length === 1 && o.expr?.Identifier?.value?.toUpperCase() === 'ALL' && !o.expr.Identifier.quote_style) {
+        orderByAll = { desc: o.options?.asc === false };
+        if (o.options?.nulls_first !== undefined && o.options?.nulls_first !== null) orderByAll.nullsFirst = o.options.nulls_first;
+        continue;
+      }
       const item: UOrder = { e: convertExpr(o.expr), desc: o.options?.asc === false };
       if (o.options?.nulls_first !== undefined && o.options?.nulls_first !== null) item.nullsFirst = o.options.nulls_first;
       orderBy.push(item);
@@ -263,7 +268,7 @@ export function convertQuery(q: J): UQuery {
     if (lo.offset) offset = intValue(lo.offset.value, 'OFFSET');
   }
   if (q.fetch) throw unsupported('FETCH');
-  return { ctes, body: convertBody(q.body), orderBy, limit, offset };
+  return { ctes, body: convertBody(q.body), orderBy, ...(orderByAll ? { orderByAll } : {}), limit, offset };
 }
 
 /** `name (a, b)`: the column names of a table alias / CTE / derived table, or undefined. */
@@ -334,8 +339,11 @@ function convertSelect(s: J): USelect {
   const gb = s.group_by;
   let groupBy: UExpr[] = [];
   let groupingSets: number[][] | undefined;
-  if (gb) {
-    if (gb.All !== undefined) throw unsupported('GROUP BY ALL');
+  let groupByAll = false;
+  if (gb?.All !== undefined) {
+    if (gb.All?.length) throw unsupported('GROUP BY ALL with modifiers');
+    groupByAll = true;
+  } else if (gb) {
     // Plain expressions, ROLLUP / CUBE / GROUPING SETS (engine/sql/parse-grouping.ts).
     ({ groupBy, groupingSets } = convertGroupBy(gb, convertExpr));
   }
@@ -351,6 +359,7 @@ function convertSelect(s: J): USelect {
     ...(s.qualify ? { qualify: convertExpr(s.qualify) } : {}),
     ...(s.named_window?.length ? { windows: convertNamedWindows(s.named_window) } : {}),
     ...(groupingSets ? { groupingSets } : {}),
+    ...(groupByAll ? { groupByAll } : {}),
   };
 }
 

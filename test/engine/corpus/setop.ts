@@ -60,10 +60,20 @@ export const SETOP_CASES: CorpusCase[] = [
   { name: 'FILTER with GROUP BY and DISTINCT', sql: 'SELECT g, count(DISTINCT k) FILTER (WHERE id > 1000) AS dk, max(big) FILTER (WHERE k = 3) AS mb, count(*) FILTER (WHERE x IS NULL) AS nx, count(1) FILTER (WHERE flag) AS c1 FROM c.t GROUP BY g' },
   { name: 'FILTER that keeps no row', sql: 'SELECT sum(m) FILTER (WHERE false) AS s, count(*) FILTER (WHERE id < 0) AS n, max(s) FILTER (WHERE k > 100) AS mx FROM c.t' },
   { name: 'FILTER inside ROLLUP', sql: 'SELECT k, sum(v) FILTER (WHERE name > \'n5\') AS s, count(*) FILTER (WHERE v > 0) AS pos FROM c.u GROUP BY ROLLUP (k)' },
+  {
+    name: 'FILTER over ordered-set, two-argument and string aggregates',
+    sql: "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FILTER (WHERE k > 3) AS p, string_agg(g, ',' ORDER BY id) FILTER (WHERE id < 40) AS sa, corr(x, id) FILTER (WHERE flag) AS c, count_if(k > 5) FILTER (WHERE g = 'red') AS ci, arg_max(s, id) FILTER (WHERE k = 2) AS am, bool_or(x > 0) FILTER (WHERE k = 1) AS bo FROM c.t",
+  },
   // --- select aliases ---
   { name: 'HAVING on a select alias', sql: 'SELECT g, sum(m) AS s FROM c.t GROUP BY g HAVING s > 0' },
   { name: 'HAVING and ORDER BY on alias expressions', sql: 'SELECT k, count(*) AS n FROM c.t GROUP BY k HAVING n > 250 ORDER BY n * 2 DESC, k NULLS FIRST', ordered: true },
   { name: 'a select alias used by a later select item', sql: 'SELECT id * 2 AS d, d + 1 AS e FROM c.t WHERE id < 5' },
+  { name: 'GROUP BY ALL', sql: 'SELECT g, k % 3 AS k3, count(*) AS n, sum(m) AS sm FROM c.t GROUP BY ALL' },
+  { name: 'SELECT * with GROUP BY ALL is DISTINCT', sql: 'SELECT * FROM c.n GROUP BY ALL' },
+  { name: 'ORDER BY ALL', sql: 'SELECT k, name FROM c.u WHERE k < 3 GROUP BY ALL ORDER BY ALL', ordered: true },
+  { name: 'ORDER BY ALL DESC over a set operation', sql: 'SELECT k FROM c.n UNION SELECT k FROM c.u WHERE k > 10 ORDER BY ALL DESC', ordered: true },
+  { name: 'GROUPING SETS without the empty set (one pass)', sql: 'SELECT g, flag, count(*) AS n, sum(x) AS sx, grouping(g, flag) AS gi FROM c.t GROUP BY GROUPING SETS ((g, flag), (flag))', tolerance: 1e-9 },
+  { name: 'FILTER on a scalar function is an error', sql: 'SELECT lower(s) FILTER (WHERE k > 1) FROM c.t', error: 'PLAN_ERROR' },
   // --- VALUES ---
   { name: 'standalone VALUES with NULLs', sql: "VALUES (1, 'a'), (2, NULL), (NULL, 'c')" },
   { name: 'VALUES in FROM with column names, INTEGER and BIGINT unify', sql: 'SELECT a, b FROM (VALUES (1, 2.5), (3000000000, NULL)) t(a, b)' },
