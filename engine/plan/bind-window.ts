@@ -150,6 +150,7 @@ export class WindowBinder {
    * `exprs` (in place) to the calls' output columns.
    */
   apply(plan: PlanNode, qualify: Expr | null, exprs: Expr[][]): PlanNode {
+    syncAggregateSchema(plan);
     const groups = new Map<string, Array<{ j: number; spec: Spec; call: WindowCall }>>();
     this.calls.forEach((c, j) => {
       let g = groups.get(c.key);
@@ -320,6 +321,19 @@ export class WindowBinder {
     if (key === 'timestamp') throw planError('a RANGE frame over a TIMESTAMP needs an INTERVAL offset', pos);
     throw planError(`a RANGE frame with an offset needs a numeric, date or timestamp ORDER BY key, got ${key}`, pos);
   }
+}
+
+/**
+ * ORDER BY is bound after the grouped aggregate node was built (binder.ts), so an aggregate that
+ * only ORDER BY uses (`ORDER BY rank() OVER (ORDER BY sum(x))`) is in the node's `aggs` but not
+ * yet in its schema, which the HAVING filter above it shares. The window nodes' columns follow
+ * the input's: the schema gets the missing fields first (in place, so the filter sees them too).
+ */
+function syncAggregateSchema(plan: PlanNode): void {
+  let p = plan;
+  while (p.op === 'filter') p = p.input;
+  if (p.op !== 'aggregate') return;
+  for (let j = p.schema.length - p.keys.length; j < p.aggs.length; j++) p.schema.push({ name: `agg${j}`, type: p.aggs[j]!.type, nullable: true });
 }
 
 /** Decimal text of an unscaled value. */

@@ -132,6 +132,11 @@ export const WINDOW_CASES: CorpusCase[] = [
       count(*) * 1.0 / sum(count(*)) OVER () AS share FROM c.t GROUP BY g`,
   },
   {
+    name: 'ORDER BY a window over an aggregate that only ORDER BY uses',
+    sql: 'SELECT g, max(k) AS mk FROM c.t GROUP BY g HAVING count(*) > 10 ORDER BY rank() OVER (ORDER BY sum(id) DESC), g',
+    ordered: true,
+  },
+  {
     name: 'QUALIFY on a select alias over a grouped query',
     sql: 'SELECT k, g, count(*) AS n, row_number() OVER (PARTITION BY k ORDER BY count(*) DESC, g) AS rn FROM c.t GROUP BY k, g QUALIFY rn <= 2',
   },
