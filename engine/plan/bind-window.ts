@@ -229,8 +229,10 @@ export class WindowBinder {
     }
     if (name === 'lag' || name === 'lead') {
       arity(1, 3);
+      // The value's type, as DuckDB: the default is cast to it (unless the value is an untyped NULL).
       let type = args[0]!.type;
-      if (args[2]) type = unify(type, args[2].type, `${name}() value and default`);
+      if (args[2] && type === 'null') type = args[2].type;
+      if (args[2]) unify(type, args[2].type, `${name}() value and default`);
       const out: Expr[] = [coerce(args[0]!, type), args[1] ? integer(args[1], 'offset') : { k: 'lit', v: 1, type: 'int64' }];
       if (args[2]) out.push(coerce(args[2], type));
       return { fn: name, args: out, ...base, type };

@@ -40,7 +40,8 @@ export const WINDOW_CASES: CorpusCase[] = [
   {
     name: 'lag and lead with offsets and defaults',
     sql: `SELECT id, lag(x) OVER (PARTITION BY k ORDER BY id) AS a, lead(x, 2) OVER (PARTITION BY k ORDER BY id) AS b,
-      lag(x, 3, -1.0) OVER (PARTITION BY k ORDER BY id) AS c, lead(s, 1, 'none') OVER (ORDER BY id) AS d, lag(m, 2, 0) OVER (PARTITION BY g ORDER BY id) AS e FROM c.t`,
+      lag(x, 3, -1.0) OVER (PARTITION BY k ORDER BY id) AS c, lead(s, 1, 'none') OVER (ORDER BY id) AS d, lag(m, 2, 0) OVER (PARTITION BY g ORDER BY id) AS e,
+      lag(k, 1, 2.5) OVER (ORDER BY id) AS f FROM c.t`,
   },
   {
     name: 'lag and lead IGNORE NULLS',
