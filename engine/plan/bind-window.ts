@@ -254,9 +254,6 @@ export class WindowBinder {
       let arg = args[0]!;
       if ((name === 'sum' || name === 'avg') && !isNumeric(arg.type) && arg.type !== 'null') throw planError(`${name}() needs a numeric argument, got ${arg.type}`, u.pos);
       if (arg.type === 'null' && (name === 'sum' || name === 'avg')) arg = { k: 'cast', e: arg, type: 'float64' };
-      if (u.distinct && name !== 'min' && name !== 'max' && (r.orderBy.length > 0 || r.frame)) {
-        throw unsupported(`${name}(DISTINCT …) over a window with ORDER BY or a frame (only over whole partitions)`, u.pos);
-      }
       return { fn: name, args: [arg], ...base, distinct: u.distinct && name !== 'min' && name !== 'max', type: aggResultType(name as AggFn, arg.type) };
     }
     throw unsupported(`the window function ${name}()`, u.pos);

@@ -126,6 +126,11 @@ export const WINDOW_CASES: CorpusCase[] = [
     name: 'DISTINCT aggregates over whole partitions',
     sql: 'SELECT k, count(DISTINCT g) OVER (PARTITION BY k) AS a, sum(DISTINCT k) OVER () AS b, avg(DISTINCT m) OVER (PARTITION BY g) AS c FROM c.t',
   },
+  {
+    name: 'DISTINCT aggregates over running, sliding and RANGE frames',
+    sql: `SELECT id, count(DISTINCT g) OVER (PARTITION BY k ORDER BY id) AS a, sum(DISTINCT k) OVER (ORDER BY id ROWS BETWEEN 10 PRECEDING AND 10 FOLLOWING) AS b,
+      avg(DISTINCT m) OVER (PARTITION BY g ORDER BY dt RANGE BETWEEN 30 PRECEDING AND CURRENT ROW) AS c FROM c.t`,
+  },
   // Windows over aggregates, QUALIFY, named windows, ORDER BY.
   {
     name: 'windows over a grouped query see the groups',
