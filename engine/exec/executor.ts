@@ -29,6 +29,7 @@ import type { ScanTask } from '../source/table-source.js';
 import { dropBuild, mergePackedPartials, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
 import { chunkToIPC } from './ipc.js';
 import { executeWindow } from './window-exec.js';
+import { runSetOp, valuesChunk } from './setop-exec.js';
 import type { TaskOutput, WorkerPool } from './pool.js';
 import type { SinkFile, SinkSpec } from '../write/sink.js';
 
@@ -594,7 +595,8 @@ export class Executor {
   private async *execute(p: PlanNode): AsyncGenerator<Chunk> {
     switch (p.op) {
       case 'values':
-        yield { length: p.rows, cols: [] };
+        // Constant VALUES rows (plan/bind-setop.ts), or `rows` rows of no columns.
+        yield p.data ? valuesChunk(p.data, typesOf(p)) : { length: p.rows, cols: [] };
         return;
       case 'scan': case 'filter': case 'project': case 'limit': case 'join': {
         // A LIMIT is pushed into each task (each stops after n + offset rows) but cut exactly
@@ -669,7 +671,9 @@ export class Executor {
         yield* executeWindow(p, this.execute(p.input), this.ctx);
         return;
       case 'setop':
-        throw new LakehouseError('UNSUPPORTED', `not supported yet: ${p.op} operators`);
+        // INTERSECT / EXCEPT [ALL] on this thread (exec/setop-exec.ts).
+        yield* runSetOp(p.kind, p.all, typesOf(p), this.execute(p.left), () => this.execute(p.right));
+        return;
     }
   }
 

@@ -127,8 +127,15 @@ function identity(n: number): Map<number, number> {
 
 function prune(p: PlanNode, required: number[]): Pruned {
   switch (p.op) {
-    case 'values':
-      return { node: p, map: identity(0) };
+    case 'values': {
+      if (!p.data) return { node: p, map: identity(0) };
+      // Constant rows (VALUES): keep the required columns.
+      const keep = sortedUnique(required);
+      return {
+        node: { ...p, data: p.data.map((r) => keep.map((i) => r[i]!)), schema: keep.map((i) => p.schema[i]!) },
+        map: new Map(keep.map((old, i) => [old, i])),
+      };
+    }
     case 'scan': {
       const need = new Set(required);
       for (const f of p.filters) for (const c of exprColumns(f)) need.add(c);

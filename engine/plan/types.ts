@@ -92,28 +92,31 @@ export function isIntegral(t: DataType): boolean {
  */
 export type Scalar = number | bigint | string | boolean | null;
 
-export type ScalarFn =
+/**
+ * The core operators, compiled by compute/eval.ts itself. Every other call names a function of
+ * the scalar-function registry (engine/functions/registry.ts) by its canonical name — `fn` stays
+ * a plain string so bound expressions remain plain data on their way to the workers.
+ */
+export type CoreFn =
   // arithmetic
   | 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'neg'
   // comparison
   | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'
   // logic
-  | 'and' | 'or' | 'not' | 'is_null' | 'is_not_null'
-  // misc
-  | 'coalesce' | 'strcat'
-  // strings
-  | 'lower' | 'upper' | 'substr' | 'length' | 'concat' | 'trim'
-  // dates
-  | 'year' | 'month' | 'day' | 'date_trunc' | 'add_months';
+  | 'and' | 'or' | 'not' | 'is_null' | 'is_not_null';
+
+export type ScalarFn = CoreFn | (string & {});
 
 export type Expr =
   | { k: 'col'; i: number; type: DataType }
   | { k: 'lit'; v: Scalar; type: DataType }
   | { k: 'call'; fn: ScalarFn; args: Expr[]; type: DataType }
   | { k: 'case'; whens: Array<[Expr, Expr]>; else: Expr | null; type: DataType }
-  | { k: 'cast'; e: Expr; type: DataType }
+  /** `try`: TRY_CAST — a value that does not convert becomes NULL instead of an error. */
+  | { k: 'cast'; e: Expr; type: DataType; try?: boolean }
   | { k: 'in'; e: Expr; list: Scalar[]; neg: boolean; type: 'boolean' }
-  | { k: 'like'; e: Expr; pattern: string; neg: boolean; type: 'boolean' };
+  /** `ci`: ILIKE (case-insensitive); `escape`: the LIKE … ESCAPE character. */
+  | { k: 'like'; e: Expr; pattern: string; neg: boolean; type: 'boolean'; ci?: boolean; escape?: string };
 
 export type AggFn = 'count_star' | 'count' | 'sum' | 'avg' | 'min' | 'max';
 
