@@ -18,6 +18,7 @@
 
 import { LakehouseError } from '../../connectors/errors.js';
 import type { PlanNode, SortItem, WindowCall, WindowFrame } from './logical.js';
+import { rewriteAggFilter } from './bind-grouping.js';
 import { foldExpr } from './optimize.js';
 import { aggResultType, decimalParts, isNumeric, remapColumns, type AggFn, type DataType, type Expr, type Schema } from './types.js';
 import { coerce, unify } from './typing.js';
@@ -150,7 +151,6 @@ export class WindowBinder {
    * `exprs` (in place) to the calls' output columns.
    */
   apply(plan: PlanNode, qualify: Expr | null, exprs: Expr[][]): PlanNode {
-    syncAggregateSchema(plan);
     const groups = new Map<string, Array<{ j: number; spec: Spec; call: WindowCall }>>();
     this.calls.forEach((c, j) => {
       let g = groups.get(c.key);
@@ -202,7 +202,14 @@ export class WindowBinder {
     return { k: 'col', i: WINDOW_BASE + j, type: call.type };
   }
 
-  private bindCall(u: FnExpr, spec: Spec, r: Resolved, bindIn: (x: UExpr) => Expr): WindowCall {
+  private bindCall(u0: FnExpr, spec: Spec, r: Resolved, bindIn: (x: UExpr) => Expr): WindowCall {
+    // `agg(…) FILTER (WHERE p) OVER (…)`: the aggregate over inputs NULL where p is not TRUE (plan/bind-grouping.ts).
+    let u = u0;
+    if (u0.filter && WINDOW_AGGS.has(u0.name)) {
+      const { over: _o, ...bare } = u0;
+      void _o;
+      u = rewriteAggFilter(bare, (n) => WINDOW_AGGS.has(n)) as FnExpr;
+    }
     const name = u.name;
     const args = u.args.map(bindIn);
     const arity = (min: number, max = min): void => {
@@ -214,7 +221,7 @@ export class WindowBinder {
     };
     const isNav = NAVIGATION.has(name);
     if (u.ignoreNulls && !isNav) throw planError(`IGNORE NULLS is not valid for ${name}()`, u.pos, 'Only lag, lead, first_value, last_value and nth_value take IGNORE NULLS.');
-    if (u.filter) throw unsupported(`FILTER (WHERE …) on the window function ${name}()`, u.pos);
+    if (u.filter) throw planError(`FILTER (WHERE …) is only valid for aggregates, not ${name}()`, u.pos);
     if (u.orderBy?.length) throw unsupported(`ORDER BY inside the window function ${name}()`, u.pos);
     if ((u.distinct || u.star) && !WINDOW_AGGS.has(name)) throw planError(`${name}(${u.star ? '*' : 'DISTINCT …'}) is not valid`, u.pos);
     const frame = this.frame(r, spec, u.pos);
@@ -320,19 +327,6 @@ export class WindowBinder {
     if (key === 'timestamp') throw planError('a RANGE frame over a TIMESTAMP needs an INTERVAL offset', pos);
     throw planError(`a RANGE frame with an offset needs a numeric, date or timestamp ORDER BY key, got ${key}`, pos);
   }
-}
-
-/**
- * ORDER BY is bound after the grouped aggregate node was built (binder.ts), so an aggregate that
- * only ORDER BY uses (`ORDER BY rank() OVER (ORDER BY sum(x))`) is in the node's `aggs` but not
- * yet in its schema, which the HAVING filter above it shares. The window nodes' columns follow
- * the input's: the schema gets the missing fields first (in place, so the filter sees them too).
- */
-function syncAggregateSchema(plan: PlanNode): void {
-  let p = plan;
-  while (p.op === 'filter') p = p.input;
-  if (p.op !== 'aggregate') return;
-  for (let j = p.schema.length - p.keys.length; j < p.aggs.length; j++) p.schema.push({ name: `agg${j}`, type: p.aggs[j]!.type, nullable: true });
 }
 
 /** Decimal text of an unscaled value. */

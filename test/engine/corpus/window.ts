@@ -131,6 +131,11 @@ export const WINDOW_CASES: CorpusCase[] = [
     sql: `SELECT id, count(DISTINCT g) OVER (PARTITION BY k ORDER BY id) AS a, sum(DISTINCT k) OVER (ORDER BY id ROWS BETWEEN 10 PRECEDING AND 10 FOLLOWING) AS b,
       avg(DISTINCT m) OVER (PARTITION BY g ORDER BY dt RANGE BETWEEN 30 PRECEDING AND CURRENT ROW) AS c FROM c.t`,
   },
+  {
+    name: 'aggregate FILTER (WHERE …) over windows',
+    sql: `SELECT id, count(*) FILTER (WHERE x > 0) OVER (PARTITION BY k ORDER BY id) AS a, sum(m) FILTER (WHERE g = 'red') OVER (ORDER BY id ROWS BETWEEN 20 PRECEDING AND CURRENT ROW) AS b,
+      count(DISTINCT g) FILTER (WHERE flag) OVER (PARTITION BY k) AS c FROM c.t`,
+  },
   // Windows over aggregates, QUALIFY, named windows, ORDER BY.
   {
     name: 'windows over a grouped query see the groups',
