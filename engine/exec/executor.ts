@@ -17,14 +17,16 @@
  */
 
 import { LakehouseError } from '../../connectors/errors.js';
-import { HashAggregator, partialLayout, partialTypes } from '../compute/aggregate.js';
+import { HashAggregator, partialLayout } from '../compute/aggregate.js';
 import { compileExpr, evalVec } from '../compute/eval.js';
 import { HashJoinBuild } from '../compute/join.js';
+import { collectBounded, nestedLoopJoin } from '../compute/nested-loop.js';
 import { partitionIds, splitByPartition, xxh } from '../compute/partition.js';
 import { sortChunk } from '../compute/sort.js';
 import { concatChunks, emptyChunk, filterChunk, sliceChunk, type Chunk } from '../compute/vec.js';
 import type { PlanNode } from '../plan/logical.js';
-import { andAll, type AggCall, type DataType, type Expr } from '../plan/types.js';
+import { orderJoins, scanStatistics } from '../plan/join-order.js';
+import { andAll, remapColumns, type AggCall, type DataType, type Expr } from '../plan/types.js';
 import type { ScanTask } from '../source/table-source.js';
 import { dropBuild, mergePackedPartials, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
 import { chunkToIPC } from './ipc.js';
@@ -126,7 +128,7 @@ export class Executor {
 
   async *run(plan: PlanNode): AsyncGenerator<Chunk> {
     try {
-      yield* this.execute(await this.orient(plan));
+      yield* this.execute(await this.orient(await this.reorder(plan)));
     } finally {
       for (const id of this.builds) dropBuild(id);
     }
@@ -139,7 +141,7 @@ export class Executor {
    */
   async write(input: PlanNode, hooks: WriteHooks): Promise<WriteOutcome> {
     try {
-      const plan = await this.orient(input);
+      const plan = await this.orient(await this.reorder(input));
       const fp = plan.op === 'scan' || plan.op === 'filter' || plan.op === 'project' || plan.op === 'join' ? await this.fragmentOf(plan) : null;
       if (!fp) {
         const res = await hooks.local(this.execute(plan), typesOf(plan));
@@ -172,14 +174,20 @@ export class Executor {
         return f && { ...f, ops: [...f.ops, { op: 'project', exprs: p.exprs }], types: typesOf(p) };
       }
       case 'join': {
+        // A join without equi keys is a nested-loop join: it runs on this thread (executeLocal).
+        if (p.leftKeys.length === 0) return null;
         const f = await this.fragmentOf(p.left);
         if (!f) return null;
         // A build side expected to be large is shuffled straight from its scan tasks; any
         // other is collected here first, then broadcast if it is small enough after all.
         let build: Chunk | null = null;
-        if (!isPipeline(p.right) || (await this.estimateRows(p.right)) <= this.ctx.broadcastRows) {
+        // Join kinds (H2): RIGHT/FULL emit unmatched build rows, so one task must hold all build
+        // rows of its key range — never broadcast. A null-aware join (NOT IN) needs the whole
+        // build side (any NULL key, emptiness) in every task — always broadcast.
+        const noBroadcast = p.kind === 'right' || p.kind === 'full';
+        if (p.nullAware || !isPipeline(p.right) || (await this.estimateRows(p.right)) <= this.ctx.broadcastRows) {
           build = await this.collect(p.right);
-          if (build.length <= this.ctx.broadcastRows) return this.broadcastJoin(p, f, build);
+          if (p.nullAware || (!noBroadcast && build.length <= this.ctx.broadcastRows)) return this.broadcastJoin(p, f, build);
         }
         return this.shuffledJoin(p, f, build);
       }
@@ -193,11 +201,12 @@ export class Executor {
     const buildTypes = typesOf(p.right);
     const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
     const keys = p.rightKeys.map((k) => evalVec(compileExpr(k), build));
-    registerBuild(id, new HashJoinBuild(build, keys, keyTypes));
+    registerBuild(id, new HashJoinBuild(build, keys, keyTypes, { nullAware: p.nullAware === true }));
     this.builds.push(id);
     this.ctx.stats.joins.broadcast++;
     const op: FragmentOp = {
       op: 'probe', buildId: id, build: [chunkToIPC(build, buildTypes)], buildTypes, buildKeys: p.rightKeys, probeKeys: p.leftKeys, kind: p.kind, keyTypes,
+      residual: p.residual ?? null, nullAware: p.nullAware === true, probeTypes: f.types,
     };
     return { ...f, ops: [...f.ops, op], types: typesOf(p) };
   }
@@ -220,19 +229,25 @@ export class Executor {
     // Inputs held in this process's memory (memory:// stores) keep their partitions on this
     // thread too: a worker thread cannot see an in-memory store that a write targets.
     const local = (await this.tasksOf(f)).some((t) => t.local) || ('source' in buildPlan && (await this.tasksOf(buildPlan)).some((t) => t.local));
-    const build = await this.shuffle(buildPlan, buildTypes, p.rightKeys, parts, true);
-    const probe = await this.shuffle(f, probeTypes, p.leftKeys, parts, p.kind === 'inner');
+    // RIGHT/FULL keep build rows with NULL keys (they are emitted unmatched); only inner and
+    // right joins drop probe rows with NULL keys.
+    const outerBuild = p.kind === 'right' || p.kind === 'full';
+    const build = await this.shuffle(buildPlan, buildTypes, p.rightKeys, parts, !outerBuild);
+    const probe = await this.shuffle(f, probeTypes, p.leftKeys, parts, p.kind === 'inner' || p.kind === 'right');
     const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
     const tasks: ScanTask[] = [];
     for (let i = 0; i < parts; i++) {
       const pr = probe[i]!;
       const br = build[i]!;
-      if (pr.rows === 0 || (p.kind === 'inner' && br.rows === 0)) continue;
+      if (outerBuild ? br.rows === 0 && (p.kind === 'right' || pr.rows === 0) : pr.rows === 0 || (p.kind === 'inner' && br.rows === 0)) continue;
       const bytes = pr.buffers.reduce((n, b) => n + b.byteLength, 0) + br.buffers.reduce((n, b) => n + b.byteLength, 0);
       tasks.push({ kind: 'ipc', ...(local ? { local: true } : {}), bytes, rows: pr.rows, key: `partition ${i} of ${parts}`, payload: [...pr.buffers, ...br.buffers], probeBuffers: pr.buffers.length } satisfies IpcScanTask);
     }
     ctx.stats.joins.partitioned++;
-    const op: FragmentOp = { op: 'probe', buildId: 'task', build: 'task', buildTypes, buildKeys: p.rightKeys, probeKeys: p.leftKeys, kind: p.kind, keyTypes };
+    const op: FragmentOp = {
+      op: 'probe', buildId: 'task', build: 'task', buildTypes, buildKeys: p.rightKeys, probeKeys: p.leftKeys, kind: p.kind, keyTypes,
+      residual: p.residual ?? null, probeTypes,
+    };
     return { source: { tasks, columns: probeTypes.map((type, i) => ({ name: `c${i}`, type })) }, ops: [op], types: typesOf(p) };
   }
 
@@ -344,6 +359,11 @@ export class Executor {
     return tasks;
   }
 
+  /** Join order from the scan plans' statistics (plan/join-order.ts), before `orient` picks build sides. */
+  private async reorder(p: PlanNode): Promise<PlanNode> {
+    return orderJoins(p, await scanStatistics(p, (s) => this.scanTasks(s)));
+  }
+
   /**
    * Picks the build side of every inner join: the side with fewer estimated rows is hashed (and
    * broadcast when small enough), the other is probed where it is scanned. SQL's join order is
@@ -370,7 +390,11 @@ export class Executor {
         this.ctx.stats.joins.swapped++;
         const nl = left.schema.length;
         const nr = right.schema.length;
-        const swapped: PlanNode = { op: 'join', kind: 'inner', left: right, right: left, leftKeys: p.rightKeys, rightKeys: p.leftKeys, schema: [...right.schema, ...left.schema] };
+        // The residual (left ++ right columns) is rewritten for the swapped column order.
+        const residual = p.residual ? remapColumns(p.residual, (i) => (i < nl ? nr + i : i - nl)) : null;
+        const swapped: PlanNode = {
+          op: 'join', kind: 'inner', left: right, right: left, leftKeys: p.rightKeys, rightKeys: p.leftKeys, schema: [...right.schema, ...left.schema], ...(residual ? { residual } : {}),
+        };
         const exprs: Expr[] = p.schema.map((f, i) => ({ k: 'col', i: i < nl ? nr + i : i - nl, type: f.type }));
         return { op: 'project', input: swapped, exprs, schema: p.schema };
       }
@@ -420,7 +444,7 @@ export class Executor {
     const tasks = await this.tasksOf(fp);
     const scanColumns = 'scan' in src ? src.scan.columns.map((name, i) => ({ name, type: src.scan.schema[i]!.type })) : src.columns;
     const outTypes = agg
-      ? (i: number) => (i === 0 ? partialTypes(agg.keys.map((k) => k.type), agg.aggs) : [...agg.keys.map((k) => k.type), agg.aggs.filter((a) => a.distinct)[i - 1]!.arg!.type])
+      ? (i: number) => partialLayout(agg.keys.map((k) => k.type), agg.aggs)[i]!
       : () => fp.types;
     // Tasks of this stage get their own signal: the stage ending early (LIMIT, an error, the
     // consumer stopping) aborts whatever is still queued or running.
@@ -644,9 +668,10 @@ export class Executor {
         } else {
           const keys = p.keys.map(compileExpr);
           const args = p.aggs.map((a) => (a.arg ? compileExpr(a.arg) : null));
+          const extra = p.aggs.map((a) => a.extra?.map(compileExpr) ?? null);
           for await (const c of this.execute(p.input)) {
             if (!c.length) continue;
-            merger.addChunk(keys.map((k) => evalVec(k, c)), args.map((a) => (a ? evalVec(a, c) : null)), c.length);
+            merger.addChunk(keys.map((k) => evalVec(k, c)), args.map((a) => (a ? evalVec(a, c) : null)), c.length, undefined, extra.map((es) => es?.map((e) => evalVec(e, c)) ?? null));
           }
         }
         const t0 = performance.now();
@@ -713,15 +738,26 @@ export class Executor {
         return;
       }
       case 'join': {
+        // Nested-loop join (no equi key; compute/nested-loop.ts): the right side is the bounded build.
+        if (p.leftKeys.length === 0) {
+          const build = await collectBounded(this.execute(p.right), typesOf(p.right));
+          const spec = { kind: p.kind, residual: p.residual ?? null, nullAware: p.nullAware ?? false, leftTypes: typesOf(p.left), rightTypes: typesOf(p.right) };
+          yield* nestedLoopJoin(spec, build, this.execute(p.left));
+          return;
+        }
         const build = await this.collect(p.right);
         this.ctx.stats.joins.local++;
         const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
-        const hb = new HashJoinBuild(build, p.rightKeys.map((k) => evalVec(compileExpr(k), build)), keyTypes);
+        const hb = new HashJoinBuild(build, p.rightKeys.map((k) => evalVec(compileExpr(k), build)), keyTypes, { nullAware: p.nullAware === true });
+        const prober = hb.prober({ kind: p.kind, residual: p.residual ?? null, nullAware: p.nullAware === true, probeTypes: typesOf(p.left) });
         const probeKeys = p.leftKeys.map(compileExpr);
         for await (const c of this.execute(p.left)) {
-          const out = hb.probe(c, probeKeys.map((k) => evalVec(k, c)), p.kind);
+          if (!c.length) continue;
+          const out = prober.probe(c, probeKeys.map((k) => evalVec(k, c)));
           if (out.length) yield out;
         }
+        const rest = prober.finish();
+        if (rest) yield rest;
         return;
       }
       default:
@@ -735,7 +771,7 @@ function isPipeline(p: PlanNode): boolean {
   switch (p.op) {
     case 'scan': return true;
     case 'filter': case 'project': return isPipeline(p.input);
-    case 'join': return isPipeline(p.left);
+    case 'join': return p.leftKeys.length > 0 && isPipeline(p.left);
     default: return false;
   }
 }

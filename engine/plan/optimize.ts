@@ -14,10 +14,12 @@ import { scalarAt } from '../compute/casts.js';
 import { compileExpr } from '../compute/eval.js';
 import { normalizeScalar } from '../compute/exact.js';
 import { children, withChildren, type PlanNode } from './logical.js';
-import { andAll, conjuncts, exprColumns, isNumeric, remapColumns, substituteColumns, type Expr } from './types.js';
+import { factorOrs } from './or-factor.js';
+import { aggExprs, andAll, conjuncts, exprColumns, isNumeric, mapAggExprs, remapColumns, substituteColumns, type Expr } from './types.js';
 
 export function optimize(plan: PlanNode): PlanNode {
-  const pushed = pushdown(foldPlan(plan));
+  // OR factoring (plan/or-factor.ts) first, so factored equalities become join keys below.
+  const pushed = pushdown(factorOrs(foldPlan(plan)));
   const { node, map } = prune(pushed, plan.schema.map((_, i) => i));
   // The root must keep its exact output layout.
   if (node.schema.length === plan.schema.length && plan.schema.every((_, i) => map.get(i) === i)) return node;
@@ -88,8 +90,13 @@ function pushFilter(input: PlanNode, preds: Expr[]): PlanNode {
             continue;
           }
         }
-        if (cols.length > 0 && cols.every((i) => i < nl)) left.push(c);
-        else if (input.kind === 'inner' && cols.length > 0 && cols.every((i) => i >= nl)) right.push(remapColumns(c, (i) => i - nl));
+        // Only into a side whose rows are not NULL-extended: the left of inner/left/single joins
+        // and of semi/anti/mark joins (whose output is the left columns, plus the mark, which
+        // stays above); the right of inner and right joins. FULL keeps everything above.
+        const toLeft = input.kind === 'inner' || input.kind === 'left' || input.kind === 'single' || input.kind === 'semi' || input.kind === 'anti' || input.kind === 'mark';
+        const toRight = input.kind === 'inner' || input.kind === 'right';
+        if (toLeft && cols.length > 0 && cols.every((i) => i < nl)) left.push(c);
+        else if (toRight && cols.length > 0 && cols.every((i) => i >= nl)) right.push(remapColumns(c, (i) => i - nl));
         else keep.push(c);
       }
       return wrap({ ...input, leftKeys, rightKeys, left: pushFilter(input.left, left), right: pushFilter(input.right, right) }, keep);
@@ -175,7 +182,7 @@ function prune(p: PlanNode, required: number[]): Pruned {
       const nk = p.keys.length;
       const keepAggs = sortedUnique(required.filter((i) => i >= nk).map((i) => i - nk));
       const aggs = keepAggs.map((j) => p.aggs[j]!);
-      const need = sortedUnique([...p.keys.flatMap((k) => [...exprColumns(k)]), ...aggs.flatMap((a) => (a.arg ? [...exprColumns(a.arg)] : []))]);
+      const need = sortedUnique([...p.keys.flatMap((k) => [...exprColumns(k)]), ...aggs.flatMap((a) => aggExprs(a).flatMap((e) => [...exprColumns(e)]))]);
       const inner = prune(p.input, need);
       const m = (i: number): number => inner.map.get(i)!;
       const map = identity(nk);
@@ -183,7 +190,7 @@ function prune(p: PlanNode, required: number[]): Pruned {
       return {
         node: {
           ...p, input: inner.node, keys: p.keys.map((k) => remapColumns(k, m)),
-          aggs: aggs.map((a) => ({ ...a, arg: a.arg ? remapColumns(a.arg, m) : null })),
+          aggs: aggs.map((a) => mapAggExprs(a, (e) => remapColumns(e, m))),
           schema: [...p.schema.slice(0, nk), ...keepAggs.map((j) => p.schema[nk + j]!)],
         },
         map,
@@ -297,7 +304,7 @@ function foldPlan(p: PlanNode): PlanNode {
     case 'values': return p;
     case 'filter': return { ...p, input: foldPlan(p.input), predicate: foldExpr(p.predicate) };
     case 'project': return { ...p, input: foldPlan(p.input), exprs: p.exprs.map(foldExpr) };
-    case 'aggregate': return { ...p, input: foldPlan(p.input), keys: p.keys.map(foldExpr), aggs: p.aggs.map((a) => ({ ...a, arg: a.arg ? foldExpr(a.arg) : null })) };
+    case 'aggregate': return { ...p, input: foldPlan(p.input), keys: p.keys.map(foldExpr), aggs: p.aggs.map((a) => mapAggExprs(a, foldExpr)) };
     case 'join': return { ...p, left: foldPlan(p.left), right: foldPlan(p.right), leftKeys: p.leftKeys.map(foldExpr), rightKeys: p.rightKeys.map(foldExpr), ...(p.residual ? { residual: foldExpr(p.residual) } : {}) };
     case 'window': return { ...p, input: foldPlan(p.input), partitionBy: p.partitionBy.map(foldExpr), orderBy: p.orderBy.map((k) => ({ ...k, e: foldExpr(k.e) })), calls: p.calls.map((c) => ({ ...c, args: c.args.map(foldExpr) })) };
     case 'setop': return { ...p, left: foldPlan(p.left), right: foldPlan(p.right) };

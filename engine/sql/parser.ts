@@ -25,7 +25,8 @@ import { convertGroupBy } from './parse-grouping.js';
 import { isWasmTrap, wasmParse } from './parser-wasm.js';
 import { convertNamedWindows, convertNullTreatment, convertOver } from './parse-window.js';
 import { decimalType, type DataType } from '../plan/types.js';
-import type { BinOp, Pos, UBody, UExpr, UFrom, UOrder, UQuery, USelect, USelectItem } from '../plan/unbound.js';
+import type { BinOp, CmpOp, Pos, UBody, UExpr, UFrom, UOrder, UQuery, USelect, USelectItem } from '../plan/unbound.js';
+import { convertCopy, convertCreateView, convertDrop, convertInsert, convertTableFunction, convertValuesRows, type ConvertHelpers, type ExtraStatement } from './statements.js';
 
 /** Kept for callers that await it; the parser instance is now created synchronously (parser-wasm.ts). */
 export function initSqlParser(): Promise<void> {
@@ -37,8 +38,9 @@ type J = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type Statement =
   | { kind: 'query'; query: UQuery }
-  | { kind: 'insert'; table: string[]; overwrite: boolean; query: UQuery }
-  | { kind: 'ctas'; table: string[]; ifNotExists: boolean; partitionBy: string[]; query: UQuery };
+  | { kind: 'ctas'; table: string[]; ifNotExists: boolean; partitionBy: string[]; query: UQuery }
+  /** INSERT (with its column list), CREATE/DROP VIEW, COPY … TO: engine/sql/statements.ts. */
+  | ExtraStatement;
 
 /**
  * Parses one statement. `initSqlParser()` must have resolved before.
@@ -63,6 +65,8 @@ export function parseSql(sql: string): Statement {
  */
 export interface ParsedStatement {
   ast: J;
+  /** The statement's text (CREATE VIEW keeps its query's text). */
+  sql?: string;
   ctas?: { table: string[]; ifNotExists: boolean; partitionBy: string[] };
 }
 
@@ -71,7 +75,7 @@ export function parseSqlAst(sql: string): ParsedStatement {
   const text = rewriteTimeTravel(sql);
   const ctas = splitCtas(text);
   const ast = parseOne(sql, ctas ? ctas.queryText : text);
-  return ctas ? { ast, ctas: { table: ctas.table, ifNotExists: ctas.ifNotExists, partitionBy: ctas.partitionBy } } : { ast };
+  return ctas ? { ast, ctas: { table: ctas.table, ifNotExists: ctas.ifNotExists, partitionBy: ctas.partitionBy } } : { ast, sql };
 }
 
 /** `sql` is the text as written (for carets), `text` what is parsed (same positions). */
@@ -98,7 +102,7 @@ function parseOne(sql: string, text: string): J {
   }
   if (ast.length !== 1) {
     throw new LakehouseError('SQL_PARSE_ERROR', `expected exactly one SQL statement, got ${ast.length}`, {
-      help: 'Run statements one at a time.',
+      help: 'Run several statements as a script: engine.sqlScript(text), or `lake sql` (statements separated by ;).',
     });
   }
   return ast[0];
@@ -113,15 +117,10 @@ export function convertStatement(parsed: ParsedStatement): Statement {
   }
   if (stmt.Query) return { kind: 'query', query: convertQuery(stmt.Query) };
   if (stmt.CreateTable) throw unsupported('CREATE TABLE without AS SELECT (create tables with `lake ingest --create` or CREATE TABLE … AS SELECT)');
-  if (stmt.Insert) {
-    const ins = stmt.Insert;
-    rejectIgnored(ins, ['table', 'table_name', 'columns', 'partitioned', 'source', 'overwrite', 'into', 'has_table_keyword'], 'INSERT');
-    const name = ins.table?.TableName ?? ins.table_name ?? ins.table;
-    if (ins.columns?.length) throw unsupported('INSERT with a column list (select the columns in table order, or by their names)');
-    if (ins.partitioned?.length) throw unsupported('INSERT … PARTITION (…) (INSERT OVERWRITE replaces the partitions present in the query output)');
-    if (!ins.source) throw unsupported('INSERT without a query (VALUES lists)');
-    return { kind: 'insert', table: objectName(name), overwrite: !!ins.overwrite, query: convertQuery(ins.source) };
-  }
+  if (stmt.Insert) return convertInsert(stmt.Insert, HELPERS);
+  if (stmt.CreateView) return convertCreateView(stmt.CreateView, parsed.sql ?? '', HELPERS);
+  if (stmt.Drop) return convertDrop(stmt.Drop, HELPERS);
+  if (stmt.Copy) return convertCopy(stmt.Copy, HELPERS);
   throw unsupported(`${Object.keys(stmt)[0]} statements`);
 }
 
@@ -298,10 +297,7 @@ function convertBody(b: J): UBody {
     if (q !== 'All' && q !== 'Distinct' && q !== 'None') throw unsupported(`${op.toUpperCase()} ${String(q).replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()}`);
     return { k: 'setop', op, all: q === 'All', left: convertBody(s.left), right: convertBody(s.right) };
   }
-  if (b.Values) {
-    rejectIgnored(b.Values, ['explicit_row', 'value_keyword', 'rows'], 'VALUES');
-    return { k: 'values', rows: b.Values.rows.map((r: J) => (r.content ?? r).map(convertExpr)) };
-  }
+  if (b.Values) return convertValuesRows(b.Values, HELPERS);
   throw unsupported(`query body ${Object.keys(b)[0]}`);
 }
 
@@ -372,8 +368,8 @@ function convertFactor(f: J): UFrom {
   if (f.Table) {
     const t = f.Table;
     rejectIgnored(t, ['name', 'alias', 'args', 'version'], 'table reference');
+    if (t.args) return convertTableFunction(t, HELPERS);
     if (t.alias) rejectIgnored(t.alias, ['explicit', 'name', 'columns'], 'table alias');
-    if (t.args) throw unsupported('table functions');
     const name = objectName(t.name);
     const out: UFrom = { k: 'table', name };
     const pos = spanPos(t.name[0]?.Identifier ?? t.name[0]);
@@ -422,11 +418,26 @@ function convertJoin(left: UFrom, j: J): UFrom {
   const op = j.join_operator;
   const key = typeof op === 'string' ? op : Object.keys(op)[0]!;
   if (key === 'CrossJoin') return { k: 'join', kind: 'cross', left, right, on: null };
-  const kind = key === 'Join' || key === 'Inner' ? 'inner' : key === 'Left' || key === 'LeftOuter' ? 'left' : key === 'Right' || key === 'RightOuter' ? 'right' : null;
+  const kinds: Record<string, 'inner' | 'left' | 'right' | 'full'> = {
+    Join: 'inner', Inner: 'inner', Left: 'left', LeftOuter: 'left', Right: 'right', RightOuter: 'right', FullOuter: 'full',
+  };
+  const kind = kinds[key];
   if (!kind) throw unsupported(`${key.replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()} JOIN`);
+  // The constraint: { On: expr } | { Using: [ObjectName…] } | 'Natural' | 'None' (no condition).
   const c = op[key];
-  if (!c?.On) throw unsupported('joins without ON (USING / NATURAL)');
-  return { k: 'join', kind, left, right, on: convertExpr(c.On) };
+  if (c === 'Natural') return { k: 'join', kind, left, right, on: null, natural: true };
+  if (c?.Using) {
+    const using = (c.Using as J[]).map((n: J) => {
+      const parts = objectName(n);
+      if (parts.length !== 1) throw unsupported(`qualified column "${parts.join('.')}" in JOIN … USING`);
+      return parts[0]!;
+    });
+    return { k: 'join', kind, left, right, on: null, using };
+  }
+  if (c?.On) return { k: 'join', kind, left, right, on: convertExpr(c.On) };
+  // `a JOIN b` without a condition is a cross join (Spark); an outer join needs one.
+  if (kind === 'inner') return { k: 'join', kind: 'cross', left, right, on: null };
+  throw new LakehouseError('PLAN_ERROR', `${kind.toUpperCase()} JOIN needs a condition`, { help: 'Add ON <condition> or USING (<columns>), or write NATURAL ' + kind.toUpperCase() + ' JOIN.' });
 }
 
 const BIN_OPS: Record<string, BinOp> = {
@@ -496,7 +507,18 @@ export function convertExpr(e: J): UExpr {
     return { k: 'between', e: convertExpr(b.expr), lo: convertExpr(b.low), hi: convertExpr(b.high), neg: !!b.negated };
   }
   if (e.InList) return { k: 'in', e: convertExpr(e.InList.expr), list: e.InList.list.map(convertExpr), neg: !!e.InList.negated };
-  if (e.InSubquery) throw unsupported('IN (subquery)');
+  if (e.InSubquery) {
+    const q = e.InSubquery.subquery;
+    return { k: 'insub', e: convertExpr(e.InSubquery.expr), query: convertQuery(q), neg: !!e.InSubquery.negated, ...posOfQuery(q) };
+  }
+  if (e.AnyOp || e.AllOp) {
+    // `x op ANY|SOME|ALL (SELECT …)`; sqlparser wraps the query as a Subquery expression.
+    const a = e.AnyOp ?? e.AllOp;
+    const op = BIN_OPS[a.compare_op];
+    const q = a.right?.Subquery;
+    if (!op || !['=', '<>', '<', '<=', '>', '>='].includes(op) || !q) throw unsupported(`${e.AnyOp ? 'ANY' : 'ALL'} over anything but a comparison with a subquery`);
+    return { k: 'quantified', e: convertExpr(a.left), op: op as CmpOp, quantifier: e.AnyOp ? 'any' : 'all', query: convertQuery(q), ...posOfQuery(q) };
+  }
   if (e.Like || e.ILike) {
     const l = e.Like ?? e.ILike;
     const what = e.Like ? 'LIKE' : 'ILIKE';
@@ -585,9 +607,15 @@ export function convertExpr(e: J): UExpr {
     if (typeof field !== 'string') throw unsupported(`EXTRACT(${JSON.stringify(f).slice(0, 30)} FROM …)`);
     return fnCall('date_part', [{ k: 'lit', v: field.toLowerCase(), type: 'string' }, convertExpr(e.Extract.expr)]);
   }
-  if (e.Subquery) throw unsupported('scalar subqueries');
-  if (e.Exists) throw unsupported('EXISTS');
+  if (e.Subquery) return { k: 'subquery', query: convertQuery(e.Subquery), ...posOfQuery(e.Subquery) };
+  if (e.Exists) return { k: 'exists', query: convertQuery(e.Exists.subquery), neg: !!e.Exists.negated, ...posOfQuery(e.Exists.subquery) };
   throw unsupported(`expression ${Object.keys(e)[0]}`);
+}
+
+/** The SQL position of a subquery: its first SELECT keyword. */
+function posOfQuery(q: J): { pos?: Pos } {
+  const pos = spanPos(q?.body?.Select?.select_token);
+  return pos ? { pos } : {};
 }
 
 function convertValue(v: J): UExpr {
@@ -614,16 +642,22 @@ function convertInterval(iv: J): UExpr {
 
 function convertFunction(f: J): UExpr {
   const name = objectName(f.name).join('.').toLowerCase();
-  rejectIgnored(f, ['name', 'args', 'over', 'filter', 'uses_odbc_syntax', 'null_treatment'], `${name}(…)`);
+  rejectIgnored(f, ['name', 'args', 'over', 'filter', 'uses_odbc_syntax', 'null_treatment', 'within_group'], `${name}(…)`);
   const args: UExpr[] = [];
   let star = false;
   let distinct = false;
+  // `percentile_cont(0.5) WITHIN GROUP (ORDER BY x)` and ORDER BY inside the argument list.
+  const orderBy: UOrder[] = f.within_group?.length ? convertOrderItems(f.within_group, `${name}(…) WITHIN GROUP`) : [];
   const list = f.args?.List;
   if (list) {
     rejectIgnored(list, ['duplicate_treatment', 'args', 'clauses'], `${name}(…)`);
     distinct = list.duplicate_treatment === 'Distinct';
     if (list.duplicate_treatment && list.duplicate_treatment !== 'Distinct' && list.duplicate_treatment !== 'All') throw unsupported(`${name}(${list.duplicate_treatment} …)`);
-    if (list.clauses?.length) throw unsupported(`clauses inside ${name}(…)`);
+    // `string_agg(x, ',' ORDER BY y)`: ORDER BY is the only clause an aggregate call takes here.
+    for (const c of list.clauses ?? []) {
+      if (!c.OrderBy) throw unsupported(`${Object.keys(c)[0]} inside ${name}(…)`);
+      orderBy.push(...convertOrderItems(c.OrderBy, `ORDER BY inside ${name}(…)`));
+    }
     for (const a of list.args) {
       const inner = a.Unnamed;
       if (!inner) throw unsupported('named function arguments');
@@ -635,6 +669,7 @@ function convertFunction(f: J): UExpr {
     throw unsupported(`${name} with a subquery argument`);
   }
   const out: Extract<UExpr, { k: 'fn' }> = { k: 'fn', name, args, distinct, star };
+  if (orderBy.length) out.orderBy = orderBy;
   // Window calls: `OVER …` and `IGNORE NULLS` (engine/sql/parse-window.ts; bound in plan/bind-window.ts).
   if (f.over) out.over = convertOver(f.over);
   if (convertNullTreatment(f.null_treatment)) out.ignoreNulls = true;
@@ -643,6 +678,17 @@ function convertFunction(f: J): UExpr {
   const pos = spanPos(f.name[0]?.Identifier);
   if (pos) out.pos = pos;
   return out;
+}
+
+/** ORDER BY items of an aggregate call (`ASC`/`DESC`, `NULLS FIRST`/`LAST`). */
+function convertOrderItems(items: J[], what: string): UOrder[] {
+  return items.map((o: J) => {
+    rejectIgnored(o, ['expr', 'options'], what);
+    rejectIgnored(o.options, ['asc', 'nulls_first'], what);
+    const item: UOrder = { e: convertExpr(o.expr), desc: o.options?.asc === false };
+    if (o.options?.nulls_first !== undefined && o.options?.nulls_first !== null) item.nullsFirst = o.options.nulls_first;
+    return item;
+  });
 }
 
 function convertType(t: J): DataType {
@@ -683,3 +729,5 @@ function convertType(t: J): DataType {
       throw unsupported(`CAST to ${key}`);
   }
 }
+
+const HELPERS: ConvertHelpers = { convertQuery, convertExpr, objectName, rejectIgnored, unsupported };
