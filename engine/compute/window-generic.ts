@@ -26,15 +26,15 @@ function int64(values: Float64Array): Vec {
 }
 
 /** Runs `agg` over the rows `rows` grouped by `gids` (group g = output row g − base) → value per output row. */
-function aggregateGroups(agg: AggCall, arg: Vec | null, rows: Int32Array, gids: Float64Array, outRows: number, base: number): Vec {
+function aggregateGroups(agg: AggCall, arg: Vec | null, extra: Vec[], rows: Int32Array, gids: Float64Array, outRows: number, base: number): Vec {
   const a = new HashAggregator(['int64'], [agg]);
-  a.addChunk([int64(gids)], [arg ? take(arg, rows) : null], rows.length);
+  a.addChunk([int64(gids)], [arg ? take(arg, rows) : null], rows.length, undefined, extra.length ? [extra.map((v) => take(v, rows))] : undefined);
   const fin = a.finish();
   const g = fin.cols[0] as Extract<Vec, { t: 'num' }>;
   const idx = new Int32Array(outRows).fill(-1);
   for (let i = 0; i < fin.length; i++) idx[g.values[i]! - base] = i;
   const out = take(fin.cols[1]!, idx);
-  if ((agg.fn === 'count' || agg.fn === 'count_star') && out.t === 'num') {
+  if ((agg.fn === 'count' || agg.fn === 'count_star' || agg.fn === 'approx_count_distinct') && out.t === 'num') {
     for (let i = 0; i < outRows; i++) if (idx[i]! < 0) out.values[i] = 0;
     return { ...out, valid: null };
   }
@@ -42,7 +42,7 @@ function aggregateGroups(agg: AggCall, arg: Vec | null, rows: Int32Array, gids: 
 }
 
 /** `agg` over each row's frame; `partStart`/`partEnd` per row as in window-frames.ts. */
-export function frameAggregate(agg: AggCall, arg: Vec | null, f: Frames, partStart: Int32Array, partEnd: Int32Array, n: number): Vec {
+export function frameAggregate(agg: AggCall, arg: Vec | null, f: Frames, partStart: Int32Array, partEnd: Int32Array, n: number, extra: Vec[] = []): Vec {
   let whole = true;
   for (let i = 0; i < n && whole; i++) whole = f.start[i] === partStart[i] && f.end[i] === partEnd[i];
   if (whole) {
@@ -50,7 +50,7 @@ export function frameAggregate(agg: AggCall, arg: Vec | null, f: Frames, partSta
     const rows = new Int32Array(n);
     const gids = new Float64Array(n);
     for (let i = 0; i < n; i++) { rows[i] = i; gids[i] = partStart[i]!; }
-    const perFirst = aggregateGroups(agg, arg, rows, gids, n, 0);
+    const perFirst = aggregateGroups(agg, arg, extra, rows, gids, n, 0);
     return take(perFirst, partStart);
   }
   let fed = 0;
@@ -70,7 +70,7 @@ export function frameAggregate(agg: AggCall, arg: Vec | null, f: Frames, partSta
     const gids = new Float64Array(size);
     let k = 0;
     for (let i = lo; i < hi; i++) for (let j = f.start[i]!; j < f.end[i]!; j++) { rows[k] = j; gids[k++] = i; }
-    parts.push(aggregateGroups(agg, arg, rows, gids, hi - lo, lo));
+    parts.push(aggregateGroups(agg, arg, extra, rows, gids, hi - lo, lo));
     lo = hi;
   }
   if (parts.length === 1) return parts[0]!;

@@ -104,6 +104,12 @@ function callColumn(c: WindowCall, args: Vec[], L: Layout, framesOf: (c: WindowC
       return frameExactSumAvg(v, f, n, fn, c.type, v.type);
     }
     case 'min': case 'max': return frameMinMax(args[0]!, framesOf(c), n, c.fn === 'min');
+    case 'aggregate': {
+      // A registry aggregate without a frame kernel: args are [arg?, ...extra] (types.ts aggExprs).
+      const agg = c.agg!;
+      const lead = agg.arg ? 1 : 0;
+      return frameAggregate(agg, agg.arg ? args[0]! : null, framesOf(c), ps, pe, n, args.slice(lead));
+    }
     default:
       throw new LakehouseError('UNSUPPORTED', `not supported yet: the window function ${c.fn}()`);
   }

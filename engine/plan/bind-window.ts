@@ -20,7 +20,8 @@ import { LakehouseError } from '../../connectors/errors.js';
 import type { PlanNode, SortItem, WindowCall, WindowFrame } from './logical.js';
 import { rewriteAggFilter } from './bind-grouping.js';
 import { foldExpr } from './optimize.js';
-import { aggResultType, decimalParts, isNumeric, remapColumns, type AggFn, type DataType, type Expr, type Schema } from './types.js';
+import { findAggregate, isAggregateName } from '../functions/aggregates.js';
+import { aggExprs, aggResultType, decimalParts, isNumeric, remapColumns, type AggFn, type DataType, type Expr, type Schema } from './types.js';
 import { coerce, unify } from './typing.js';
 import type { Pos, UExpr, UFrameBound, USelect, UWindowSpec } from './unbound.js';
 import { walkExpr } from './unbound-walk.js';
@@ -205,10 +206,10 @@ export class WindowBinder {
   private bindCall(u0: FnExpr, spec: Spec, r: Resolved, bindIn: (x: UExpr) => Expr): WindowCall {
     // `agg(…) FILTER (WHERE p) OVER (…)`: the aggregate over inputs NULL where p is not TRUE (plan/bind-grouping.ts).
     let u = u0;
-    if (u0.filter && WINDOW_AGGS.has(u0.name)) {
+    if (u0.filter && isAggregateName(u0.name)) {
       const { over: _o, ...bare } = u0;
       void _o;
-      u = rewriteAggFilter(bare, (n) => WINDOW_AGGS.has(n)) as FnExpr;
+      u = rewriteAggFilter(bare, isAggregateName) as FnExpr;
     }
     const name = u.name;
     const args = u.args.map(bindIn);
@@ -222,8 +223,9 @@ export class WindowBinder {
     const isNav = NAVIGATION.has(name);
     if (u.ignoreNulls && !isNav) throw planError(`IGNORE NULLS is not valid for ${name}()`, u.pos, 'Only lag, lead, first_value, last_value and nth_value take IGNORE NULLS.');
     if (u.filter) throw planError(`FILTER (WHERE …) is only valid for aggregates, not ${name}()`, u.pos);
-    if (u.orderBy?.length) throw unsupported(`ORDER BY inside the window function ${name}()`, u.pos);
-    if ((u.distinct || u.star) && !WINDOW_AGGS.has(name)) throw planError(`${name}(${u.star ? '*' : 'DISTINCT …'}) is not valid`, u.pos);
+    const registry = WINDOW_AGGS.has(name) ? undefined : findAggregate(name);
+    if (u.orderBy?.length && !registry) throw unsupported(`ORDER BY inside the window function ${name}()`, u.pos);
+    if ((u.distinct || u.star) && !WINDOW_AGGS.has(name) && !registry) throw planError(`${name}(${u.star ? '*' : 'DISTINCT …'}) is not valid`, u.pos);
     const frame = this.frame(r, spec, u.pos);
     const base = { distinct: false, ignoreNulls: !!u.ignoreNulls, frame };
     if (RANKING.has(name)) {
@@ -262,6 +264,15 @@ export class WindowBinder {
       if ((name === 'sum' || name === 'avg') && !isNumeric(arg.type) && arg.type !== 'null') throw planError(`${name}() needs a numeric argument, got ${arg.type}`, u.pos);
       if (arg.type === 'null' && (name === 'sum' || name === 'avg')) arg = { k: 'cast', e: arg, type: 'float64' };
       return { fn: name, args: [arg], ...base, distinct: u.distinct && name !== 'min' && name !== 'max', type: aggResultType(name as AggFn, arg.type) };
+    }
+    if (registry) {
+      // Every other aggregate of the registry, computed over frames by the hash aggregator (compute/window-generic.ts).
+      const agg = registry.bind({
+        name, args, star: u.star, distinct: u.distinct,
+        orderBy: (u.orderBy ?? []).map((o) => ({ e: bindIn(o.e), desc: o.desc, nullsFirst: o.nullsFirst ?? false })),
+        fail: (msg, help) => { throw planError(msg, u.pos, help); },
+      });
+      return { fn: 'aggregate', args: aggExprs(agg), ...base, distinct: agg.distinct, type: agg.type, agg };
     }
     throw unsupported(`the window function ${name}()`, u.pos);
   }
