@@ -60,6 +60,9 @@ export interface OuterContext {
 /** Right columns inside a recipe's residual; placeholders of subquery values. */
 const RIGHT_BASE = 1 << 28;
 const PH_BASE = 1 << 29;
+/** Placeholders are [PH_BASE, PH_END): the window binder's own placeholders start at 2^30 (plan/bind-window.ts). */
+const PH_END = 1 << 30;
+const isPlaceholder = (i: number): boolean => i >= PH_BASE && i < PH_END;
 
 interface Recipe {
   kind: JoinKind;
@@ -217,7 +220,7 @@ export class SubqueryPlanner {
   /** Rewrites placeholders into the columns `attach` added. */
   resolve(e: Expr): Expr {
     let any = false;
-    for (const i of exprColumns(e)) if (i >= PH_BASE) any = true;
+    for (const i of exprColumns(e)) if (isPlaceholder(i)) any = true;
     if (!any) return e;
     return mapPlaceholders(e, (i) => {
       const v = this.resolved.get(i - PH_BASE);
@@ -480,7 +483,7 @@ function emptyValue(plan: PlanNode, where: string): Expr | null {
 function mapPlaceholders(e: Expr, f: (i: number) => Expr): Expr {
   const rec = (x: Expr): Expr => mapPlaceholders(x, f);
   switch (e.k) {
-    case 'col': return e.i >= PH_BASE ? f(e.i) : e;
+    case 'col': return isPlaceholder(e.i) ? f(e.i) : e;
     case 'lit': return e;
     case 'call': return { ...e, args: e.args.map(rec) };
     case 'case': return { ...e, whens: e.whens.map(([w, t]) => [rec(w), rec(t)] as [Expr, Expr]), else: e.else ? rec(e.else) : null };

@@ -19,6 +19,7 @@ import * as arrow from 'apache-arrow';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { icebergSchemaToArrow } from '../../connectors/arrow-types.js';
+import { parquetWasm } from '../../connectors/parquet-wasm.js';
 import { LakehouseError } from '../../connectors/errors.js';
 import { writeParquetFiles } from '../../connectors/formats.js';
 import type { PrimitiveType, Schema as IcebergSchema } from '../../connectors/iceberg-types.js';
@@ -102,16 +103,13 @@ async function copyParquet(frame: DataFrame, schema: Schema, store: ObjectStore,
   const guarded = keepKey(store, key);
   const files = await writeParquetFiles(guarded, () => key, counted(), { schema: iceberg, targetFileSize: Number.MAX_SAFE_INTEGER, ...(signal ? { signal } : {}) });
   if (files.length === 0) {
-    // No rows: a valid Parquet file with the schema and no row groups (as DuckDB writes).
-    await writeParquetFiles(guarded, () => key, [emptyBatch(iceberg)], { schema: iceberg, targetFileSize: Number.MAX_SAFE_INTEGER });
+    // No rows: a valid Parquet file with the schema and no row groups (as DuckDB writes); the
+    // streaming writer writes nothing for an empty input, so the file is made in one piece.
+    const w = parquetWasm();
+    const empty = w.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table(icebergSchemaToArrow(iceberg)), 'stream'));
+    await store.put(key, w.writeParquet(empty), { contentType: 'application/vnd.apache.parquet' });
   }
   return rows;
-}
-
-function emptyBatch(schema: IcebergSchema): arrow.RecordBatch {
-  const s = icebergSchemaToArrow(schema);
-  const data = arrow.makeData({ type: new arrow.Struct(s.fields), length: 0, nullCount: 0, children: s.fields.map((f) => arrow.makeData({ type: f.type, length: 0 })) });
-  return new arrow.RecordBatch(s, data);
 }
 
 /** The store, except that deletes never touch `key`. */
