@@ -8,8 +8,8 @@
  * Exact numbers (docs/design.md): sums of integers and decimals are exact — prefix sums in
  * doubles while the partition's Σ|x| stays within 2^53, in BigInts otherwise; a total outside
  * its type (int64, decimal(38,S)) is OUT_OF_RANGE; avg is the correctly rounded quotient.
- * DISTINCT (count/sum/avg) is computed per partition and only for whole-partition frames (the
- * binder refuses other frames).
+ * DISTINCT (count/sum/avg) over whole partitions is computed here per partition; over moving
+ * frames by compute/window-generic.ts.
  */
 
 import { LakehouseError } from '../../connectors/errors.js';

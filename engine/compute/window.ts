@@ -17,6 +17,7 @@ import { sortPermutation } from './sort.js';
 import { concatChunks, take, type Chunk, type Vec } from './vec.js';
 import { frameCount, frameCountStar, frameExactSumAvg, frameFloatSumAvg, frameMinMax, partitionDistinct, validPrefix, type Frames } from './window-aggs.js';
 import { frameBounds, isWholePartition, windowLayout, type Layout } from './window-frames.js';
+import { frameAggregate } from './window-generic.js';
 
 export interface WindowSpec {
   partitionBy: Expr[];
@@ -93,14 +94,22 @@ function callColumn(c: WindowCall, args: Vec[], L: Layout, framesOf: (c: WindowC
     case 'count': case 'sum': case 'avg': {
       const v = args[0]!;
       const fn = c.fn;
-      if (c.distinct) return partitionDistinct(v, ps, pe, n, fn, c.type, vecTypeOf(v));
       const f = framesOf(c);
+      if (c.distinct) {
+        return isWholePartition(c.frame) ? partitionDistinct(v, ps, pe, n, fn, c.type, vecTypeOf(v)) : frameAggregate({ fn, arg: c.args[0]!, distinct: true, type: c.type }, v, f, ps, pe, n);
+      }
       if (fn === 'count') return frameCount(v, f, n);
       if (v.t === 'num' && v.type === 'float64') return frameFloatSumAvg(v, f, n, fn);
       if (v.t !== 'num' && v.t !== 'big') throw new LakehouseError('INTERNAL', `${fn}() over a ${v.t} column`);
       return frameExactSumAvg(v, f, n, fn, c.type, v.type);
     }
     case 'min': case 'max': return frameMinMax(args[0]!, framesOf(c), n, c.fn === 'min');
+    case 'aggregate': {
+      // A registry aggregate without a frame kernel: args are [arg?, ...extra] (types.ts aggExprs).
+      const agg = c.agg!;
+      const lead = agg.arg ? 1 : 0;
+      return frameAggregate(agg, agg.arg ? args[0]! : null, framesOf(c), ps, pe, n, args.slice(lead));
+    }
     default:
       throw new LakehouseError('UNSUPPORTED', `not supported yet: the window function ${c.fn}()`);
   }

@@ -18,8 +18,10 @@
 
 import { LakehouseError } from '../../connectors/errors.js';
 import type { PlanNode, SortItem, WindowCall, WindowFrame } from './logical.js';
+import { rewriteAggFilter } from './bind-grouping.js';
 import { foldExpr } from './optimize.js';
-import { aggResultType, decimalParts, isNumeric, remapColumns, type AggFn, type DataType, type Expr, type Schema } from './types.js';
+import { findAggregate, isAggregateName } from '../functions/aggregates.js';
+import { aggExprs, aggResultType, decimalParts, isNumeric, remapColumns, type AggFn, type DataType, type Expr, type Schema } from './types.js';
 import { coerce, unify } from './typing.js';
 import type { Pos, UExpr, UFrameBound, USelect, UWindowSpec } from './unbound.js';
 import { walkExpr } from './unbound-walk.js';
@@ -201,7 +203,14 @@ export class WindowBinder {
     return { k: 'col', i: WINDOW_BASE + j, type: call.type };
   }
 
-  private bindCall(u: FnExpr, spec: Spec, r: Resolved, bindIn: (x: UExpr) => Expr): WindowCall {
+  private bindCall(u0: FnExpr, spec: Spec, r: Resolved, bindIn: (x: UExpr) => Expr): WindowCall {
+    // `agg(…) FILTER (WHERE p) OVER (…)`: the aggregate over inputs NULL where p is not TRUE (plan/bind-grouping.ts).
+    let u = u0;
+    if (u0.filter && isAggregateName(u0.name)) {
+      const { over: _o, ...bare } = u0;
+      void _o;
+      u = rewriteAggFilter(bare, isAggregateName) as FnExpr;
+    }
     const name = u.name;
     const args = u.args.map(bindIn);
     const arity = (min: number, max = min): void => {
@@ -213,9 +222,10 @@ export class WindowBinder {
     };
     const isNav = NAVIGATION.has(name);
     if (u.ignoreNulls && !isNav) throw planError(`IGNORE NULLS is not valid for ${name}()`, u.pos, 'Only lag, lead, first_value, last_value and nth_value take IGNORE NULLS.');
-    if (u.filter) throw unsupported(`FILTER (WHERE …) on the window function ${name}()`, u.pos);
-    if (u.orderBy?.length) throw unsupported(`ORDER BY inside the window function ${name}()`, u.pos);
-    if ((u.distinct || u.star) && !WINDOW_AGGS.has(name)) throw planError(`${name}(${u.star ? '*' : 'DISTINCT …'}) is not valid`, u.pos);
+    if (u.filter) throw planError(`FILTER (WHERE …) is only valid for aggregates, not ${name}()`, u.pos);
+    const registry = WINDOW_AGGS.has(name) ? undefined : findAggregate(name);
+    if (u.orderBy?.length && !registry) throw unsupported(`ORDER BY inside the window function ${name}()`, u.pos);
+    if ((u.distinct || u.star) && !WINDOW_AGGS.has(name) && !registry) throw planError(`${name}(${u.star ? '*' : 'DISTINCT …'}) is not valid`, u.pos);
     const frame = this.frame(r, spec, u.pos);
     const base = { distinct: false, ignoreNulls: !!u.ignoreNulls, frame };
     if (RANKING.has(name)) {
@@ -228,8 +238,10 @@ export class WindowBinder {
     }
     if (name === 'lag' || name === 'lead') {
       arity(1, 3);
+      // The value's type, as DuckDB: the default is cast to it (unless the value is an untyped NULL).
       let type = args[0]!.type;
-      if (args[2]) type = unify(type, args[2].type, `${name}() value and default`);
+      if (args[2] && type === 'null') type = args[2].type;
+      if (args[2]) unify(type, args[2].type, `${name}() value and default`);
       const out: Expr[] = [coerce(args[0]!, type), args[1] ? integer(args[1], 'offset') : { k: 'lit', v: 1, type: 'int64' }];
       if (args[2]) out.push(coerce(args[2], type));
       return { fn: name, args: out, ...base, type };
@@ -251,10 +263,16 @@ export class WindowBinder {
       let arg = args[0]!;
       if ((name === 'sum' || name === 'avg') && !isNumeric(arg.type) && arg.type !== 'null') throw planError(`${name}() needs a numeric argument, got ${arg.type}`, u.pos);
       if (arg.type === 'null' && (name === 'sum' || name === 'avg')) arg = { k: 'cast', e: arg, type: 'float64' };
-      if (u.distinct && name !== 'min' && name !== 'max' && (r.orderBy.length > 0 || r.frame)) {
-        throw unsupported(`${name}(DISTINCT …) over a window with ORDER BY or a frame (only over whole partitions)`, u.pos);
-      }
       return { fn: name, args: [arg], ...base, distinct: u.distinct && name !== 'min' && name !== 'max', type: aggResultType(name as AggFn, arg.type) };
+    }
+    if (registry) {
+      // Every other aggregate of the registry, computed over frames by the hash aggregator (compute/window-generic.ts).
+      const agg = registry.bind({
+        name, args, star: u.star, distinct: u.distinct,
+        orderBy: (u.orderBy ?? []).map((o) => ({ e: bindIn(o.e), desc: o.desc, nullsFirst: o.nullsFirst ?? false })),
+        fail: (msg, help) => { throw planError(msg, u.pos, help); },
+      });
+      return { fn: 'aggregate', args: aggExprs(agg), ...base, distinct: agg.distinct, type: agg.type, agg };
     }
     throw unsupported(`the window function ${name}()`, u.pos);
   }

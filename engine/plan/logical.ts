@@ -47,6 +47,12 @@ export interface WindowCall {
   ignoreNulls: boolean;
   frame: WindowFrame;
   type: DataType;
+  /**
+   * `fn: 'aggregate'`: an aggregate of the registry (engine/functions/aggregates.ts) without a
+   * dedicated window kernel; `args` are its per-row inputs (types.ts aggExprs), which the kernel
+   * evaluates — the call's own expressions only give their types.
+   */
+  agg?: AggCall;
 }
 
 export type PlanNode =

@@ -62,7 +62,6 @@ describe('errors', () => {
 
   it('says "not supported yet" for unsupported SQL', async () => {
     for (const sql of [
-      'SELECT id, row_number() OVER (ORDER BY id) FROM ns.facts',
       'SELECT * FROM ns.facts FULL OUTER JOIN ns.dims ON facts.region = dims.region',
       'SELECT * FROM ns.facts WHERE id IN (SELECT g FROM ns.keys)',
       'SELECT soundex(region) FROM ns.facts',

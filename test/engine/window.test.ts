@@ -170,11 +170,13 @@ describe('window planning and execution', () => {
   }
 
   it('refuses what is not supported yet and rejects invalid windows', async () => {
-    expect(await code('SELECT sum(DISTINCT x) OVER (ORDER BY id) FROM mem.w')).toBe('UNSUPPORTED');
+    expect(await code("SELECT count(*) OVER (ORDER BY DATE '2020-01-01' + id RANGE BETWEEN INTERVAL 1 MONTH PRECEDING AND CURRENT ROW) FROM mem.w")).toBe('UNSUPPORTED');
     expect(await code('SELECT count(*) OVER (ORDER BY id RANGE BETWEEN 1.5 PRECEDING AND CURRENT ROW) FROM mem.w')).toBe('UNSUPPORTED');
     expect(await code('SELECT sum(row_number() OVER (ORDER BY id)) FROM mem.w')).toBe('PLAN_ERROR');
     expect(await code('SELECT rank() OVER w FROM mem.w')).toBe('PLAN_ERROR');
     expect(await code('SELECT rank() IGNORE NULLS OVER (ORDER BY id) FROM mem.w')).toBe('PLAN_ERROR');
+    expect(await code('SELECT first_value(x) IGNORE NULLS FROM mem.w')).toBe('PLAN_ERROR');
+    expect(await code('SELECT rank() FILTER (WHERE x > 1) OVER (ORDER BY id) FROM mem.w')).toBe('PLAN_ERROR');
     expect(await code('SELECT count(*) OVER (ORDER BY id, g RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM mem.w')).toBe('PLAN_ERROR');
     expect(await code('SELECT count(*) OVER (ORDER BY id ROWS BETWEEN 1 FOLLOWING AND CURRENT ROW) FROM mem.w')).toBe('PLAN_ERROR');
     expect(await code('SELECT g, count(*) FROM mem.w GROUP BY g HAVING rank() OVER (ORDER BY g) < 3')).toBe('PLAN_ERROR');

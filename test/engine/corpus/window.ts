@@ -40,7 +40,8 @@ export const WINDOW_CASES: CorpusCase[] = [
   {
     name: 'lag and lead with offsets and defaults',
     sql: `SELECT id, lag(x) OVER (PARTITION BY k ORDER BY id) AS a, lead(x, 2) OVER (PARTITION BY k ORDER BY id) AS b,
-      lag(x, 3, -1.0) OVER (PARTITION BY k ORDER BY id) AS c, lead(s, 1, 'none') OVER (ORDER BY id) AS d, lag(m, 2, 0) OVER (PARTITION BY g ORDER BY id) AS e FROM c.t`,
+      lag(x, 3, -1.0) OVER (PARTITION BY k ORDER BY id) AS c, lead(s, 1, 'none') OVER (ORDER BY id) AS d, lag(m, 2, 0) OVER (PARTITION BY g ORDER BY id) AS e,
+      lag(k, 1, 2.5) OVER (ORDER BY id) AS f FROM c.t`,
   },
   {
     name: 'lag and lead IGNORE NULLS',
@@ -125,11 +126,26 @@ export const WINDOW_CASES: CorpusCase[] = [
     name: 'DISTINCT aggregates over whole partitions',
     sql: 'SELECT k, count(DISTINCT g) OVER (PARTITION BY k) AS a, sum(DISTINCT k) OVER () AS b, avg(DISTINCT m) OVER (PARTITION BY g) AS c FROM c.t',
   },
+  {
+    name: 'DISTINCT aggregates over running, sliding and RANGE frames',
+    sql: `SELECT id, count(DISTINCT g) OVER (PARTITION BY k ORDER BY id) AS a, sum(DISTINCT k) OVER (ORDER BY id ROWS BETWEEN 10 PRECEDING AND 10 FOLLOWING) AS b,
+      avg(DISTINCT m) OVER (PARTITION BY g ORDER BY dt RANGE BETWEEN 30 PRECEDING AND CURRENT ROW) AS c FROM c.t`,
+  },
+  {
+    name: 'aggregate FILTER (WHERE …) over windows',
+    sql: `SELECT id, count(*) FILTER (WHERE x > 0) OVER (PARTITION BY k ORDER BY id) AS a, sum(m) FILTER (WHERE g = 'red') OVER (ORDER BY id ROWS BETWEEN 20 PRECEDING AND CURRENT ROW) AS b,
+      count(DISTINCT g) FILTER (WHERE flag) OVER (PARTITION BY k) AS c FROM c.t`,
+  },
   // Windows over aggregates, QUALIFY, named windows, ORDER BY.
   {
     name: 'windows over a grouped query see the groups',
     sql: `SELECT g, sum(m) AS s, rank() OVER (ORDER BY sum(m) DESC) AS r, sum(sum(m)) OVER () AS total,
       count(*) * 1.0 / sum(count(*)) OVER () AS share FROM c.t GROUP BY g`,
+  },
+  {
+    name: 'ORDER BY a window over an aggregate that only ORDER BY uses',
+    sql: 'SELECT g, max(k) AS mk FROM c.t GROUP BY g HAVING count(*) > 10 ORDER BY rank() OVER (ORDER BY sum(id) DESC), g',
+    ordered: true,
   },
   {
     name: 'QUALIFY on a select alias over a grouped query',
