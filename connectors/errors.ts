@@ -46,7 +46,10 @@ export type ErrorCode =
   | 'OUT_OF_RANGE'
   /** Text that is not a value of the requested type (CAST('abc' AS INT), a bad CSV field under a declared type). */
   | 'CONVERSION_ERROR'
-  /** A documented bound of an operator was reached (e.g. the pairs a nested-loop join may compare); the help says how to stay under it. */
+  /**
+   * A documented bound of an operator was reached (the pairs a nested-loop join may compare, the
+   * values a holistic aggregate may hold); the help says how to stay under it.
+   */
   | 'RESOURCE_LIMIT'
   /**
    * A scalar subquery returned more than one row for one outer row. Help to give: make the

@@ -15,12 +15,15 @@
  * output). A residual that is NULL is no match. With no keys every build row is a candidate
  * (a nested-loop join over the build).
  *
- * Null-aware (`nullAware`, for mark and anti): the LAST key pair is SQL's three-valued
- * `x = y` of `x IN (subquery)`; the keys before it are strict (correlation equalities). A probe
- * row without a match is UNKNOWN when some build row of its strict group, with its residual
- * TRUE or NULL, has a NULL last key — or any such row at all when the probe's last key is NULL.
- * A residual NULL among the candidates also makes the row UNKNOWN. mark outputs UNKNOWN as
- * NULL, anti keeps only FALSE rows. Without `nullAware`, mark is never NULL.
+ * Null-aware (`nullAware`, for mark and anti) is SQL's three-valued answer of `x IN (…)` /
+ * `x op ANY (…)`: the OR over candidate pairs of their residual (TRUE / FALSE / NULL), where,
+ * when the join has keys, the LAST key pair is the three-valued `x = y` of `x IN (subquery)`
+ * and the keys before it are strict (correlation equalities: NULL never matches). A probe row
+ * without a match is UNKNOWN when a residual among its candidates is NULL, or when some build
+ * row of its strict group, with its residual TRUE or NULL, has a NULL last key — or any such row
+ * at all when the probe's last key is NULL. mark outputs UNKNOWN as NULL, anti keeps only FALSE
+ * rows (so an empty build keeps every row). Without `nullAware`, a NULL residual is no match
+ * and mark is never NULL.
  *
  * single: a left join that raises CARDINALITY_VIOLATION when a probe row matches two build rows.
  *
@@ -97,8 +100,7 @@ export class HashJoinBuild {
     const n = build.length;
     // Rows with a NULL key can never match: they stay out of the lists.
     this.main = new KeyIndex(keys, keyTypes, n, validMask(keys, n));
-    if (opts.nullAware) {
-      if (keys.length === 0) throw new LakehouseError('INTERNAL', 'a null-aware join needs its IN key');
+    if (opts.nullAware && keys.length > 0) {
       const strict = keys.slice(0, -1);
       const strictTypes = keyTypes.slice(0, -1);
       const sLive = validMask(strict, n);
@@ -161,40 +163,53 @@ export class JoinProber {
   ) {
     this.matched = kind === 'right' || kind === 'full' ? new Uint8Array(hb.build.length) : null;
     if (nullAware && (kind !== 'mark' && kind !== 'anti')) throw new LakehouseError('INTERNAL', `null-aware ${kind} join`);
-    if (nullAware && !hb.strictAll) throw new LakehouseError('INTERNAL', 'null-aware probe of a build without its null-aware indexes');
+    if (nullAware && hb.keyTypes.length > 0 && !hb.strictAll) throw new LakehouseError('INTERNAL', 'null-aware probe of a build without its null-aware indexes');
   }
 
   /**
-   * State of every candidate pair: the residual's value (TRUE, FALSE = 0 or UNKNOWN), evaluated
-   * in blocks; without a residual every pair is TRUE.
+   * State of every candidate pair of one block: the residual's value (TRUE, FALSE = 0 or
+   * UNKNOWN); without a residual every pair is TRUE.
    */
   private pairStates(probe: Chunk, pidx: Int32Array, bidx: Int32Array, n: number): Uint8Array {
     const out = new Uint8Array(n);
     if (!this.residual) return out.fill(TRUE);
-    for (let s = 0; s < n; s += BLOCK) {
-      const e = Math.min(n, s + BLOCK);
-      const pi = pidx.subarray(s, e);
-      const bi = bidx.subarray(s, e);
-      const c: Chunk = { length: e - s, cols: [...probe.cols.map((v) => take(v, pi)), ...this.hb.build.cols.map((v) => take(v, bi))] };
-      const r = evalVec(this.residual, c);
-      if (r.t !== 'bool') throw new LakehouseError('INTERNAL', 'join residual is not boolean');
-      for (let i = 0; i < e - s; i++) out[s + i] = r.valid && r.valid[i] === 0 ? UNKNOWN : r.values[i]! ? TRUE : 0;
-    }
+    const pi = pidx.subarray(0, n);
+    const bi = bidx.subarray(0, n);
+    const c: Chunk = { length: n, cols: [...probe.cols.map((v) => take(v, pi)), ...this.hb.build.cols.map((v) => take(v, bi))] };
+    const r = evalVec(this.residual, c);
+    if (r.t !== 'bool') throw new LakehouseError('INTERNAL', 'join residual is not boolean');
+    for (let i = 0; i < n; i++) out[i] = r.valid && r.valid[i] === 0 ? UNKNOWN : r.values[i]! ? TRUE : 0;
     return out;
   }
 
-  /** Candidate pairs of the probe rows `g[i] >= 0` in `idx`, in probe order. */
-  private candidates(csr: Csr, g: Int32Array, sel: ArrayLike<number>): Pairs {
-    const out = new Pairs();
+  /**
+   * The candidate pairs of the probe rows `sel` (those with `g[i] >= 0`), in probe order, in
+   * blocks of about BLOCK pairs (one probe row's candidates may be cut over blocks), each with
+   * its pair states: memory stays bounded however many build rows a key (or no key) has.
+   */
+  private forEachBlock(probe: Chunk, csr: Csr, g: Int32Array, sel: ArrayLike<number> | null, fn: (p: Int32Array, b: Int32Array, st: Uint8Array, n: number) => void): void {
     const { starts, rows } = csr;
-    for (let k = 0; k < sel.length; k++) {
-      const i = sel[k]!;
+    const pp = new Int32Array(BLOCK);
+    const bb = new Int32Array(BLOCK);
+    let m = 0;
+    const flush = (): void => {
+      if (m === 0) return;
+      fn(pp, bb, this.pairStates(probe, pp, bb, m), m);
+      m = 0;
+    };
+    const count = sel ? sel.length : probe.length;
+    for (let k = 0; k < count; k++) {
+      const i = sel ? sel[k]! : k;
       const gi = g[i]!;
       if (gi < 0) continue;
       const end = starts[gi + 1]!;
-      for (let r = starts[gi]!; r < end; r++) out.push(i, rows[r]!);
+      for (let r = starts[gi]!; r < end; r++) {
+        pp[m] = i;
+        bb[m++] = rows[r]!;
+        if (m === BLOCK) flush();
+      }
     }
-    return out;
+    flush();
   }
 
   probe(probe: Chunk, keys: Vec[]): Chunk {
@@ -203,30 +218,29 @@ export class JoinProber {
     const { kind } = this;
     // Fast path: inner/left without residual (no per-pair state).
     if (!this.residual && (kind === 'inner' || kind === 'left')) return this.plainProbe(probe, g, kind === 'left');
-    const all = new Int32Array(n);
-    for (let i = 0; i < n; i++) all[i] = i;
-    const cand = this.candidates(this.hb.main.csr, g, all);
-    const st = this.pairStates(probe, cand.p, cand.b, cand.n);
-    // Per probe row: 1 = matched, 2 = a residual was NULL (null-aware UNKNOWN), count for single.
+    // Per probe row: matched (a pair with the residual TRUE), and a residual NULL seen (UNKNOWN).
     const hit = new Uint8Array(n);
     const unknown = new Uint8Array(n);
     const emitsPairs = kind === 'inner' || kind === 'left' || kind === 'right' || kind === 'full' || kind === 'single';
     const out = emitsPairs ? new Pairs() : null;
-    for (let k = 0; k < cand.n; k++) {
-      const s = st[k]!;
-      const i = cand.p[k]!;
-      if (s === TRUE) {
-        if (kind === 'single' && hit[i]) {
-          throw new LakehouseError('CARDINALITY_VIOLATION', 'a scalar subquery returned more than one row', {
-            help: 'Make the subquery return at most one row per outer row: use an aggregate such as min()/max(), add LIMIT 1, or narrow its WHERE.',
-          });
-        }
-        hit[i] = 1;
-        if (out) out.push(i, cand.b[k]!);
-        if (this.matched) this.matched[cand.b[k]!] = 1;
-      } else if (s === UNKNOWN) unknown[i] = 1;
-    }
-    if (this.nullAware) this.nullAwareUnknown(probe, keys, hit, unknown);
+    const matched = this.matched;
+    this.forEachBlock(probe, this.hb.main.csr, g, null, (pp, bb, st, m) => {
+      for (let k = 0; k < m; k++) {
+        const s = st[k]!;
+        const i = pp[k]!;
+        if (s === TRUE) {
+          if (kind === 'single' && hit[i]) {
+            throw new LakehouseError('CARDINALITY_VIOLATION', 'a scalar subquery returned more than one row', {
+              help: 'Make the subquery return at most one row per outer row: use an aggregate such as min()/max(), add LIMIT 1, or narrow its WHERE.',
+            });
+          }
+          hit[i] = 1;
+          if (out) out.push(i, bb[k]!);
+          if (matched) matched[bb[k]!] = 1;
+        } else if (s === UNKNOWN) unknown[i] = 1;
+      }
+    });
+    if (this.nullAware && keys.length > 0) this.nullAwareUnknown(probe, keys, hit, unknown);
     switch (kind) {
       case 'inner': case 'right':
         return this.gather(probe, out!.p.subarray(0, out!.n), out!.b.subarray(0, out!.n));
@@ -277,9 +291,9 @@ export class JoinProber {
     }
     const check = (csr: Csr, gg: Int32Array, sel: number[]): void => {
       if (!sel.length) return;
-      const c = this.candidates(csr, gg, sel);
-      const st = this.pairStates(probe, c.p, c.b, c.n);
-      for (let k = 0; k < c.n; k++) if (st[k] !== 0) unknown[c.p[k]!] = 1;
+      this.forEachBlock(probe, csr, gg, sel, (pp, _bb, st, m) => {
+        for (let k = 0; k < m; k++) if (st[k] !== 0) unknown[pp[k]!] = 1;
+      });
     };
     check(sAll.csr, g, nullProbe);
     check(sNull.csr, gNull, valProbe);

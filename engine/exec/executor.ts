@@ -17,7 +17,7 @@
  */
 
 import { LakehouseError } from '../../connectors/errors.js';
-import { HashAggregator, partialLayout, partialTypes } from '../compute/aggregate.js';
+import { HashAggregator, partialLayout } from '../compute/aggregate.js';
 import { compileExpr, evalVec } from '../compute/eval.js';
 import { HashJoinBuild } from '../compute/join.js';
 import { collectBounded, nestedLoopJoin } from '../compute/nested-loop.js';
@@ -30,6 +30,8 @@ import { andAll, remapColumns, type AggCall, type DataType, type Expr } from '..
 import type { ScanTask } from '../source/table-source.js';
 import { dropBuild, mergePackedPartials, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
 import { chunkToIPC } from './ipc.js';
+import { executeWindow } from './window-exec.js';
+import { runSetOp, valuesChunk } from './setop-exec.js';
 import type { TaskOutput, WorkerPool } from './pool.js';
 import type { SinkFile, SinkSpec } from '../write/sink.js';
 
@@ -442,7 +444,7 @@ export class Executor {
     const tasks = await this.tasksOf(fp);
     const scanColumns = 'scan' in src ? src.scan.columns.map((name, i) => ({ name, type: src.scan.schema[i]!.type })) : src.columns;
     const outTypes = agg
-      ? (i: number) => (i === 0 ? partialTypes(agg.keys.map((k) => k.type), agg.aggs) : [...agg.keys.map((k) => k.type), agg.aggs.filter((a) => a.distinct)[i - 1]!.arg!.type])
+      ? (i: number) => partialLayout(agg.keys.map((k) => k.type), agg.aggs)[i]!
       : () => fp.types;
     // Tasks of this stage get their own signal: the stage ending early (LIMIT, an error, the
     // consumer stopping) aborts whatever is still queued or running.
@@ -617,7 +619,8 @@ export class Executor {
   private async *execute(p: PlanNode): AsyncGenerator<Chunk> {
     switch (p.op) {
       case 'values':
-        yield { length: p.rows, cols: [] };
+        // Constant VALUES rows (plan/bind-setop.ts), or `rows` rows of no columns.
+        yield p.data ? valuesChunk(p.data, typesOf(p)) : { length: p.rows, cols: [] };
         return;
       case 'scan': case 'filter': case 'project': case 'limit': case 'join': {
         // A LIMIT is pushed into each task (each stops after n + offset rows) but cut exactly
@@ -665,9 +668,10 @@ export class Executor {
         } else {
           const keys = p.keys.map(compileExpr);
           const args = p.aggs.map((a) => (a.arg ? compileExpr(a.arg) : null));
+          const extra = p.aggs.map((a) => a.extra?.map(compileExpr) ?? null);
           for await (const c of this.execute(p.input)) {
             if (!c.length) continue;
-            merger.addChunk(keys.map((k) => evalVec(k, c)), args.map((a) => (a ? evalVec(a, c) : null)), c.length);
+            merger.addChunk(keys.map((k) => evalVec(k, c)), args.map((a) => (a ? evalVec(a, c) : null)), c.length, undefined, extra.map((es) => es?.map((e) => evalVec(e, c)) ?? null));
           }
         }
         const t0 = performance.now();
@@ -687,8 +691,14 @@ export class Executor {
       case 'union':
         for (const input of p.inputs) yield* this.execute(input);
         return;
-      case 'window': case 'setop':
-        throw new LakehouseError('UNSUPPORTED', `not supported yet: ${p.op} operators`);
+      case 'window':
+        // Window functions: hash-partitioned on PARTITION BY, one pool task per partition (exec/window-exec.ts).
+        yield* executeWindow(p, this.execute(p.input), this.ctx);
+        return;
+      case 'setop':
+        // INTERSECT / EXCEPT [ALL] on this thread (exec/setop-exec.ts).
+        yield* runSetOp(p.kind, p.all, typesOf(p), this.execute(p.left), () => this.execute(p.right));
+        return;
     }
   }
 

@@ -37,6 +37,8 @@ export interface ScopeCol {
   type: DataType;
   /** Reachable by a qualified name only: not expanded by `*`, not matched by an unqualified name. */
   hidden?: boolean;
+  /** A column of an enclosing query (a correlated reference, plan/subquery.ts); inner names win. */
+  outer?: boolean;
 }
 
 export type Scope = ScopeCol[];

@@ -15,7 +15,7 @@ import { compileExpr } from '../compute/eval.js';
 import { normalizeScalar } from '../compute/exact.js';
 import { children, withChildren, type PlanNode } from './logical.js';
 import { factorOrs } from './or-factor.js';
-import { andAll, conjuncts, exprColumns, isNumeric, remapColumns, substituteColumns, type Expr } from './types.js';
+import { aggExprs, andAll, conjuncts, exprColumns, isNumeric, mapAggExprs, remapColumns, substituteColumns, type Expr } from './types.js';
 
 export function optimize(plan: PlanNode): PlanNode {
   // OR factoring (plan/or-factor.ts) first, so factored equalities become join keys below.
@@ -90,11 +90,28 @@ function pushFilter(input: PlanNode, preds: Expr[]): PlanNode {
             continue;
           }
         }
-        if (cols.length > 0 && cols.every((i) => i < nl)) left.push(c);
-        else if (input.kind === 'inner' && cols.length > 0 && cols.every((i) => i >= nl)) right.push(remapColumns(c, (i) => i - nl));
+        // Only into a side whose rows are not NULL-extended: the left of inner/left/single joins
+        // and of semi/anti/mark joins (whose output is the left columns, plus the mark, which
+        // stays above); the right of inner and right joins. FULL keeps everything above.
+        const toLeft = input.kind === 'inner' || input.kind === 'left' || input.kind === 'single' || input.kind === 'semi' || input.kind === 'anti' || input.kind === 'mark';
+        const toRight = input.kind === 'inner' || input.kind === 'right';
+        if (toLeft && cols.length > 0 && cols.every((i) => i < nl)) left.push(c);
+        else if (toRight && cols.length > 0 && cols.every((i) => i >= nl)) right.push(remapColumns(c, (i) => i - nl));
         else keep.push(c);
       }
       return wrap({ ...input, leftKeys, rightKeys, left: pushFilter(input.left, left), right: pushFilter(input.right, right) }, keep);
+    }
+    case 'window': {
+      // A predicate over PARTITION BY columns only keeps or drops whole partitions: it can run
+      // before the window (the other calls' results do not change). Anything else stays above.
+      const keyCols = new Set(input.partitionBy.flatMap((e) => (e.k === 'col' ? [e.i] : [])));
+      const down: Expr[] = [];
+      const keep: Expr[] = [];
+      for (const c of preds) {
+        const cols = [...exprColumns(c)];
+        (cols.length > 0 && cols.every((i) => keyCols.has(i)) ? down : keep).push(c);
+      }
+      return wrap({ ...input, input: pushFilter(input.input, down) }, keep);
     }
     default:
       return wrap(input, preds);
@@ -117,8 +134,15 @@ function identity(n: number): Map<number, number> {
 
 function prune(p: PlanNode, required: number[]): Pruned {
   switch (p.op) {
-    case 'values':
-      return { node: p, map: identity(0) };
+    case 'values': {
+      if (!p.data) return { node: p, map: identity(0) };
+      // Constant rows (VALUES): keep the required columns.
+      const keep = sortedUnique(required);
+      return {
+        node: { ...p, data: p.data.map((r) => keep.map((i) => r[i]!)), schema: keep.map((i) => p.schema[i]!) },
+        map: new Map(keep.map((old, i) => [old, i])),
+      };
+    }
     case 'scan': {
       const need = new Set(required);
       for (const f of p.filters) for (const c of exprColumns(f)) need.add(c);
@@ -158,7 +182,7 @@ function prune(p: PlanNode, required: number[]): Pruned {
       const nk = p.keys.length;
       const keepAggs = sortedUnique(required.filter((i) => i >= nk).map((i) => i - nk));
       const aggs = keepAggs.map((j) => p.aggs[j]!);
-      const need = sortedUnique([...p.keys.flatMap((k) => [...exprColumns(k)]), ...aggs.flatMap((a) => (a.arg ? [...exprColumns(a.arg)] : []))]);
+      const need = sortedUnique([...p.keys.flatMap((k) => [...exprColumns(k)]), ...aggs.flatMap((a) => aggExprs(a).flatMap((e) => [...exprColumns(e)]))]);
       const inner = prune(p.input, need);
       const m = (i: number): number => inner.map.get(i)!;
       const map = identity(nk);
@@ -166,7 +190,7 @@ function prune(p: PlanNode, required: number[]): Pruned {
       return {
         node: {
           ...p, input: inner.node, keys: p.keys.map((k) => remapColumns(k, m)),
-          aggs: aggs.map((a) => ({ ...a, arg: a.arg ? remapColumns(a.arg, m) : null })),
+          aggs: aggs.map((a) => mapAggExprs(a, (e) => remapColumns(e, m))),
           schema: [...p.schema.slice(0, nk), ...keepAggs.map((j) => p.schema[nk + j]!)],
         },
         map,
@@ -215,6 +239,8 @@ function prune(p: PlanNode, required: number[]): Pruned {
       // reads, and the calls whose outputs are required.
       const ni = p.input.schema.length;
       const keepCalls = sortedUnique(required.filter((i) => i >= ni).map((i) => i - ni));
+      // No call is needed: the node goes (it neither filters nor adds rows).
+      if (keepCalls.length === 0) return prune(p.input, required);
       const calls = keepCalls.map((j) => p.calls[j]!);
       const need = sortedUnique([
         ...required.filter((i) => i < ni), ...p.partitionBy.flatMap((e) => [...exprColumns(e)]), ...p.orderBy.flatMap((k) => [...exprColumns(k.e)]),
@@ -278,7 +304,7 @@ function foldPlan(p: PlanNode): PlanNode {
     case 'values': return p;
     case 'filter': return { ...p, input: foldPlan(p.input), predicate: foldExpr(p.predicate) };
     case 'project': return { ...p, input: foldPlan(p.input), exprs: p.exprs.map(foldExpr) };
-    case 'aggregate': return { ...p, input: foldPlan(p.input), keys: p.keys.map(foldExpr), aggs: p.aggs.map((a) => ({ ...a, arg: a.arg ? foldExpr(a.arg) : null })) };
+    case 'aggregate': return { ...p, input: foldPlan(p.input), keys: p.keys.map(foldExpr), aggs: p.aggs.map((a) => mapAggExprs(a, foldExpr)) };
     case 'join': return { ...p, left: foldPlan(p.left), right: foldPlan(p.right), leftKeys: p.leftKeys.map(foldExpr), rightKeys: p.rightKeys.map(foldExpr), ...(p.residual ? { residual: foldExpr(p.residual) } : {}) };
     case 'window': return { ...p, input: foldPlan(p.input), partitionBy: p.partitionBy.map(foldExpr), orderBy: p.orderBy.map((k) => ({ ...k, e: foldExpr(k.e) })), calls: p.calls.map((c) => ({ ...c, args: c.args.map(foldExpr) })) };
     case 'setop': return { ...p, left: foldPlan(p.left), right: foldPlan(p.right) };

@@ -119,7 +119,7 @@ describe('coded errors and our own answers where DuckDB differs', () => {
     await refused('INSERT INTO ns.wide SELECT 7 AS c', 'SCHEMA_MISMATCH', 'missing: a, b');
     await refused('INSERT INTO ns.wide SELECT 7, 8', 'SCHEMA_MISMATCH', 'missing: c');
     await refused('INSERT OVERWRITE ns.wide SELECT 7', 'SCHEMA_MISMATCH', 'missing: b, c');
-    await refused('INSERT INTO ns.wide (a, b) SELECT 7, 8', 'UNSUPPORTED', 'not supported yet: INSERT with a column list');
+    await refused('INSERT INTO ns.wide (a, b) SELECT 7', 'SCHEMA_MISMATCH', 'the source has 1 columns, the column list names 2');
     expect(rowsOf(await engine.sql('SELECT * FROM ns.wide').toArray())).toEqual(rowsOf([{ a: 1, b: 2, c: 3 }]));
     // Every column given (NULL for one) still works.
     await engine.run('INSERT INTO ns.wide SELECT 4 AS a, 5 AS b, NULL AS c');
@@ -144,7 +144,6 @@ const UNSUPPORTED: Array<[string, string]> = [
   ['SELECT count(a ORDER BY b) FROM t', 'clauses inside count'],
   ['SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY a) FROM t', 'WITHIN GROUP'],
   ['SELECT first_value(a) IGNORE NULLS FROM t', 'NULL TREATMENT'],
-  ['SELECT sum(a) FILTER (WHERE a > 1) FROM t', 'FILTER'],
   ['SELECT sum(a) OVER (PARTITION BY b) FROM t', 'window functions'],
   ["SELECT CAST(a AS STRING FORMAT 'x') FROM t", 'CAST: FORMAT'],
   ['SELECT TRY_CAST(a AS INT) FROM t', 'TryCast'],
@@ -155,15 +154,14 @@ const UNSUPPORTED: Array<[string, string]> = [
   ['SELECT TOP 3 a FROM t', 'TOP'],
   ['SELECT a FROM t GROUP BY ALL', 'GROUP BY ALL'],
   ['SELECT a FROM t ORDER BY ALL', 'ORDER BY ALL'],
-  ['SELECT a FROM t GROUP BY a WITH ROLLUP', 'GROUP BY modifiers'],
-  ['SELECT a FROM t GROUP BY ROLLUP (a)', 'Rollup'],
+  ['SELECT a FROM t GROUP BY a WITH TOTALS', 'GROUP BY … WITH TOTALS'],
   ['SELECT a FROM t FETCH FIRST 3 ROWS ONLY', 'FETCH'],
   ['SELECT a FROM t1 NATURAL JOIN t2', 'USING / NATURAL'],
   ['SELECT a FROM t1 JOIN t2 USING (a)', 'USING / NATURAL'],
   ['SELECT a FROM t1 FULL JOIN t2 ON t1.a = t2.a', 'FULL OUTER JOIN'],
   ['SELECT a FROM t1 LEFT SEMI JOIN t2 ON t1.a = t2.a', 'LEFT SEMI JOIN'],
   ['SELECT a FROM t1 CROSS APPLY t2', 'CROSS APPLY'],
-  ['SELECT a FROM range(10)', 'table functions'],
+  ['SELECT a FROM range(10)', 'table function range()'],
   ['SELECT a FROM t, LATERAL (SELECT 1) x', 'LATERAL'],
   ["SELECT a LIKE 'x' ESCAPE '!' FROM t", 'ESCAPE'],
   ["SELECT a ILIKE 'x' FROM t", 'ILIKE'],
@@ -174,19 +172,14 @@ const UNSUPPORTED: Array<[string, string]> = [
   ['SELECT a FROM t WHERE a IN (SELECT b FROM u)', 'IN (subquery)'],
   ['SELECT (SELECT 1) FROM t', 'scalar subqueries'],
   ['SELECT a FROM t WHERE EXISTS (SELECT 1)', 'EXISTS'],
-  ['SELECT a FROM t EXCEPT SELECT a FROM u', 'EXCEPT'],
-  ['SELECT a FROM t INTERSECT SELECT a FROM u', 'INTERSECT'],
-  ['SELECT a FROM t UNION SELECT a FROM u', 'UNION without ALL'],
+  ['SELECT a FROM t UNION BY NAME SELECT a FROM u', 'UNION BY NAME'],
   ['WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r', 'WITH RECURSIVE'],
   ['WITH c (x) AS (SELECT 1) SELECT * FROM c', 'column lists on CTEs'],
   ["SELECT INTERVAL '1-2' YEAR TO MONTH", 'INTERVAL form'],
   ['SELECT a[1] FROM t', 'CompoundFieldAccess'],
   ['SELECT a & 1 FROM t', 'BitwiseAnd'],
   ["SELECT X'00'", 'HexStringLiteral'],
-  ['VALUES (1, 2)', 'VALUES'],
-  ['INSERT INTO t (a, b) SELECT 1, 2', 'INSERT with a column list'],
   ['INSERT INTO t PARTITION (p = 1) SELECT 1', 'PARTITION'],
-  ['INSERT INTO t VALUES (1, 2)', 'VALUES'],
   ['CREATE TABLE t (a INT)', 'CREATE TABLE without AS SELECT'],
   // Fields of the unbound tree the binder used to drop for scalar functions.
   [`SELECT lower(DISTINCT 'A')`, 'DISTINCT in lower()'],
