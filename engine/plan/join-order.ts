@@ -16,9 +16,10 @@
  * Estimates (`estimateRows`): scans from the statistics provider's row count (after file and
  * row-group pruning) times the selectivity of their filters (heuristics: `=` 0.1, range 1/3,
  * IN 0.1 per item, LIKE 0.2, AND multiplies, OR adds). An equi join of A and B yields
- * |A|·|B| / ndv, ndv from the provider's distinct counts when it has them (the larger of the two
- * sides), else the foreign-key assumption: the smaller of the two key columns' tables (before
- * filters) holds each key once. A multi-key join uses its most selective key.
+ * |A|·|B| / ndv. Columns equated by the region's predicates form classes; a class has as many
+ * distinct values as its smallest member: the provider's distinct count when it has one, else
+ * the member's table rows before filters (the foreign-key assumption: the smaller table holds
+ * each key once). A multi-key join uses its most selective key.
  *
  * Pure and deterministic: a function of the plan and the `JoinStatistics` (ties keep FROM order).
  * Scan nodes are reused, not copied (the executor caches scan plans by node). Output layout of
@@ -184,6 +185,31 @@ function reorderRegion(root: PlanNode, stats: JoinStatistics): PlanNode {
     return leaf.plan.op === 'scan' && stats.distinct ? stats.distinct(leaf.plan, g - leaf.offset) : undefined;
   };
 
+  // Columns equated by predicates form classes (c_nationkey = s_nationkey = n_nationkey): a
+  // class has at most as many distinct values as its smallest member (`nation` has 25 rows, so
+  // customer ⋈ supplier on the nation key is many-to-many, not a foreign-key join).
+  const parent = new Map<number, number>();
+  const find = (g: number): number => {
+    let x = g;
+    while (parent.has(x) && parent.get(x) !== x) x = parent.get(x)!;
+    parent.set(g, x);
+    return x;
+  };
+  for (const p of r.preds) {
+    const e = p.e;
+    if (e.k === 'call' && e.fn === 'eq' && e.args[0]!.k === 'col' && e.args[1]!.k === 'col') parent.set(find(e.args[0]!.i), find(e.args[1]!.i));
+  }
+  const classNdv = new Map<number, number>();
+  for (const g of parent.keys()) {
+    const root = find(g);
+    const own = distinct(g) ?? baseRows(g);
+    classNdv.set(root, Math.min(classNdv.get(root) ?? Infinity, own));
+  }
+  const ndvOf = (ka: Expr, kb: Expr): number => {
+    if (ka.k === 'col' && kb.k === 'col' && find(ka.i) === find(kb.i)) return Math.max(1, classNdv.get(find(ka.i)) ?? 1);
+    return keyNdv(ka, kb, baseRows, distinct);
+  };
+
   while (comps.length > 1) {
     let best: { i: number; j: number; rows: number; keyed: boolean } | null = null;
     for (let i = 0; i < comps.length; i++) {
@@ -196,7 +222,7 @@ function reorderRegion(root: PlanNode, stats: JoinStatistics): PlanNode {
         let rows: number;
         if (keys.length) {
           let ndv = 1;
-          for (const [ka, kb] of keys) ndv = Math.max(ndv, keyNdv(ka, kb, baseRows, distinct));
+          for (const [ka, kb] of keys) ndv = Math.max(ndv, ndvOf(ka, kb));
           rows = (a.rows * b.rows) / ndv;
         } else rows = a.rows * b.rows;
         rows *= filtersSel(other);
