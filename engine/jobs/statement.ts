@@ -60,6 +60,7 @@ export async function bindStatement(sql: string, params: Params): Promise<BoundS
   bindPlaceholders(parsed.ast, params);
   const s = convertStatement(parsed);
   if (s.kind === 'query') return { kind: 'query', query: s.query, sqlText: sql };
+  if (s.kind === 'explain') throw unsupported('EXPLAIN in a job (run it with `lake sql`)');
   if (s.kind === 'insert') return { kind: 'insert', table: tableName(s.table), overwrite: s.overwrite, query: s.query, sqlText: sql };
   return { kind: 'ctas', table: tableName(s.table), partitionBy: s.partitionBy, query: s.query, sqlText: sql };
 }

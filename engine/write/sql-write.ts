@@ -9,7 +9,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
-import { DataFrame, type QueryContext, type QueryRunner } from '../dataframe.js';
+import { DataFrame, type QueryContext } from '../dataframe.js';
+import { explainFrame, type ExplainHost } from '../physical/explain-frame.js';
 import { parseSql } from '../sql/parser.js';
 import { stageWrite, type WriteHost } from './stage.js';
 
@@ -31,13 +32,14 @@ export function newSqlRunId(): string {
 }
 
 export async function runSqlStatement(
-  runner: QueryRunner,
+  runner: ExplainHost,
   host: WriteHost,
   text: string,
   options: QueryContext & { signal?: AbortSignal; runId?: string },
 ): Promise<SqlResult> {
   const stmt = parseSql(text);
   const context: QueryContext = options.inputs ? { inputs: options.inputs } : {};
+  if (stmt.kind === 'explain') return { kind: 'query', frame: explainFrame(runner, host, stmt, text, context) };
   const frame = new DataFrame(runner, stmt.query, text, context);
   if (stmt.kind === 'query') return { kind: 'query', frame };
   const table = stmt.table.join('.').toLowerCase();
