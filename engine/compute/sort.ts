@@ -25,7 +25,8 @@ export interface SortKey {
   nullsFirst: boolean;
 }
 
-function sortable(v: Vec, n: number): Float64Array {
+/** Sortable numbers of a key column (strings by dictionary rank, BigInts by dense rank); also used by compute/window-frames.ts. */
+export function sortable(v: Vec, n: number): Float64Array {
   if (v.t === 'num') return v.values;
   if (v.t === 'bool') return Float64Array.from(v.values.subarray(0, n));
   if (v.t === 'big') return bigRanks(v.values, n);

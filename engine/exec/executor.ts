@@ -39,6 +39,7 @@ import type { ScanTask } from '../source/table-source.js';
 import { runSink, type SinkFile, type SinkSpec } from '../write/sink.js';
 import { chunkBytes, dropBuild, mergePackedPartials, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
 import { chunkToIPC } from './ipc.js';
+import { executeWindow } from './window-exec.js';
 import type { TaskOutput, WorkerPool } from './pool.js';
 
 export interface QueryStats {
@@ -729,7 +730,11 @@ export class Executor {
       case 'union':
         for (const input of p.inputs) yield* this.execute(input);
         return;
-      case 'window': case 'setop':
+      case 'window':
+        // Window functions: hash-partitioned on PARTITION BY, one pool task per partition (exec/window-exec.ts).
+        yield* executeWindow(p, this.execute(p.input), this.ctx);
+        return;
+      case 'setop':
         throw new LakehouseError('UNSUPPORTED', `not supported yet: ${p.op} operators`);
       case 'nested-loop-join':
         throw new LakehouseError('UNSUPPORTED', 'not supported yet: joins without an equality of the two sides (nested-loop joins)');

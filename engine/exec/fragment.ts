@@ -30,6 +30,7 @@ import { openScan } from '../source/scan-executors.js';
 import type { ScanTask } from '../source/table-source.js';
 import { runSink, type SinkFile, type SinkSpec } from '../write/sink.js';
 import { chunkFromBatchPositional, oneChunkFromIPC } from './ipc.js';
+import { runWindowTask, type WindowFragment } from './window-exec.js';
 
 export type FragmentOp =
   | { op: 'filter'; predicate: Expr }
@@ -50,6 +51,8 @@ export interface Fragment {
   partition?: { keys: Expr[]; parts: number; dropNull: boolean };
   /** Merge partial aggregates carried in the task's payload instead of scanning (see above). */
   merge?: { keyTypes: DataType[]; aggs: AggCall[] };
+  /** Window functions over the partition rows carried in the task's payload (exec/window-exec.ts). */
+  window?: WindowFragment;
 }
 
 /**
@@ -239,9 +242,10 @@ export function mergePackedPartials(buffers: Uint8Array[], keyTypes: DataType[],
  * does not read ahead of the consumer); the result then carries no chunks.
  */
 export async function runFragment(f: Fragment, signal?: AbortSignal, emit?: (c: Chunk) => Promise<void>): Promise<FragmentResult> {
-  if (emit && (f.sink || f.merge || f.agg || f.partition)) throw new LakehouseError('INTERNAL', 'internal: only a plain pipeline fragment can stream its output');
+  if (emit && (f.sink || f.merge || f.agg || f.partition || f.window)) throw new LakehouseError('INTERNAL', 'internal: only a plain pipeline fragment can stream its output');
   if (f.sink) return runSinkFragment(f, f.sink, signal);
   if (f.merge) return runMerge(f, f.merge);
+  if (f.window) return runWindowTask(f, f.window);
   // A filter right before the partial aggregation is fused into it (see HashAggregator.addChunk).
   const last = f.ops[f.ops.length - 1];
   const fused = f.agg && last?.op === 'filter' ? compileExpr(last.predicate) : null;

@@ -17,6 +17,7 @@ import {
 } from './types.js';
 import { foldExpr } from './optimize.js';
 import { arith, coerce, compare, literalAs, numberLiteral, toStr, unify } from './typing.js';
+import { selectUsesWindows, WindowBinder } from './bind-window.js';
 import type { Pos, TimeTravel, UBody, UExpr, UFrom, UOrder, UQuery, USelect } from './unbound.js';
 
 export interface ResolvedTable {
@@ -244,6 +245,11 @@ export class Binder {
     const aggregated = s.groupBy.length > 0 || s.having !== null || s.items.some((it) => it.k === 'expr' && containsAgg(it.e));
     let exprs: Expr[];
     let bindOut: (u: UExpr) => Expr;
+    // Window functions (plan/bind-window.ts): calls bind to placeholder columns through `win`'s
+    // hook; `win.apply` adds the window nodes and QUALIFY below the projection.
+    const usesWindows = selectUsesWindows(s, orderBy);
+    const win = new WindowBinder(s, (u, h) => this.bindExpr(u, scope, h), s.items.flatMap((it) => (it.k === 'expr' ? [{ u: it.e, alias: it.alias }] : [])), (n) => scope.some((c) => c.name.toLowerCase() === n.toLowerCase()));
+    let qualify: Expr | null = null;
     if (aggregated) {
       const groupKeys = s.groupBy.map((g) => {
         // GROUP BY may name a select alias or position (Spark, DuckDB, Postgres allow both).
@@ -279,9 +285,11 @@ export class Binder {
         }
         return undefined;
       };
-      bindOut = (u) => this.bindExpr(u, scope, hook);
+      const outHook = usesWindows ? win.hook(hook) : hook;
+      bindOut = (u) => this.bindExpr(u, scope, outHook);
       exprs = items.map((it) => bindOut(it.u!));
       const having = s.having ? bindOut(s.having) : null;
+      qualify = win.bindQualify();
       const aggSchema: Schema = [
         ...groupKeys.map((g, i): Field => ({ name: keyName(s.groupBy[i]!, i), type: g.type, nullable: true })),
         ...aggs.map((a, j): Field => ({ name: `agg${j}`, type: a.type, nullable: true })),
@@ -291,8 +299,10 @@ export class Binder {
         plan = { op: 'filter', input: plan, predicate: asCondition(having, 'HAVING'), schema: plan.schema };
       }
     } else {
-      bindOut = (u) => this.bindExpr(u, scope);
+      const outHook = usesWindows ? win.hook(undefined) : undefined;
+      bindOut = (u) => this.bindExpr(u, scope, outHook);
       exprs = items.map((it) => it.bound ?? bindOut(it.u!));
+      qualify = win.bindQualify();
     }
     // Output names are made unique (x, x_1, …) so that rows can be objects keyed by name.
     const seen = new Map<string, number>();
@@ -336,6 +346,7 @@ export class Binder {
       }
       sortKeys.push({ e: { k: 'col', i: idx, type: bound.type }, ...base });
     }
+    if (win.active || qualify) plan = win.apply(plan, qualify, [exprs, hidden]);
     const allExprs = [...exprs, ...hidden];
     const projSchema: Schema = [...outSchema, ...hidden.map((h, i): Field => ({ name: `__order${i}`, type: h.type, nullable: true }))];
     plan = { op: 'project', input: plan, exprs: allExprs, schema: projSchema };
@@ -450,6 +461,8 @@ export class Binder {
         return e.type === u.to ? e : { k: 'cast', e, type: u.to };
       }
       case 'fn':
+        // Window calls are bound by plan/bind-window.ts where they are allowed; anywhere else they are an error.
+        if (u.over || u.ignoreNulls) throw err(this.ctx, `${u.over ? 'window functions' : 'IGNORE NULLS'} ${u.over ? 'are' : 'is'} not allowed here (${u.name}())`, u.pos, 'Window functions may appear in the select list, QUALIFY and ORDER BY; they cannot be nested or used in WHERE, GROUP BY, HAVING or aggregate arguments.');
         if (AGGS.has(u.name)) throw err(this.ctx, `aggregate function ${u.name}() is not allowed here`, u.pos);
         return this.bindFunction(u, rec);
       case 'subquery': case 'exists': case 'insub': case 'quantified':
@@ -577,7 +590,8 @@ function renameColumns(plan: PlanNode, names: string[] | undefined, what: string
 
 function containsAgg(u: UExpr): boolean {
   switch (u.k) {
-    case 'fn': return AGGS.has(u.name) || u.args.some(containsAgg);
+    // A window call is not an aggregate of the query, but its arguments and window may hold some.
+    case 'fn': return (AGGS.has(u.name) && !u.over) || u.args.some(containsAgg) || (u.over ? u.over.partitionBy.some(containsAgg) || u.over.orderBy.some((o) => containsAgg(o.e)) : false);
     case 'bin': return containsAgg(u.l) || containsAgg(u.r);
     case 'not': case 'neg': case 'isnull': case 'cast': return containsAgg(u.e);
     case 'between': return containsAgg(u.e) || containsAgg(u.lo) || containsAgg(u.hi);

@@ -94,6 +94,18 @@ function pushFilter(input: PlanNode, preds: Expr[]): PlanNode {
       }
       return wrap({ ...input, leftKeys, rightKeys, left: pushFilter(input.left, left), right: pushFilter(input.right, right) }, keep);
     }
+    case 'window': {
+      // A predicate over PARTITION BY columns only keeps or drops whole partitions: it can run
+      // before the window (the other calls' results do not change). Anything else stays above.
+      const keyCols = new Set(input.partitionBy.flatMap((e) => (e.k === 'col' ? [e.i] : [])));
+      const down: Expr[] = [];
+      const keep: Expr[] = [];
+      for (const c of preds) {
+        const cols = [...exprColumns(c)];
+        (cols.length > 0 && cols.every((i) => keyCols.has(i)) ? down : keep).push(c);
+      }
+      return wrap({ ...input, input: pushFilter(input.input, down) }, keep);
+    }
     default:
       return wrap(input, preds);
   }
@@ -213,6 +225,8 @@ function prune(p: PlanNode, required: number[]): Pruned {
       // reads, and the calls whose outputs are required.
       const ni = p.input.schema.length;
       const keepCalls = sortedUnique(required.filter((i) => i >= ni).map((i) => i - ni));
+      // No call is needed: the node goes (it neither filters nor adds rows).
+      if (keepCalls.length === 0) return prune(p.input, required);
       const calls = keepCalls.map((j) => p.calls[j]!);
       const need = sortedUnique([
         ...required.filter((i) => i < ni), ...p.partitionBy.flatMap((e) => [...exprColumns(e)]), ...p.orderBy.flatMap((k) => [...exprColumns(k.e)]),

@@ -22,6 +22,7 @@
 import { LakehouseError } from '../../connectors/errors.js';
 import { checkSqlLimits } from './limits.js';
 import { isWasmTrap, wasmParse } from './parser-wasm.js';
+import { convertNamedWindows, convertNullTreatment, convertOver } from './parse-window.js';
 import { decimalType, type DataType } from '../plan/types.js';
 import type { BinOp, Pos, UBody, UExpr, UFrom, UOrder, UQuery, USelect, USelectItem } from '../plan/unbound.js';
 
@@ -318,8 +319,6 @@ function convertSelect(s: J): USelect {
   if (s.distinct && s.distinct !== 'Distinct') throw unsupported('DISTINCT ON');
   if (s.top) throw unsupported('TOP');
   if (s.into) throw unsupported('SELECT INTO');
-  if (s.qualify) throw unsupported('QUALIFY');
-  if (s.named_window?.length) throw unsupported('WINDOW');
   if (s.cluster_by?.length || s.distribute_by?.length || s.sort_by?.length) throw unsupported('CLUSTER/DISTRIBUTE/SORT BY');
   const items: USelectItem[] = s.projection.map((p: J): USelectItem => {
     if (p.UnnamedExpr) return { k: 'expr', e: convertExpr(p.UnnamedExpr) };
@@ -355,6 +354,9 @@ function convertSelect(s: J): USelect {
     where: s.selection ? convertExpr(s.selection) : null,
     groupBy,
     having: s.having ? convertExpr(s.having) : null,
+    // Window clauses (engine/sql/parse-window.ts).
+    ...(s.qualify ? { qualify: convertExpr(s.qualify) } : {}),
+    ...(s.named_window?.length ? { windows: convertNamedWindows(s.named_window) } : {}),
   };
 }
 
@@ -555,8 +557,7 @@ function convertInterval(iv: J): UExpr {
 
 function convertFunction(f: J): UExpr {
   const name = objectName(f.name).join('.').toLowerCase();
-  rejectIgnored(f, ['name', 'args', 'over', 'filter', 'uses_odbc_syntax'], `${name}(…)`);
-  if (f.over) throw unsupported('window functions (OVER)');
+  rejectIgnored(f, ['name', 'args', 'over', 'filter', 'uses_odbc_syntax', 'null_treatment'], `${name}(…)`);
   if (f.filter) throw unsupported('aggregate FILTER clauses');
   const args: UExpr[] = [];
   let star = false;
@@ -577,7 +578,10 @@ function convertFunction(f: J): UExpr {
   } else if (f.args !== 'None' && f.args !== undefined) {
     throw unsupported(`${name} with a subquery argument`);
   }
-  const out: UExpr = { k: 'fn', name, args, distinct, star };
+  const out: Extract<UExpr, { k: 'fn' }> = { k: 'fn', name, args, distinct, star };
+  // Window calls: `OVER …` and `IGNORE NULLS` (engine/sql/parse-window.ts; bound in plan/bind-window.ts).
+  if (f.over) out.over = convertOver(f.over);
+  if (convertNullTreatment(f.null_treatment)) out.ignoreNulls = true;
   const pos = spanPos(f.name[0]?.Identifier);
   if (pos) out.pos = pos;
   return out;
