@@ -66,19 +66,38 @@ function linesChunk(lines: string[]): Chunk {
   return { length: lines.length, cols: [{ t: 'str', codes: Int32Array.from(lines, (_, i) => i), dict: lines, valid: null }] };
 }
 
+/**
+ * The frame of an EXPLAIN: a DataFrame whose rows are the plan's lines. `limit` (as `lake sql
+ * --limit` applies) keeps the first lines; other builder refinements are refused (the lines are
+ * not a table to query).
+ */
+class ExplainFrame extends DataFrame {
+  constructor(
+    private readonly host: ExplainHost, private readonly writes: WriteHost, private readonly stmt: ExplainStatement,
+    private readonly text: string, context: QueryContext, private readonly window: { offset: number; n: number },
+  ) {
+    const query = stmt.statement.query;
+    const runner: QueryRunner = {
+      plan: async (q) => {
+        if (q !== query) throw new LakehouseError('UNSUPPORTED', 'not supported yet: refining the result of EXPLAIN with the builder', { help: 'Consume the EXPLAIN frame as it is (toArray, lake sql).' });
+        return { op: 'values', rows: 0, schema: SCHEMA };
+      },
+      execute: async function* (_plan, signal, report) {
+        const lines = await explainStatement(host, writes, stmt, text, context, signal);
+        yield linesChunk(lines.slice(window.offset, window.offset + window.n));
+        report(newStats());
+      },
+    };
+    super(runner, query, text, context);
+  }
+
+  override limit(n: number, offset = 0): DataFrame {
+    const w = this.window;
+    return new ExplainFrame(this.host, this.writes, this.stmt, this.text, this.context, { offset: w.offset + offset, n: Math.max(0, Math.min(n, w.n - offset)) });
+  }
+}
+
 /** The DataFrame of an EXPLAIN statement (see the module header). */
 export function explainFrame(host: ExplainHost, writes: WriteHost, stmt: ExplainStatement, text: string, context: QueryContext = {}): DataFrame {
-  const query = stmt.statement.query;
-  const runner: QueryRunner = {
-    plan: async (q) => {
-      if (q !== query) throw new LakehouseError('UNSUPPORTED', 'not supported yet: refining the result of EXPLAIN with the builder', { help: 'Consume the EXPLAIN frame as it is (toArray, lake sql).' });
-      return { op: 'values', rows: 0, schema: SCHEMA };
-    },
-    execute: async function* (_plan, signal, report) {
-      const lines = await explainStatement(host, writes, stmt, text, context, signal);
-      yield linesChunk(lines);
-      report(newStats());
-    },
-  };
-  return new DataFrame(runner, query, text, context);
+  return new ExplainFrame(host, writes, stmt, text, context, { offset: 0, n: Infinity });
 }

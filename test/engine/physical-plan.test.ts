@@ -130,6 +130,13 @@ describe('physical plan strategies', () => {
     }
   });
 
+  it('EXPLAIN is a frame of lines: `limit` keeps the first ones (lake sql --limit)', async () => {
+    const all = await explain(engine, 'EXPLAIN SELECT b.id, s.name FROM t.big b JOIN t.small s ON b.k = s.k');
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    const first = await engine.sql('EXPLAIN SELECT b.id, s.name FROM t.big b JOIN t.small s ON b.k = s.k').limit(1).toArray();
+    expect(first).toEqual([{ plan: all[0] }]);
+  });
+
   it('refuses EXPLAIN forms it does not print with a coded error', () => {
     expect(() => engine.sql('EXPLAIN VERBOSE SELECT 1')).toThrow(expect.objectContaining({ code: 'UNSUPPORTED', message: expect.stringContaining('not supported yet: EXPLAIN: VERBOSE') }));
   });
