@@ -46,6 +46,8 @@ export type ErrorCode =
   | 'OUT_OF_RANGE'
   /** Text that is not a value of the requested type (CAST('abc' AS INT), a bad CSV field under a declared type). */
   | 'CONVERSION_ERROR'
+  /** An operator would hold more than its documented bound (e.g. the values of a holistic aggregate). */
+  | 'MEMORY_LIMIT'
   // invariants
   /** A broken invariant of this project (a bug): never the user's fault. */
   | 'INTERNAL';

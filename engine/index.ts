@@ -24,3 +24,4 @@ export { explain } from './plan/logical.js';
 export type { PlanNode } from './plan/logical.js';
 export type { DataType, Field, Schema } from './plan/types.js';
 export * from './jobs/index.js';
+export { functionsMarkdown, functionsText } from './functions/docs.js';

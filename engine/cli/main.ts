@@ -15,6 +15,7 @@ import { ingestCommand } from './ingest-command.js';
 import { compactCommand } from './compact-command.js';
 import { commitCommand } from './commit-command.js';
 import { interrupted } from './interrupt.js';
+import { functionsText } from '../functions/docs.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   program.addCommand(ingestCommand());
   program.addCommand(compactCommand());
   program.addCommand(commitCommand());
+  program.addCommand(new Command('functions').description('list the SQL scalar functions (reference: docs/functions.md)').action(() => { process.stdout.write(`${functionsText()}\n`); }));
   program.addHelpText(
     'after',
     `

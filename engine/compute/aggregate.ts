@@ -29,6 +29,8 @@ import {
   newNumState, preparePlain, resetGroup, sumBig, sumChecked, type NumState,
 } from './agg-exact.js';
 import { SAFE } from './exact.js';
+import { extStateTypes, isExtAgg, newExtState, type ExtState } from './agg-stats.js';
+import { holisticTypes, isHolisticAgg, ValueCollector } from './agg-holistic.js';
 
 /** Smallest row block worth a fused pass (below it the checked row loop is used instead). */
 const MIN_BLOCK = 256;
@@ -41,7 +43,8 @@ function exactArg(a: AggCall): boolean {
 
 /** Types of the partial state columns of one aggregate, appended after the key columns. */
 export function partialStateTypes(a: AggCall): DataType[] {
-  if (a.distinct) return [];
+  if (a.distinct || isHolisticAgg(a)) return [];
+  if (isExtAgg(a)) return extStateTypes(a);
   switch (a.fn) {
     case 'count_star': case 'count': return ['float64'];
     // Exact sums: the double part, the BigInt carry as decimal text, the count.
@@ -60,9 +63,21 @@ export function partialTypes(keyTypes: DataType[], aggs: AggCall[]): DataType[] 
   return [...keyTypes, ...aggs.flatMap(partialStateTypes)].map(wireType);
 }
 
-/** Column types of every chunk a partial aggregation emits: the main partial, then one per DISTINCT aggregate. */
+/**
+ * True for the aggregates that ship values instead of a state: DISTINCT ones (their distinct
+ * (group, value) pairs) and holistic ones (agg-holistic.ts: every value, with its order keys).
+ */
+export function shipsValues(a: AggCall): boolean {
+  return a.distinct || isHolisticAgg(a);
+}
+
+/**
+ * Column types of every chunk a partial aggregation emits: the main partial, then one side chunk
+ * per aggregate that ships values (`shipsValues`), in aggregate order: [keys…, value] for a
+ * DISTINCT aggregate, [keys…, value, order keys…] for a holistic one.
+ */
 export function partialLayout(keyTypes: DataType[], aggs: AggCall[]): DataType[][] {
-  return [partialTypes(keyTypes, aggs), ...aggs.filter((a) => a.distinct).map((a) => [...keyTypes, a.arg!.type])];
+  return [partialTypes(keyTypes, aggs), ...aggs.filter(shipsValues).map((a) => [...keyTypes, ...(isHolisticAgg(a) ? holisticTypes(a) : [a.arg!.type])])];
 }
 
 function wireType(t: DataType): DataType {
@@ -76,6 +91,9 @@ export class HashAggregator {
   readonly table: GroupTable;
   private readonly states: Array<State | null>;
   private readonly distinct: Array<GroupTable | null>;
+  /** States of the extended aggregates (agg-stats.ts), and the value collectors of holistic ones. */
+  private readonly ext: Array<ExtState | null>;
+  private readonly holistic: Array<ValueCollector | null>;
   private cap = 0;
   /** Groups that received at least one (unmasked) row; others were created by masked rows only. */
   private live = new Uint8Array(0);
@@ -83,8 +101,11 @@ export class HashAggregator {
   /** `expectedGroups` presizes the group table (a merge knows its partial row count). */
   constructor(readonly keyTypes: DataType[], readonly aggs: AggCall[], expectedGroups?: number) {
     this.table = new GroupTable(keyTypes, expectedGroups);
-    this.states = aggs.map((a) => (a.distinct ? null : a.fn !== 'count' && a.fn !== 'count_star' && a.arg && isStringLike(a.arg.type) ? { kind: 'str', vals: [] } : newNumState(a.fn !== 'count' && a.fn !== 'count_star' && exactArg(a))));
-    this.distinct = aggs.map((a) => (a.distinct ? new GroupTable(['int64', a.arg!.type]) : null));
+    const budget = { used: 0 };
+    this.holistic = aggs.map((a) => (isHolisticAgg(a) ? new ValueCollector(a, budget) : null));
+    this.ext = aggs.map((a) => (!a.distinct && isExtAgg(a) ? newExtState(a) : null));
+    this.states = aggs.map((a, j) => (a.distinct || this.holistic[j] || this.ext[j] ? null : a.fn !== 'count' && a.fn !== 'count_star' && a.arg && isStringLike(a.arg.type) ? { kind: 'str', vals: [] } : newNumState(a.fn !== 'count' && a.fn !== 'count_star' && exactArg(a))));
+    this.distinct = aggs.map((a, j) => (a.distinct && !this.holistic[j] ? new GroupTable(['int64', a.arg!.type]) : null));
   }
 
   private groupIds(keys: Vec[], n: number): Int32Array {
@@ -106,6 +127,7 @@ export class HashAggregator {
       const b = new Float64Array(cap); b.set(s.b); s.b = b;
       const h = new Uint8Array(cap); h.set(s.has); s.has = h;
     }
+    for (const e of this.ext) e?.grow(cap);
     const live = new Uint8Array(cap);
     live.set(this.live);
     this.live = live;
@@ -116,8 +138,9 @@ export class HashAggregator {
    * Raw input: `args[j]` is the evaluated argument of aggregate j (null for count(*)).
    * `mask` (optional) selects the rows to aggregate (1 = take): a WHERE fused into the
    * aggregation, cheaper than gathering the surviving rows when most rows survive.
+   * `extra[j]` are the evaluated `extra` inputs of aggregate j (see AggCall), when it has some.
    */
-  addChunk(keys: Vec[], args: Array<Vec | null>, n: number, mask?: Uint8Array): void {
+  addChunk(keys: Vec[], args: Array<Vec | null>, n: number, mask?: Uint8Array, extra?: Array<Vec[] | null>): void {
     const g = this.groupIds(keys, n);
     // Rows outside the mask go to a scratch group one past the last group; its state is
     // reset after this chunk, before any new group can take that id.
@@ -137,6 +160,10 @@ export class HashAggregator {
     this.aggs.forEach((a, j) => {
       if (fused[j]) return;
       const arg = args[j] ?? null;
+      const hol = this.holistic[j];
+      if (hol) { hol.add(g, [arg!, ...(extra?.[j] ?? [])], n, mask ? sink : -1); return; }
+      const ext = this.ext[j];
+      if (ext) { ext.update(g, [arg!, ...(extra?.[j] ?? [])], n); return; }
       if (a.distinct) {
         const gv: Vec = { t: 'num', type: 'int64', values: Float64Array.from(g), valid: null };
         const vv = arg!;
@@ -197,6 +224,7 @@ export class HashAggregator {
       }
     });
     if (mask) {
+      for (const e of this.ext) e?.reset(sink);
       for (const st of this.states) {
         if (!st) continue;
         if (st.kind === 'str') { if (st.vals.length > sink) st.vals[sink] = null; continue; }
@@ -314,7 +342,9 @@ export class HashAggregator {
     const keyVecs = this.keyTypes.length ? this.table.keyVecs() : [];
     const cols: Vec[] = [...keyVecs];
     this.aggs.forEach((a, j) => {
-      if (a.distinct) return;
+      if (a.distinct || this.holistic[j]) return;
+      const ext = this.ext[j];
+      if (ext) { cols.push(...ext.partial(size)); return; }
       const st = this.states[j]!;
       if (st.kind === 'str') {
         cols.push(strVec(st.vals, size));
@@ -330,6 +360,8 @@ export class HashAggregator {
       }
     });
     const distinct = this.aggs.flatMap((a, j) => {
+      const hol = this.holistic[j];
+      if (hol) return [hol.sideChunk(keyVecs)];
       if (!a.distinct) return [];
       const pairs = this.distinct[j]!;
       const [gids, vals] = pairs.keyVecs() as [Extract<Vec, { t: 'num' }>, Vec];
@@ -361,7 +393,14 @@ export class HashAggregator {
     markLive(this.live, g, undefined, 0, n);
     let col = nk;
     this.aggs.forEach((a, j) => {
-      if (a.distinct) return;
+      if (a.distinct || this.holistic[j]) return;
+      const ext = this.ext[j];
+      if (ext) {
+        const w = extStateTypes(a).length;
+        ext.merge(g, main.cols.slice(col, col + w), n);
+        col += w;
+        return;
+      }
       const st = this.states[j]!;
       if (st.kind === 'str') {
         while (st.vals.length <= this.table.size) st.vals.push(null);
@@ -385,9 +424,17 @@ export class HashAggregator {
     });
     let d = 0;
     this.aggs.forEach((a, j) => {
-      if (!a.distinct) return;
+      if (!shipsValues(a)) return;
       const dc = distinct[d++]!;
+      if (dc.length === 0) return;
       const dg = this.groupIds(dc.cols.slice(0, nk), dc.length);
+      const hol = this.holistic[j];
+      if (hol) {
+        this.ensure(this.table.size);
+        markLive(this.live, dg, undefined, 0, dc.length);
+        hol.add(dg, dc.cols.slice(nk), dc.length);
+        return;
+      }
       const gv: Vec = { t: 'num', type: 'int64', values: Float64Array.from(dg), valid: null };
       this.distinct[j]!.insert([gv, dc.cols[nk]!], dc.length);
     });
@@ -401,10 +448,14 @@ export class HashAggregator {
     this.ensure(size);
     const cols: Vec[] = this.keyTypes.length ? this.table.keyVecs() : [];
     this.aggs.forEach((a, j) => {
+      const hol = this.holistic[j];
+      if (hol) { cols.push(hol.finish(size)); return; }
       if (a.distinct) {
         cols.push(this.finishDistinct(a, this.distinct[j]!, size));
         return;
       }
+      const ext = this.ext[j];
+      if (ext) { cols.push(ext.finish(size)); return; }
       const st = this.states[j]!;
       if (st.kind === 'str') { cols.push(strVec(st.vals, size)); return; }
       switch (a.fn) {

@@ -33,7 +33,7 @@ export function dayOf(days: number): number {
   return civil(days, 2);
 }
 
-function daysInMonth(y: number, m: number): number {
+export function daysInMonth(y: number, m: number): number {
   if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
@@ -72,4 +72,30 @@ export function dateTrunc(unit: string, us: number): number {
         help: "Use 'year', 'quarter', 'month', 'week', 'day', 'hour', 'minute' or 'second'.",
       });
   }
+}
+
+/** Day of the week, Sunday = 0 … Saturday = 6 (DuckDB's dayofweek / dow). */
+export function dowOf(days: number): number {
+  return (((days + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
+}
+
+/** Day of the year, 1 … 366. */
+export function doyOf(days: number): number {
+  return days - daysFromCivil(yearOf(days), 1, 1) + 1;
+}
+
+/** ISO 8601 week-numbering year and week (weeks start on Monday; week 1 holds the year's first Thursday). */
+export function isoWeek(days: number): { year: number; week: number } {
+  const isoDow = dowOf(days) === 0 ? 7 : dowOf(days);
+  const thursday = days - isoDow + 4;
+  const year = yearOf(thursday);
+  const week = Math.floor((thursday - daysFromCivil(year, 1, 1)) / 7) + 1;
+  return { year, week };
+}
+
+/** The last day of the month of `days`. */
+export function lastDayOf(days: number): number {
+  const y = yearOf(days);
+  const m = monthOf(days);
+  return daysFromCivil(y, m, daysInMonth(y, m));
 }

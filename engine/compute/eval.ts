@@ -21,14 +21,15 @@ import { castVal, toVec, buildStrings, type Const, type Val } from './casts.js';
 import { arithExact, cmpBig, cmpDouble, cmpExactScalar, cmpFn, negExact, type ExactOp, type ExactVal } from './exact-kernels.js';
 import { fusedArith, fusedConjunction } from './fused.js';
 import { arithKernel, cmpKernel, cmpNanKernel, divKernel, strCmpKernel, type Shape } from './kernels-gen.js';
-import { andValid, cmpStr, type Chunk, type Valid, type Vec } from './vec.js';
-import { dateTrunc, dayOf, monthOf, shiftMonths, yearOf } from './dates.js';
+import { andValid, cmpStr, type Chunk, type Vec } from './vec.js';
+import { compileRegistryCall } from '../functions/registry.js';
+import { mapStrToBool, pickRows, vecFromScalars, type Evaluator } from '../functions/kernel.js';
+import { isLakehouseError } from '../../connectors/errors.js';
+import { scalarAt } from './casts.js';
 
 export { castScalar, toVec } from './casts.js';
 export type { Const, Val } from './casts.js';
-export type Evaluator = (c: Chunk) => Val;
-
-const US_PER_DAY = 86_400_000_000;
+export type { Evaluator };
 
 export function compileExpr(e: Expr): Evaluator {
   switch (e.k) {
@@ -41,6 +42,7 @@ export function compileExpr(e: Expr): Evaluator {
     case 'cast': {
       const inner = compileExpr(e.e);
       const from = e.e.type;
+      if (e.try) return (c) => tryCastVal(inner(c), from, e.type, c.length);
       return (c) => castVal(inner(c), from, e.type, c.length);
     }
     case 'in': {
@@ -49,7 +51,7 @@ export function compileExpr(e: Expr): Evaluator {
     }
     case 'like': {
       const inner = compileExpr(e.e);
-      const re = likeToRegExp(e.pattern);
+      const re = likeToRegExp(e.pattern, e.escape, e.ci);
       return (c) => mapStrToBool(inner(c), (s) => re.test(s) !== e.neg, c.length);
     }
     case 'case':
@@ -64,14 +66,52 @@ export function evalVec(ev: Evaluator, c: Chunk): Vec {
   return toVec(ev(c), c.length);
 }
 
-export function likeToRegExp(pattern: string): RegExp {
+/**
+ * A LIKE pattern as an anchored RegExp: `%` any run, `_` one character (code point); `escape`
+ * makes the next character literal (a trailing escape is an error, as in DuckDB); `ci` is ILIKE
+ * (Unicode case folding of the JavaScript engine, as DuckDB's lower-casing ILIKE for the common
+ * scripts).
+ */
+export function likeToRegExp(pattern: string, escape?: string, ci = false): RegExp {
   let src = '';
+  let escaped = false;
   for (const ch of pattern) {
+    if (escaped) { src += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'); escaped = false; continue; }
+    if (escape !== undefined && ch === escape) { escaped = true; continue; }
     if (ch === '%') src += '[\\s\\S]*';
     else if (ch === '_') src += '[\\s\\S]';
-    else src += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    else src += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
-  return new RegExp(`^${src}$`, 'u');
+  if (escaped) throw new LakehouseError('INVALID_ARGUMENT', `the LIKE pattern '${pattern}' ends with its escape character`, { help: 'Escape characters must be followed by a character.' });
+  return new RegExp(`^${src}$`, ci ? 'iu' : 'u');
+}
+
+/**
+ * TRY_CAST: the whole batch converts at once when it can; otherwise value by value, a value
+ * that does not convert (CONVERSION_ERROR, OUT_OF_RANGE) becoming NULL.
+ */
+function tryCastVal(a: Val, from: DataType, to: DataType, n: number): Val {
+  // A value that does not convert: CONVERSION_ERROR / OUT_OF_RANGE, or PLAN_ERROR from the date
+  // parser (casts.ts reads dates with plan/types.ts parseDateLiteral).
+  const bad = (err: unknown): boolean => isLakehouseError(err, 'CONVERSION_ERROR') || isLakehouseError(err, 'OUT_OF_RANGE') || isLakehouseError(err, 'PLAN_ERROR');
+  try {
+    return castVal(a, from, to, n);
+  } catch (err) {
+    if (!bad(err)) throw err;
+  }
+  const one = (v: Scalar): Scalar => {
+    if (v === null) return null;
+    try {
+      return (castVal({ t: 'const', v, type: from }, from, to, 1) as Const).v;
+    } catch (err) {
+      if (bad(err)) return null;
+      throw err;
+    }
+  };
+  if (a.t === 'const') return { t: 'const', v: one(a.v), type: to };
+  const out: Scalar[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = one(scalarAt(a, i));
+  return vecFromScalars(to, out, n);
 }
 
 function isNullConst(v: Val): boolean {
@@ -122,7 +162,7 @@ function compileArith(e: Extract<Expr, { k: 'call' }>, args: Evaluator[]): Evalu
         let valid = andValid(n, a.t === 'const' ? null : a.valid, b.t === 'const' ? null : b.valid);
         if (op === 'div' || op === 'mod') {
           const v2 = valid ? valid.slice() : new Uint8Array(n).fill(1);
-          divKernel(op, sa, sb)(n, av, bv, out, v2);
+          divKernel(op as 'div' | 'mod', sa, sb)(n, av, bv, out, v2);
           valid = v2;
         } else {
           arithKernel(op, sa, sb)(n, av, bv, out);
@@ -153,7 +193,7 @@ function compileOther(e: Extract<Expr, { k: 'call' }>, args: Evaluator[]): Evalu
     case 'eq': case 'ne': case 'lt': case 'le': case 'gt': case 'ge':
       return compileCompare(e.fn, args[0]!, args[1]!, e.args[0]!.type === 'float64' || e.args[1]!.type === 'float64');
     case 'and': case 'or': {
-      const generic = compileLogic(e.fn, args[0]!, args[1]!);
+      const generic = compileLogic(e.fn as 'and' | 'or', args[0]!, args[1]!);
       return e.fn === 'and' ? fusedConjunction(e, generic) ?? generic : generic;
     }
     case 'not': {
@@ -179,47 +219,8 @@ function compileOther(e: Extract<Expr, { k: 'call' }>, args: Evaluator[]): Evalu
         return { t: 'bool', values: out, valid: null };
       };
     }
-    case 'coalesce':
-      return (c) => coalesce(args.map((f) => f(c)), type, c.length);
-    case 'lower': return strMap(args[0]!, (s) => s.toLowerCase());
-    case 'upper': return strMap(args[0]!, (s) => s.toUpperCase());
-    case 'trim': return strMap(args[0]!, (s) => s.replace(/^ +| +$/g, ''));
-    case 'length': {
-      const f = args[0]!;
-      return (c) => mapStrToNum(f(c), (s) => [...s].length, 'int64', c.length);
-    }
-    case 'substr':
-      return compileSubstr(args);
-    case 'concat': case 'strcat':
-      return compileConcat(args, e.fn === 'concat');
-    case 'year': case 'month': case 'day': {
-      const f = args[0]!;
-      const part = e.fn === 'year' ? yearOf : e.fn === 'month' ? monthOf : dayOf;
-      const isTs = e.args[0]!.type === 'timestamp';
-      return (c) => mapNum(f(c), type, c.length, (x) => part(isTs ? Math.floor(x / US_PER_DAY) : x));
-    }
-    case 'date_trunc': {
-      const unitExpr = e.args[0]!;
-      if (unitExpr.k !== 'lit' || typeof unitExpr.v !== 'string') throw new LakehouseError('UNSUPPORTED', 'not supported yet: date_trunc with a non-constant unit');
-      const unit = unitExpr.v.toLowerCase();
-      const f = args[1]!;
-      const fromDate = e.args[1]!.type === 'date';
-      return (c) => mapNum(f(c), 'timestamp', c.length, (x) => dateTrunc(unit, fromDate ? x * US_PER_DAY : x));
-    }
-    case 'add_months': {
-      const f = args[0]!;
-      const monthsExpr = e.args[1]!;
-      if (monthsExpr.k !== 'lit' || typeof monthsExpr.v !== 'number') throw new LakehouseError('UNSUPPORTED', 'not supported yet: a non-constant month interval');
-      const months = monthsExpr.v;
-      const isTs = type === 'timestamp';
-      return (c) => mapNum(f(c), type, c.length, (x) => {
-        if (!isTs) return shiftMonths(x, months);
-        const d = Math.floor(x / US_PER_DAY);
-        return shiftMonths(d, months) * US_PER_DAY + (x - d * US_PER_DAY);
-      });
-    }
     default:
-      throw new LakehouseError('UNSUPPORTED', `not supported yet: function ${String(e.fn)}`);
+      return compileRegistryCall(e, args);
   }
 }
 
@@ -339,77 +340,6 @@ function nullUnless(v: Extract<Vec, { t: 'bool' }>, dom: number, n: number): Vec
   return { t: 'bool', values: v.values, valid };
 }
 
-function coalesce(vals: Val[], type: DataType, n: number): Val {
-  if (vals[0]?.t === 'const' && vals[0].v !== null) return vals[0];
-  const vecs = vals.filter((v) => !isNullConst(v));
-  if (vecs.length === 0) return { t: 'const', v: null, type };
-  const full = vecs.map((v) => toVec(v, n));
-  return pickRows(full, type, n, (i, k) => full[k]!.valid === null || full[k]!.valid![i] === 1);
-}
-
-const SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** Builds a vector whose row i comes from the first source k with `use(i, k)`; NULL if none. */
-function pickRows(srcs: Vec[], type: DataType, n: number, use: (i: number, k: number) => boolean): Vec {
-  const valid = new Uint8Array(n);
-  if (isStringLike(type)) {
-    const dict: string[] = [];
-    const ids = new Map<string, number>();
-    const remaps = srcs.map((s) => {
-      const sv = s as Extract<Vec, { t: 'str' }>;
-      return Int32Array.from(sv.dict, (str) => {
-        let id = ids.get(str);
-        if (id === undefined) { id = dict.length; dict.push(str); ids.set(str, id); }
-        return id;
-      });
-    });
-    const codes = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < srcs.length; k++) {
-        if (use(i, k)) {
-          const s = srcs[k] as Extract<Vec, { t: 'str' }>;
-          codes[i] = remaps[k]![s.codes[i]!]!;
-          valid[i] = s.valid ? s.valid[i]! : 1;
-          break;
-        }
-      }
-    }
-    return { t: 'str', codes, dict: dict.length ? dict : [''], valid };
-  }
-  if (srcs.some((s) => s.t === 'big')) {
-    // One source too wide for doubles: pick BigInts (exact), then narrow back when they fit.
-    const big: bigint[] = new Array<bigint>(n).fill(0n);
-    let fits = true;
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < srcs.length; k++) {
-        if (use(i, k)) {
-          const s = srcs[k] as Extract<Vec, { t: 'num' | 'big' }>;
-          const x = s.t === 'big' ? s.values[i]! : BigInt(s.values[i]!);
-          valid[i] = s.valid ? s.valid[i]! : 1;
-          if (valid[i]) { big[i] = x; if (x > SAFE_BIG || x < -SAFE_BIG) fits = false; }
-          break;
-        }
-      }
-    }
-    if (!fits) return { t: 'big', type, values: big, valid };
-    return { t: 'num', type, values: Float64Array.from(big, (x) => Number(x)), valid };
-  }
-  const out = type === 'boolean' ? new Uint8Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < srcs.length; k++) {
-      if (use(i, k)) {
-        const s = srcs[k] as Extract<Vec, { t: 'num' | 'bool' }>;
-        out[i] = s.values[i]!;
-        valid[i] = s.valid ? s.valid[i]! : 1;
-        break;
-      }
-    }
-  }
-  return type === 'boolean'
-    ? { t: 'bool', values: out as Uint8Array, valid }
-    : { t: 'num', type, values: out as Float64Array, valid };
-}
-
 function compileCase(e: Extract<Expr, { k: 'case' }>): Evaluator {
   const conds = e.whens.map(([w]) => compileExpr(w));
   const thens = e.whens.map(([, t]) => compileExpr(t));
@@ -430,58 +360,7 @@ function compileCase(e: Extract<Expr, { k: 'case' }>): Evaluator {
   };
 }
 
-function strMap(f: Evaluator, fn: (s: string) => string): Evaluator {
-  return (c) => {
-    const a = f(c);
-    if (a.t === 'const') return { t: 'const', v: a.v === null ? null : fn(a.v as string), type: 'string' };
-    const s = a as Extract<Vec, { t: 'str' }>;
-    return { t: 'str', codes: s.codes, dict: s.dict.map(fn), valid: s.valid };
-  };
-}
-
-function mapStrToNum(a: Val, fn: (s: string) => number, type: DataType, n: number): Val {
-  if (a.t === 'const') return { t: 'const', v: a.v === null ? null : fn(a.v as string), type };
-  const s = a as Extract<Vec, { t: 'str' }>;
-  const lut = Float64Array.from(s.dict, fn);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = lut[s.codes[i]!]!;
-  return { t: 'num', type, values: out, valid: s.valid };
-}
-
-function mapStrToBool(a: Val, fn: (s: string) => boolean, n: number): Val {
-  if (a.t === 'const') return { t: 'const', v: a.v === null ? null : fn(a.v as string), type: 'boolean' };
-  const s = a as Extract<Vec, { t: 'str' }>;
-  const lut = Uint8Array.from(s.dict, (x) => (fn(x) ? 1 : 0));
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = lut[s.codes[i]!]!;
-  return { t: 'bool', values: out, valid: s.valid };
-}
-
-/**
- * A per-value date/time function. Inputs beyond ±2^53 (timestamps past the year 2255) are read
- * as doubles — exact enough for their year/month/day — but a timestamp *result* must be exact,
- * so one beyond ±2^53 is refused rather than rounded.
- */
-function mapNum(a: Val, type: DataType, n: number, fn: (x: number) => number): Val {
-  const check = (r: number): number => {
-    if (type === 'timestamp' && !(r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER)) {
-      throw new LakehouseError('UNSUPPORTED', 'not supported yet: date_trunc or month arithmetic on timestamps beyond ±2^53 µs (after the year 2255 or before 1685)');
-    }
-    return r;
-  };
-  if (a.t === 'const') return { t: 'const', v: a.v === null ? null : check(fn(Number(a.v))), type };
-  const v = a as Extract<Vec, { t: 'num' | 'big' }>;
-  const out = new Float64Array(n);
-  if (v.t === 'big') {
-    const src = v.values;
-    for (let i = 0; i < n; i++) out[i] = v.valid !== null && !v.valid[i] ? 0 : check(fn(Number(src[i]!)));
-  } else {
-    const src = v.values;
-    for (let i = 0; i < n; i++) out[i] = fn(src[i]!);
-    if (type === 'timestamp') for (let i = 0; i < n; i++) if (v.valid === null || v.valid[i]) check(out[i]!);
-  }
-  return { t: 'num', type, values: out, valid: v.valid };
-}
+const SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** One key per value for IN's set: exact values as numbers when they fit, else BigInts. */
 function inKey(x: number | bigint | string | boolean): number | bigint | string {
@@ -533,75 +412,4 @@ function inList(a: Val, list: Scalar[], neg: boolean, n: number): Val {
   const valid = new Uint8Array(n);
   for (let i = 0; i < n; i++) valid[i] = (a.valid ? a.valid[i]! : 1) & found[i]!;
   return { t: 'bool', values: out, valid };
-}
-
-function compileSubstr(args: Evaluator[]): Evaluator {
-  const [fs, fstart, flen] = args as [Evaluator, Evaluator, Evaluator | undefined];
-  const sub = (s: string, start: number, len: number | undefined): string => {
-    // DuckDB semantics (Spark agrees for start ≠ 0 and len ≥ 0): 1-based; a negative start counts
-    // from the end (-1 is the last character); start 0 is the position before the first, and
-    // positions outside the string still consume the length; a negative length takes the
-    // characters before the start.
-    const chars = [...s];
-    const n = chars.length;
-    let from = start > 0 ? start - 1 : start === 0 ? -1 : n + start;
-    let to: number;
-    if (len === undefined) to = n;
-    else if (len >= 0) to = from + len;
-    else { to = from; from += len; }
-    from = Math.max(0, Math.min(n, from));
-    to = Math.max(0, Math.min(n, to));
-    return to > from ? chars.slice(from, to).join('') : '';
-  };
-  return (c) => {
-    const n = c.length;
-    const s = fs(c);
-    const st = fstart(c);
-    const ln = flen ? flen(c) : undefined;
-    if (isNullConst(s) || isNullConst(st) || (ln && isNullConst(ln))) return { t: 'const', v: null, type: 'string' };
-    if (st.t === 'const' && (!ln || ln.t === 'const')) {
-      const a = st.v as number;
-      const b = ln ? (ln as Const).v as number : undefined;
-      return strMap(() => s, (x) => sub(x, a, b))(c);
-    }
-    const sv = toVec(s, n) as Extract<Vec, { t: 'str' }>;
-    const stv = toVec(st, n) as Extract<Vec, { t: 'num' }>;
-    const lnv = ln ? (toVec(ln, n) as Extract<Vec, { t: 'num' }>) : undefined;
-    const valid = andValid(n, andValid(n, sv.valid, stv.valid), lnv ? lnv.valid : null);
-    return buildStrings(n, valid, (i) => sub(sv.dict[sv.codes[i]!]!, stv.values[i]!, lnv ? lnv.values[i]! : undefined));
-  };
-}
-
-function compileConcat(args: Evaluator[], skipNulls: boolean): Evaluator {
-  return (c) => {
-    const n = c.length;
-    const vals = args.map((f) => f(c));
-    if (!skipNulls && vals.some(isNullConst)) return { t: 'const', v: null, type: 'string' };
-    const live = skipNulls ? vals.filter((v) => !isNullConst(v)) : vals;
-    const vecs = live.filter((v) => v.t !== 'const') as Array<Extract<Vec, { t: 'str' }>>;
-    if (vecs.length === 0) return { t: 'const', v: live.map((v) => (v as Const).v).join(''), type: 'string' };
-    if (vecs.length === 1 && !(skipNulls && vecs[0]!.valid)) {
-      // One column among constants: a per-distinct-value mapping.
-      const only = vecs[0]!;
-      return {
-        t: 'str',
-        codes: only.codes,
-        dict: only.dict.map((s) => live.map((v) => (v === only ? s : String((v as Const).v))).join('')),
-        valid: only.valid,
-      };
-    }
-    let valid: Valid = null;
-    if (!skipNulls) for (const v of vecs) valid = andValid(n, valid, v.valid);
-    return buildStrings(n, valid, (i) => {
-      let out = '';
-      for (const v of live) {
-        if (v.t === 'const') out += String(v.v);
-        else {
-          const sv = v as Extract<Vec, { t: 'str' }>;
-          if (sv.valid === null || sv.valid[i]) out += sv.dict[sv.codes[i]!]!;
-        }
-      }
-      return out;
-    });
-  };
 }

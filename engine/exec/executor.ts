@@ -26,7 +26,7 @@
 
 import { createHash } from 'node:crypto';
 import { LakehouseError } from '../../connectors/errors.js';
-import { HashAggregator, partialLayout, partialTypes } from '../compute/aggregate.js';
+import { HashAggregator, partialLayout } from '../compute/aggregate.js';
 import { compileExpr, evalVec } from '../compute/eval.js';
 import { HashJoinBuild } from '../compute/join.js';
 import { partitionIds, splitByPartition, xxh } from '../compute/partition.js';
@@ -40,6 +40,7 @@ import { runSink, type SinkFile, type SinkSpec } from '../write/sink.js';
 import { chunkBytes, dropBuild, mergePackedPartials, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
 import { chunkToIPC } from './ipc.js';
 import { executeWindow } from './window-exec.js';
+import { runSetOp, valuesChunk } from './setop-exec.js';
 import type { TaskOutput, WorkerPool } from './pool.js';
 
 export interface QueryStats {
@@ -437,7 +438,7 @@ export class Executor {
     const tasks = await this.tasksOf(fp);
     const scanColumns = 'scan' in src ? src.scan.columns.map((name, i) => ({ name, type: src.scan.schema[i]!.type })) : src.columns;
     const outTypes = agg
-      ? (i: number) => (i === 0 ? partialTypes(agg.keys.map((k) => k.type), agg.aggs) : [...agg.keys.map((k) => k.type), agg.aggs.filter((a) => a.distinct)[i - 1]!.arg!.type])
+      ? (i: number) => partialLayout(agg.keys.map((k) => k.type), agg.aggs)[i]!
       : () => fp.types;
     // Tasks of this stage get their own signal: the stage ending early (LIMIT, an error, the
     // consumer stopping) aborts whatever is still queued or running.
@@ -654,8 +655,8 @@ export class Executor {
   private async *executeNode(p: PhysicalNode): AsyncGenerator<Chunk> {
     switch (p.op) {
       case 'values':
-        if (p.data?.length && p.schema.length) throw new LakehouseError('UNSUPPORTED', 'not supported yet: VALUES lists');
-        yield { length: p.rows, cols: [] };
+        // Constant VALUES rows (plan/bind-setop.ts), or `rows` rows of no columns.
+        yield p.data ? valuesChunk(p.data, typesOf(p)) : { length: p.rows, cols: [] };
         return;
       case 'limit': {
         if (p.pushed) {
@@ -707,9 +708,10 @@ export class Executor {
         } else {
           const keys = p.keys.map(compileExpr);
           const args = p.aggs.map((a) => (a.arg ? compileExpr(a.arg) : null));
+          const extra = p.aggs.map((a) => a.extra?.map(compileExpr) ?? null);
           for await (const c of this.execute(p.input)) {
             if (!c.length) continue;
-            merger.addChunk(keys.map((k) => evalVec(k, c)), args.map((a) => (a ? evalVec(a, c) : null)), c.length);
+            merger.addChunk(keys.map((k) => evalVec(k, c)), args.map((a) => (a ? evalVec(a, c) : null)), c.length, undefined, extra.map((es) => es?.map((e) => evalVec(e, c)) ?? null));
           }
         }
         const t0 = performance.now();
@@ -735,7 +737,9 @@ export class Executor {
         yield* executeWindow(p, this.execute(p.input), this.ctx);
         return;
       case 'setop':
-        throw new LakehouseError('UNSUPPORTED', `not supported yet: ${p.op} operators`);
+        // INTERSECT / EXCEPT [ALL] on this thread (exec/setop-exec.ts).
+        yield* runSetOp(p.kind, p.all, typesOf(p), this.execute(p.left), () => this.execute(p.right));
+        return;
       case 'nested-loop-join':
         throw new LakehouseError('UNSUPPORTED', 'not supported yet: joins without an equality of the two sides (nested-loop joins)');
       case 'sink':

@@ -252,12 +252,13 @@ export async function runFragment(f: Fragment, signal?: AbortSignal, emit?: (c: 
   const { steps, done, stats: ops } = compileOps(fused ? f.ops.slice(0, -1) : f.ops, f.task);
   const fusedStats: OpStats = { rows: 0, bytes: 0, ms: 0 };
   if (fused) ops.push(fusedStats);
-  let agg: { a: HashAggregator; keys: Evaluator[]; args: Array<Evaluator | null> } | null = null;
+  let agg: { a: HashAggregator; keys: Evaluator[]; args: Array<Evaluator | null>; extra: Array<Evaluator[] | null> } | null = null;
   if (f.agg) {
     agg = {
       a: new HashAggregator(f.agg.keys.map((k) => k.type), f.agg.aggs),
       keys: f.agg.keys.map(compileExpr),
       args: f.agg.aggs.map((a) => (a.arg ? compileExpr(a.arg) : null)),
+      extra: f.agg.aggs.map((a) => a.extra?.map(compileExpr) ?? null),
     };
   }
   const out: Chunk[] = [];
@@ -299,7 +300,7 @@ export async function runFragment(f: Fragment, signal?: AbortSignal, emit?: (c: 
           }
         }
         const fin = chunk;
-        if (fin.length > 0) agg.a.addChunk(agg.keys.map((k) => evalVec(k, fin)), agg.args.map((a) => (a ? evalVec(a, fin) : null)), fin.length, mask);
+        if (fin.length > 0) agg.a.addChunk(agg.keys.map((k) => evalVec(k, fin)), agg.args.map((a) => (a ? evalVec(a, fin) : null)), fin.length, mask, agg.extra.map((es) => es?.map((e) => evalVec(e, fin)) ?? null));
       } else if (emit) await emit(c);
       else out.push(c);
     }

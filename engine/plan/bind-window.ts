@@ -35,7 +35,7 @@ const RANKING = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cu
 const NAVIGATION = new Set(['lag', 'lead', 'first_value', 'last_value', 'nth_value']);
 /** Aggregates with window kernels (compute/window-aggs.ts). */
 export const WINDOW_AGGS = new Set(['count', 'sum', 'avg', 'min', 'max']);
-const US = { day: 86_400_000_000, hour: 3_600_000_000, minute: 60_000_000, second: 1_000_000 } as const;
+const US = { week: 604_800_000_000, day: 86_400_000_000, hour: 3_600_000_000, minute: 60_000_000, second: 1_000_000, millisecond: 1_000, microsecond: 1 } as const;
 
 function planError(msg: string, pos?: Pos, help?: string): LakehouseError {
   const where = pos ? ` at line ${pos.line}, column ${pos.column}` : '';
@@ -287,11 +287,11 @@ export class WindowBinder {
   private offset(u: UExpr, units: WindowFrame['units'], key: DataType, pos: Pos | undefined): number | bigint {
     if (u.k === 'interval') {
       if (units !== 'range' || (key !== 'date' && key !== 'timestamp')) throw planError('an INTERVAL frame offset needs a RANGE frame ordered by a date or timestamp', pos);
-      if (u.unit === 'year' || u.unit === 'month') throw unsupported('RANGE frames with month or year INTERVAL offsets', pos);
+      if (u.unit === 'year' || u.unit === 'quarter' || u.unit === 'month') throw unsupported('RANGE frames with month, quarter or year INTERVAL offsets', pos);
       if (u.value < 0) throw planError('a window frame offset must not be negative', pos);
       if (key === 'date') {
-        if (u.unit !== 'day') throw unsupported(`RANGE frames over a DATE with an INTERVAL in ${u.unit}s (use days)`, pos);
-        return u.value;
+        if (u.unit !== 'day' && u.unit !== 'week') throw unsupported(`RANGE frames over a DATE with an INTERVAL in ${u.unit}s (use days)`, pos);
+        return u.unit === 'week' ? u.value * 7 : u.value;
       }
       return u.value * US[u.unit];
     }

@@ -12,13 +12,21 @@ import type { TableSource } from '../source/table-source.js';
 import type { PlanNode, SortItem } from './logical.js';
 import { parseTime, parseTimestampExact, parseUuid } from '../compute/casts.js';
 import {
-  aggResultType, andAll, conjuncts, exprColumns, exprEquals, isNumeric, parseDateLiteral,
-  remapColumns, type AggCall, type AggFn, type DataType, type Expr, type Field, type Schema,
+  andAll, conjuncts, exprColumns, exprEquals, isNumeric, parseDateLiteral,
+  remapColumns, type AggCall, type DataType, type Expr, type Field, type Schema,
 } from './types.js';
 import { foldExpr } from './optimize.js';
+import { bindSetOp, bindValues } from './bind-setop.js';
+import { bindGroupingCall, groupingSetsPlan, isGroupingFn, rewriteAggFilter } from './bind-grouping.js';
+import { AGGREGATES, findAggregate, isAggregateName } from '../functions/aggregates.js';
 import { arith, coerce, compare, literalAs, numberLiteral, toStr, unify } from './typing.js';
 import { selectUsesWindows, WindowBinder } from './bind-window.js';
 import type { Pos, TimeTravel, UBody, UExpr, UFrom, UOrder, UQuery, USelect } from './unbound.js';
+import { walkExpr } from './unbound-walk.js';
+import { lookupScalar, scalarNames, suggestFunction } from '../functions/registry.js';
+import { addInterval } from '../functions/scalar-date.js';
+import { bindIntDiv } from '../functions/scalar-math.js';
+import type { BindTools, IntervalValue } from '../functions/types.js';
 
 export interface ResolvedTable {
   name: string;
@@ -28,6 +36,8 @@ export interface ResolvedTable {
 export interface BindContext {
   resolveTable(parts: string[], travel: TimeTravel | undefined): Promise<ResolvedTable | undefined>;
   sql?: string;
+  /** The statement's clock in µs since the epoch (default: read once when first needed). */
+  now?: number;
 }
 
 interface ScopeCol {
@@ -38,8 +48,8 @@ interface ScopeCol {
 
 type Scope = ScopeCol[];
 
-const AGGS = new Set(['count', 'sum', 'avg', 'min', 'max']);
-const US_PER_DAY = 86_400_000_000;
+/** Aggregate names come from the registry (engine/functions/aggregates.ts). */
+const AGGS = { has: isAggregateName };
 
 function err(ctx: BindContext, msg: string, pos: Pos | undefined, help?: string, code: 'PLAN_ERROR' | 'TABLE_NOT_FOUND' | 'UNSUPPORTED' = 'PLAN_ERROR'): LakehouseError {
   const where = pos ? ` at line ${pos.line}, column ${pos.column}` : '';
@@ -84,29 +94,9 @@ export class Binder {
   private async bindBody(b: UBody): Promise<PlanNode> {
     if (b.k === 'select') return this.bindSelect(b, []);
     if (b.k === 'nested') return this.bindQuery(b.query);
-    const parts: UBody[] = [];
-    const flatten = (x: UBody): void => {
-      if (x.k === 'setop') { flatten(x.left); flatten(x.right); } else parts.push(x);
-    };
-    flatten(b);
-    const inputs = await Promise.all(parts.map((p) => this.bindBody(p)));
-    const first = inputs[0]!;
-    const width = first.schema.length;
-    const types = first.schema.map((f) => f.type);
-    for (const p of inputs) {
-      if (p.schema.length !== width) {
-        throw new LakehouseError('PLAN_ERROR', `UNION ALL inputs have different column counts (${width} and ${p.schema.length})`, {
-          help: 'Every SELECT in a UNION ALL must return the same number of columns.',
-        });
-      }
-      p.schema.forEach((f, i) => { types[i] = unify(types[i]!, f.type, `UNION ALL column ${i + 1}`); });
-    }
-    const aligned = inputs.map((p) => {
-      if (p.schema.every((f, i) => f.type === types[i])) return p;
-      const exprs = p.schema.map((f, i): Expr => coerce({ k: 'col', i, type: f.type }, types[i]!));
-      return { op: 'project', input: p, exprs, schema: p.schema.map((f, i) => ({ ...f, type: types[i]! })) } as PlanNode;
-    });
-    return { op: 'union', inputs: aligned, schema: first.schema.map((f, i) => ({ ...f, type: types[i]!, nullable: true })) };
+    // VALUES and UNION / INTERSECT / EXCEPT: plan/bind-setop.ts.
+    if (b.k === 'values') return bindValues(b, (u) => this.bindExpr(u, []));
+    return bindSetOp(b, (x) => this.bindBody(x));
   }
 
   private orderOverOutput(o: UOrder, scope: Scope, width: number): SortItem {
@@ -242,7 +232,32 @@ export class Binder {
         items.push({ u: it.e, name: it.alias ?? nameOf(it.e) });
       }
     }
-    const aggregated = s.groupBy.length > 0 || s.having !== null || s.items.some((it) => it.k === 'expr' && containsAgg(it.e));
+    const aggregated = s.groupBy.length > 0 || s.groupingSets !== undefined || s.having !== null || s.items.some((it) => it.k === 'expr' && containsAgg(it.e));
+    // A select alias used in an expression (HAVING s > 10, ORDER BY s * 2, a later select item:
+    // DuckDB allows all three) stands for its item's expression, unless a column of that name
+    // can be used there (`columnWins`: any column; when aggregating, a GROUP BY column).
+    const expanding = new Set<string>();
+    const aliasItem = (u: UExpr, columnWins: (name: string) => boolean): UExpr | undefined => {
+      if (u.k !== 'ident' || u.parts.length !== 1) return undefined;
+      const key = u.parts[0]!.toLowerCase();
+      if (expanding.has(key) || columnWins(key)) return undefined;
+      const item = s.items.find((it) => it.k === 'expr' && it.alias?.toLowerCase() === key);
+      return item && item.k === 'expr' ? item.e : undefined;
+    };
+    const aliasOf = (u: UExpr, rebind: (e: UExpr) => Expr, columnWins: (name: string) => boolean): Expr | undefined => {
+      const e = aliasItem(u, columnWins);
+      if (!e) return undefined;
+      const key = (u as Extract<UExpr, { k: 'ident' }>).parts[0]!.toLowerCase();
+      expanding.add(key);
+      try { return rebind(e); } finally { expanding.delete(key); }
+    };
+    const inScope = (name: string): boolean => scope.some((c) => c.name.toLowerCase() === name);
+    const mentionsAlias = (u: UExpr, columnWins: (name: string) => boolean): boolean => {
+      let found = false;
+      walkExpr(u, { expr: (x) => { if (!found && aliasItem(x, columnWins)) found = true; } }, new Set());
+      return found;
+    };
+    let finishAgg: (() => PlanNode) | null = null;
     let exprs: Expr[];
     let bindOut: (u: UExpr) => Expr;
     // Window functions (plan/bind-window.ts): calls bind to placeholder columns through `win`'s
@@ -267,15 +282,23 @@ export class Binder {
         return this.bindExpr(g, scope);
       });
       const aggs: AggCall[] = [];
-      const nk = groupKeys.length;
-      const hook = (u: UExpr): Expr | undefined => {
+      // GROUPING SETS: a grouping id column follows the keys (plan/bind-grouping.ts).
+      const nk = groupKeys.length + (s.groupingSets ? 1 : 0);
+      const groupColumn = (name: string): boolean => groupKeys.some((g) => g.k === 'col' && scope[g.i]!.name.toLowerCase() === name);
+      const hook = (u0: UExpr): Expr | undefined => {
+        const alias = aliasOf(u0, (e) => bindOut(e), groupColumn);
+        if (alias) return alias;
+        // agg(…) FILTER (WHERE p): the aggregate over CASE WHEN p THEN … END (plan/bind-grouping.ts).
+        const u = rewriteAggFilter(u0, (name) => AGGS.has(name));
+        if (u.k === 'fn' && isGroupingFn(u)) return bindGroupingCall(u, (x) => this.bindExpr(x, scope), groupKeys, s.groupingSets, groupKeys.length);
         if (u.k === 'fn' && AGGS.has(u.name)) {
           const call = this.bindAgg(u, scope);
-          let j = aggs.findIndex((a) => a.fn === call.fn && a.distinct === call.distinct && (a.arg === null ? call.arg === null : call.arg !== null && exprEquals(a.arg, call.arg)));
+          let j = aggs.findIndex((a) => sameAgg(a, call));
           if (j < 0) { j = aggs.length; aggs.push(call); }
           return { k: 'col', i: nk + j, type: call.type };
         }
-        if (containsAgg(u)) return undefined;
+        // Parts that are aggregates or select aliases are bound one by one.
+        if (containsAgg(u) || mentionsAlias(u, groupColumn)) return undefined;
         const plain = this.bindExpr(u, scope);
         const ki = groupKeys.findIndex((g) => exprEquals(g, plain));
         if (ki >= 0) return { k: 'col', i: ki, type: plain.type };
@@ -290,16 +313,20 @@ export class Binder {
       exprs = items.map((it) => bindOut(it.u!));
       const having = s.having ? bindOut(s.having) : null;
       qualify = win.bindQualify();
-      const aggSchema: Schema = [
-        ...groupKeys.map((g, i): Field => ({ name: keyName(s.groupBy[i]!, i), type: g.type, nullable: true })),
-        ...aggs.map((a, j): Field => ({ name: `agg${j}`, type: a.type, nullable: true })),
-      ];
-      plan = { op: 'aggregate', input: plan, keys: groupKeys, aggs, schema: aggSchema };
-      if (having) {
-        plan = { op: 'filter', input: plan, predicate: asCondition(having, 'HAVING'), schema: plan.schema };
-      }
+      const input = plan;
+      // Built once ORDER BY is bound too: ORDER BY may add aggregates.
+      finishAgg = () => {
+        const keyFields = groupKeys.map((g, i): Field => ({ name: keyName(s.groupBy[i]!, i), type: g.type, nullable: true }));
+        const aggFields = aggs.map((a, j): Field => ({ name: `agg${j}`, type: a.type, nullable: true }));
+        let out: PlanNode = s.groupingSets
+          ? groupingSetsPlan(input, groupKeys, aggs, s.groupingSets, keyFields, aggFields)
+          : { op: 'aggregate', input, keys: groupKeys, aggs, schema: [...keyFields, ...aggFields] };
+        if (having) out = { op: 'filter', input: out, predicate: asCondition(having, 'HAVING'), schema: out.schema };
+        return out;
+      };
     } else {
-      const outHook = usesWindows ? win.hook(undefined) : undefined;
+      const aliasHook = (u: UExpr): Expr | undefined => aliasOf(u, (e) => bindOut(e), inScope);
+      const outHook = usesWindows ? win.hook(aliasHook) : aliasHook;
       bindOut = (u) => this.bindExpr(u, scope, outHook);
       exprs = items.map((it) => it.bound ?? bindOut(it.u!));
       qualify = win.bindQualify();
@@ -346,6 +373,7 @@ export class Binder {
       }
       sortKeys.push({ e: { k: 'col', i: idx, type: bound.type }, ...base });
     }
+    if (finishAgg) plan = finishAgg();
     if (win.active || qualify) plan = win.apply(plan, qualify, [exprs, hidden]);
     const allExprs = [...exprs, ...hidden];
     const projSchema: Schema = [...outSchema, ...hidden.map((h, i): Field => ({ name: `__order${i}`, type: h.type, nullable: true }))];
@@ -361,20 +389,16 @@ export class Binder {
   }
 
   private bindAgg(u: Extract<UExpr, { k: 'fn' }>, scope: Scope): AggCall {
-    if (u.args.some(containsAgg)) throw err(this.ctx, `aggregate functions cannot be nested (in ${u.name})`, u.pos);
-    if (u.star) {
-      if (u.distinct) throw unsupported(`${u.name}(DISTINCT *)`);
-      if (u.name !== 'count') throw err(this.ctx, `${u.name}(*) is not valid`, u.pos, 'Only count(*) takes *.');
-      return { fn: 'count_star', arg: null, distinct: false, type: 'int64' };
-    }
-    if (u.args.length !== 1) throw err(this.ctx, `${u.name}() takes exactly one argument`, u.pos);
-    let arg = this.bindExpr(u.args[0]!, scope);
-    const fn = u.name as AggFn;
-    if ((fn === 'sum' || fn === 'avg') && !isNumeric(arg.type) && arg.type !== 'null') {
-      throw err(this.ctx, `${fn}() needs a numeric argument, got ${arg.type}`, u.pos);
-    }
-    if (arg.type === 'null' && (fn === 'sum' || fn === 'avg')) arg = { k: 'cast', e: arg, type: 'float64' };
-    return { fn, arg, distinct: u.distinct, type: aggResultType(fn, arg.type) };
+    if (u.args.some(containsAgg) || u.orderBy?.some((o) => containsAgg(o.e))) throw err(this.ctx, `aggregate functions cannot be nested (in ${u.name})`, u.pos);
+    const def = findAggregate(u.name)!;
+    return def.bind({
+      name: u.name,
+      args: u.args.map((a) => this.bindExpr(a, scope)),
+      star: u.star,
+      distinct: u.distinct,
+      orderBy: (u.orderBy ?? []).map((o) => ({ e: this.bindExpr(o.e, scope), desc: o.desc, nullsFirst: o.nullsFirst ?? false })),
+      fail: (msg, help) => { throw err(this.ctx, msg, u.pos, help); },
+    });
   }
 
   /** Binds an expression against a scope. `hook` may take over any node (aggregate binding). */
@@ -439,8 +463,9 @@ export class Binder {
         const p = rec(u.pattern);
         if (p.k !== 'lit' || (typeof p.v !== 'string' && p.v !== null)) throw unsupported('LIKE with a non-constant pattern');
         if (e.type !== 'string' && e.type !== 'null') throw new LakehouseError('PLAN_ERROR', `LIKE needs a string operand, got ${e.type}`);
+        if (u.escape !== undefined && [...u.escape].length !== 1) throw new LakehouseError('PLAN_ERROR', `LIKE … ESCAPE needs a single character, got '${u.escape}'`);
         if (p.v === null) return { k: 'lit', v: null, type: 'boolean' };
-        return { k: 'like', e, pattern: p.v, neg: u.neg, type: 'boolean' };
+        return { k: 'like', e, pattern: p.v, neg: u.neg, type: 'boolean', ...(u.ci ? { ci: true } : {}), ...(u.escape !== undefined ? { escape: u.escape } : {}) };
       }
       case 'case': {
         const operand = u.operand ? rec(u.operand) : null;
@@ -457,13 +482,15 @@ export class Binder {
       }
       case 'cast': {
         const e = rec(u.e);
+        if (u.try) return e.type === u.to ? e : { k: 'cast', e, type: u.to, try: true };
         if (e.k === 'lit' && e.type === 'string' && (u.to === 'date' || u.to === 'timestamp')) return { k: 'lit', v: literalAs(e, u.to), type: u.to };
         return e.type === u.to ? e : { k: 'cast', e, type: u.to };
       }
       case 'fn':
         // Window calls are bound by plan/bind-window.ts where they are allowed; anywhere else they are an error.
         if (u.over || u.ignoreNulls) throw err(this.ctx, `${u.over ? 'window functions' : 'IGNORE NULLS'} ${u.over ? 'are' : 'is'} not allowed here (${u.name}())`, u.pos, 'Window functions may appear in the select list, QUALIFY and ORDER BY; they cannot be nested or used in WHERE, GROUP BY, HAVING or aggregate arguments.');
-        if (AGGS.has(u.name)) throw err(this.ctx, `aggregate function ${u.name}() is not allowed here`, u.pos);
+        if (AGGS.has(u.name) || isGroupingFn(u)) throw err(this.ctx, `aggregate function ${u.name}() is not allowed here`, u.pos);
+        if (u.filter) throw err(this.ctx, `FILTER (WHERE …) is only allowed on aggregate functions, not ${u.name}()`, u.pos);
         return this.bindFunction(u, rec);
       case 'subquery': case 'exists': case 'insub': case 'quantified':
         throw err(this.ctx, `not supported yet: ${u.k === 'subquery' ? 'scalar subqueries' : u.k === 'exists' ? 'EXISTS' : u.k === 'insub' ? 'IN (subquery)' : 'ANY/ALL (subquery)'}`, u.pos, undefined, 'UNSUPPORTED');
@@ -488,11 +515,13 @@ export class Binder {
   private bindBinary(u: Extract<UExpr, { k: 'bin' }>, rec: (x: UExpr) => Expr): Expr {
     if ((u.op === '+' || u.op === '-') && (u.r.k === 'interval' || u.l.k === 'interval')) {
       if (u.l.k === 'interval') {
-        if (u.op === '-') throw new LakehouseError('PLAN_ERROR', 'cannot subtract a date from an INTERVAL');
+        if (u.r.k === 'interval') throw unsupported('arithmetic between INTERVALs (the engine has no INTERVAL type yet)');
+        if (u.op === '-') throw new LakehouseError('PLAN_ERROR', 'cannot subtract a date or timestamp from an INTERVAL', { help: 'Write x - INTERVAL …' });
         return this.bindBinary({ ...u, l: u.r, r: u.l }, rec);
       }
-      const iv = u.r as Extract<UExpr, { k: 'interval' }>;
-      return addInterval(rec(u.l), u.op === '-' ? -iv.value : iv.value, iv.unit);
+      const shifted = addInterval(rec(u.l), intervalValue(u.r as Extract<UExpr, { k: 'interval' }>), u.op === '-' ? -1 : 1);
+      // A constant (DATE '…' + INTERVAL …) is folded now, so comparisons see a literal (typing.ts compare).
+      return exprColumns(shifted).size === 0 ? foldExpr(shifted) : shifted;
     }
     const l = rec(u.l);
     const r = rec(u.r);
@@ -506,73 +535,94 @@ export class Binder {
       case '>': return compare('gt', l, r);
       case '>=': return compare('ge', l, r);
       case '||': return { k: 'call', fn: 'strcat', args: [toStr(l), toStr(r)], type: 'string' };
-      case '//': case 'is_distinct': case 'is_not_distinct':
-        throw unsupported(u.op === '//' ? 'integer division //' : 'IS [NOT] DISTINCT FROM');
+      case 'is_distinct': case 'is_not_distinct': {
+        // NULL-aware equality: the operands meet at one type exactly as for `=`.
+        const eq = compare('eq', l, r) as Extract<Expr, { k: 'call' }>;
+        return { ...eq, fn: u.op };
+      }
+      case '//': {
+        if (!(isNumeric(l.type) || l.type === 'null') || !(isNumeric(r.type) || r.type === 'null')) {
+          throw new LakehouseError('PLAN_ERROR', `type mismatch: cannot apply // to ${l.type} and ${r.type}`);
+        }
+        return bindIntDiv(l, r);
+      }
+      case '-':
+        if ((l.type === 'timestamp' && (r.type === 'timestamp' || r.type === 'date')) || (l.type === 'date' && r.type === 'timestamp')) {
+          throw unsupported("timestamp − timestamp (its result is an INTERVAL, and the engine has no INTERVAL type yet; use date_diff('microsecond', a, b) or date_sub(part, a, b))");
+        }
+        return arith(u.op, l, r);
       default: return arith(u.op, l, r);
     }
   }
 
+  /** The statement's clock (µs since the epoch, UTC), read once: current_date/now() are the same everywhere. */
+  private clock: number | undefined;
+
+  private now(): number {
+    this.clock ??= this.ctx.now ?? Date.now() * 1000;
+    return this.clock;
+  }
+
+  /** A scalar function call: looked up in the registry (engine/functions/registry.ts), which types and binds it. */
   private bindFunction(u: Extract<UExpr, { k: 'fn' }>, rec: (x: UExpr) => Expr): Expr {
     // DISTINCT and * only mean something to aggregates: never drop them silently.
     if (u.distinct) throw unsupported(`DISTINCT in ${u.name}()`);
     if (u.star) throw err(this.ctx, `${u.name}(*) is not valid`, u.pos, 'Only count(*) takes *.');
-    const args = u.args.map(rec);
-    const arity = (min: number, max = min): void => {
-      if (args.length < min || args.length > max) throw err(this.ctx, `${u.name}() takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${args.length}`, u.pos);
+    if (u.name === 'not') {
+      // The parser reads `NOT (x)` after another `NOT (` as a call of the function not (Spark has it too).
+      if (u.args.length !== 1) throw err(this.ctx, `not() takes 1 argument, got ${u.args.length}`, u.pos);
+      return { k: 'call', fn: 'not', args: [asBoolean(rec(u.args[0]!), 'not()')], type: 'boolean' };
+    }
+    const def = lookupScalar(u.name);
+    if (!def) {
+      const aggNames = AGGREGATES.flatMap((a) => [a.name, ...a.aliases]);
+      const near = suggestFunction(u.name, aggNames);
+      throw err(this.ctx, `unknown function ${u.name}()`, u.pos,
+        `${near.length ? `Did you mean ${near.map((n) => `${n}()`).join(', ')}? ` : ''}Functions: ${scalarNames().join(', ')}; aggregates: ${AGGREGATES.map((a) => a.name).join(', ')}. See docs/functions.md or \`lake functions\`.`,
+        'UNSUPPORTED');
+    }
+    const intervals = u.args.map((a) => (a.k === 'interval' ? intervalValue(a) : undefined));
+    const args = u.args.map((a) => (a.k === 'interval' ? ({ k: 'lit', v: null, type: 'null' } as Expr) : rec(a)));
+    const tools: BindTools = {
+      name: u.name,
+      fail: (msg, help) => { throw err(this.ctx, msg, u.pos, help); },
+      unsupported: (what) => { throw err(this.ctx, `not supported yet: ${what}`, u.pos, undefined, 'UNSUPPORTED'); },
+      interval: (i) => intervals[i],
+      now: () => this.now(),
     };
-    const needStr = (e: Expr): Expr => {
-      if (e.type !== 'string' && e.type !== 'null') throw err(this.ctx, `${u.name}() needs a string argument, got ${e.type}`, u.pos);
-      return e;
-    };
-    const needTime = (e: Expr): Expr => {
-      if (e.type === 'string' && e.k === 'lit') return { k: 'lit', v: literalAs(e, 'timestamp'), type: 'timestamp' };
-      if (e.type !== 'date' && e.type !== 'timestamp' && e.type !== 'null') throw err(this.ctx, `${u.name}() needs a date or timestamp, got ${e.type}`, u.pos);
-      return e;
-    };
-    switch (u.name) {
-      case 'not':
-        // The parser reads `NOT (x)` after another `NOT (` as a call of the function not (Spark has it too).
-        arity(1);
-        return { k: 'call', fn: 'not', args: [asBoolean(args[0]!, 'not()')], type: 'boolean' };
-      case 'lower': case 'upper': case 'trim':
-        arity(1);
-        return { k: 'call', fn: u.name, args: [needStr(args[0]!)], type: 'string' };
-      case 'length': case 'char_length': case 'len':
-        arity(1);
-        return { k: 'call', fn: 'length', args: [needStr(args[0]!)], type: 'int64' };
-      case 'substr': case 'substring': {
-        arity(2, 3);
-        const rest = args.slice(1).map((a) => {
-          if (!isNumeric(a.type) && a.type !== 'null') throw err(this.ctx, `${u.name}() positions must be integers, got ${a.type}`, u.pos);
-          return a;
-        });
-        return { k: 'call', fn: 'substr', args: [needStr(args[0]!), ...rest], type: 'string' };
-      }
-      case 'concat':
-        if (args.length === 0) throw err(this.ctx, 'concat() needs at least one argument', u.pos);
-        return { k: 'call', fn: 'concat', args: args.map(toStr), type: 'string' };
-      case 'coalesce': case 'ifnull': case 'nvl': {
-        if (args.length === 0) throw err(this.ctx, `${u.name}() needs at least one argument`, u.pos);
-        let type: DataType = 'null';
-        for (const a of args) type = unify(type, a.type, `${u.name}() arguments`);
-        return { k: 'call', fn: 'coalesce', args: args.map((a) => coerce(a, type)), type };
-      }
-      case 'year': case 'month': case 'day': case 'dayofmonth':
-        arity(1);
-        return { k: 'call', fn: u.name === 'dayofmonth' ? 'day' : u.name, args: [needTime(args[0]!)], type: 'int64' };
-      case 'date_trunc': {
-        arity(2);
-        const unit = args[0]!;
-        if (unit.k !== 'lit' || typeof unit.v !== 'string') throw err(this.ctx, "date_trunc() needs a constant unit such as 'month'", u.pos);
-        const lowered: Expr = { k: 'lit', v: unit.v.toLowerCase(), type: 'string' };
-        return { k: 'call', fn: 'date_trunc', args: [lowered, needTime(args[1]!)], type: 'timestamp' };
-      }
-      default:
-        throw new LakehouseError('UNSUPPORTED', `not supported yet: function ${u.name}()${u.pos ? ` at line ${u.pos.line}, column ${u.pos.column}` : ''}`, {
-          help: 'Supported: count, sum, avg, min, max, coalesce, lower, upper, substr, length, concat, trim, year, month, day, date_trunc.',
-        });
+    if (intervals.some((iv, i) => iv && !intervalArgOk(def.name, i))) tools.fail(`${u.name}() does not take an INTERVAL argument`);
+    try {
+      return def.bind(args, tools);
+    } catch (e) {
+      if (e instanceof LakehouseError && !/ at line \d+/.test(e.message) && u.pos) throw err(this.ctx, e.message.split('\nHelp:')[0]!, u.pos, e.help, e.code as 'PLAN_ERROR');
+      throw e;
     }
   }
+}
+
+const intervalArgOk = (fn: string, i: number): boolean => fn === 'date_add' && i === 1;
+
+/** INTERVAL literal → months, days, µs (DuckDB's three fields). */
+function intervalValue(u: Extract<UExpr, { k: 'interval' }>): IntervalValue {
+  const out: IntervalValue = { months: 0, days: 0, micros: 0 };
+  for (const { value, unit } of [{ value: u.value, unit: u.unit }]) {
+    switch (unit) {
+      case 'year': out.months += value * 12; break;
+      case 'quarter': out.months += value * 3; break;
+      case 'month': out.months += value; break;
+      case 'week': out.days += value * 7; break;
+      case 'day': out.days += value; break;
+      case 'hour': out.micros += value * 3_600_000_000; break;
+      case 'minute': out.micros += value * 60_000_000; break;
+      case 'second': out.micros += value * 1_000_000; break;
+      case 'millisecond': out.micros += value * 1000; break;
+      case 'microsecond': out.micros += value; break;
+    }
+  }
+  if (![out.months, out.days, out.micros].every(Number.isSafeInteger)) {
+    throw new LakehouseError('OUT_OF_RANGE', 'the INTERVAL is too large', { help: 'Use a smaller interval.' });
+  }
+  return out;
 }
 
 /**
@@ -588,10 +638,20 @@ function renameColumns(plan: PlanNode, names: string[] | undefined, what: string
   return { op: 'project', input: plan, exprs: plan.schema.map((f, i): Expr => ({ k: 'col', i, type: f.type })), schema };
 }
 
+/** Two aggregate calls that compute the same value (one column of the aggregate serves both). */
+function sameAgg(a: AggCall, b: AggCall): boolean {
+  if (a.fn !== b.fn || a.distinct !== b.distinct || a.type !== b.type) return false;
+  if (a.arg === null ? b.arg !== null : b.arg === null || !exprEquals(a.arg, b.arg)) return false;
+  const ea = a.extra ?? [];
+  const eb = b.extra ?? [];
+  if (ea.length !== eb.length || ea.some((e, i) => !exprEquals(e, eb[i]!))) return false;
+  return JSON.stringify(a.param ?? null) === JSON.stringify(b.param ?? null) && JSON.stringify(a.order ?? null) === JSON.stringify(b.order ?? null);
+}
+
 function containsAgg(u: UExpr): boolean {
   switch (u.k) {
     // A window call is not an aggregate of the query, but its arguments and window may hold some.
-    case 'fn': return (AGGS.has(u.name) && !u.over) || u.args.some(containsAgg) || (u.over ? u.over.partitionBy.some(containsAgg) || u.over.orderBy.some((o) => containsAgg(o.e)) : false);
+    case 'fn': return (AGGS.has(u.name) && !u.over) || isGroupingFn(u) || u.args.some(containsAgg) || (u.over ? u.over.partitionBy.some(containsAgg) || u.over.orderBy.some((o) => containsAgg(o.e)) : false);
     case 'bin': return containsAgg(u.l) || containsAgg(u.r);
     case 'not': case 'neg': case 'isnull': case 'cast': return containsAgg(u.e);
     case 'between': return containsAgg(u.e) || containsAgg(u.lo) || containsAgg(u.hi);
@@ -637,19 +697,6 @@ function expectBoolean(e: Expr, where: string): void {
   if (e.type !== 'boolean' && e.type !== 'null') {
     throw new LakehouseError('PLAN_ERROR', `${where} needs a boolean condition, got ${e.type}`);
   }
-}
-
-function addInterval(e: Expr, value: number, unit: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second'): Expr {
-  if (e.k === 'lit' && e.type === 'string') e = { k: 'lit', v: literalAs(e, 'timestamp'), type: 'timestamp' };
-  if (e.type !== 'date' && e.type !== 'timestamp') throw new LakehouseError('PLAN_ERROR', `cannot add an INTERVAL to a ${e.type}`);
-  if (unit === 'year' || unit === 'month') {
-    const months = unit === 'year' ? value * 12 : value;
-    return { k: 'call', fn: 'add_months', args: [e, { k: 'lit', v: months, type: 'int64' }], type: e.type };
-  }
-  if (unit === 'day' && e.type === 'date') return { k: 'call', fn: 'add', args: [e, { k: 'lit', v: value, type: 'int64' }], type: 'date' };
-  const us = value * ({ day: US_PER_DAY, hour: 3_600_000_000, minute: 60_000_000, second: 1_000_000 } as const)[unit];
-  const ts: Expr = e.type === 'date' ? { k: 'cast', e, type: 'timestamp' } : e;
-  return { k: 'call', fn: 'add', args: [ts, { k: 'lit', v: us, type: 'int64' }], type: 'timestamp' };
 }
 
 export { schemaOfScope };

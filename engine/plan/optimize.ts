@@ -14,7 +14,7 @@ import { scalarAt } from '../compute/casts.js';
 import { compileExpr } from '../compute/eval.js';
 import { normalizeScalar } from '../compute/exact.js';
 import { children, withChildren, type PlanNode } from './logical.js';
-import { andAll, conjuncts, exprColumns, isNumeric, remapColumns, substituteColumns, type Expr } from './types.js';
+import { aggExprs, andAll, conjuncts, exprColumns, isNumeric, mapAggExprs, remapColumns, substituteColumns, type Expr } from './types.js';
 
 export function optimize(plan: PlanNode): PlanNode {
   const pushed = pushdown(foldPlan(plan));
@@ -127,8 +127,15 @@ function identity(n: number): Map<number, number> {
 
 function prune(p: PlanNode, required: number[]): Pruned {
   switch (p.op) {
-    case 'values':
-      return { node: p, map: identity(0) };
+    case 'values': {
+      if (!p.data) return { node: p, map: identity(0) };
+      // Constant rows (VALUES): keep the required columns.
+      const keep = sortedUnique(required);
+      return {
+        node: { ...p, data: p.data.map((r) => keep.map((i) => r[i]!)), schema: keep.map((i) => p.schema[i]!) },
+        map: new Map(keep.map((old, i) => [old, i])),
+      };
+    }
     case 'scan': {
       const need = new Set(required);
       for (const f of p.filters) for (const c of exprColumns(f)) need.add(c);
@@ -168,7 +175,7 @@ function prune(p: PlanNode, required: number[]): Pruned {
       const nk = p.keys.length;
       const keepAggs = sortedUnique(required.filter((i) => i >= nk).map((i) => i - nk));
       const aggs = keepAggs.map((j) => p.aggs[j]!);
-      const need = sortedUnique([...p.keys.flatMap((k) => [...exprColumns(k)]), ...aggs.flatMap((a) => (a.arg ? [...exprColumns(a.arg)] : []))]);
+      const need = sortedUnique([...p.keys.flatMap((k) => [...exprColumns(k)]), ...aggs.flatMap((a) => aggExprs(a).flatMap((e) => [...exprColumns(e)]))]);
       const inner = prune(p.input, need);
       const m = (i: number): number => inner.map.get(i)!;
       const map = identity(nk);
@@ -176,7 +183,7 @@ function prune(p: PlanNode, required: number[]): Pruned {
       return {
         node: {
           ...p, input: inner.node, keys: p.keys.map((k) => remapColumns(k, m)),
-          aggs: aggs.map((a) => ({ ...a, arg: a.arg ? remapColumns(a.arg, m) : null })),
+          aggs: aggs.map((a) => mapAggExprs(a, (e) => remapColumns(e, m))),
           schema: [...p.schema.slice(0, nk), ...keepAggs.map((j) => p.schema[nk + j]!)],
         },
         map,
@@ -290,7 +297,7 @@ function foldPlan(p: PlanNode): PlanNode {
     case 'values': return p;
     case 'filter': return { ...p, input: foldPlan(p.input), predicate: foldExpr(p.predicate) };
     case 'project': return { ...p, input: foldPlan(p.input), exprs: p.exprs.map(foldExpr) };
-    case 'aggregate': return { ...p, input: foldPlan(p.input), keys: p.keys.map(foldExpr), aggs: p.aggs.map((a) => ({ ...a, arg: a.arg ? foldExpr(a.arg) : null })) };
+    case 'aggregate': return { ...p, input: foldPlan(p.input), keys: p.keys.map(foldExpr), aggs: p.aggs.map((a) => mapAggExprs(a, foldExpr)) };
     case 'join': return { ...p, left: foldPlan(p.left), right: foldPlan(p.right), leftKeys: p.leftKeys.map(foldExpr), rightKeys: p.rightKeys.map(foldExpr), ...(p.residual ? { residual: foldExpr(p.residual) } : {}) };
     case 'window': return { ...p, input: foldPlan(p.input), partitionBy: p.partitionBy.map(foldExpr), orderBy: p.orderBy.map((k) => ({ ...k, e: foldExpr(k.e) })), calls: p.calls.map((c) => ({ ...c, args: c.args.map(foldExpr) })) };
     case 'setop': return { ...p, left: foldPlan(p.left), right: foldPlan(p.right) };

@@ -92,45 +92,86 @@ export function isIntegral(t: DataType): boolean {
  */
 export type Scalar = number | bigint | string | boolean | null;
 
-export type ScalarFn =
+/**
+ * The core operators, compiled by compute/eval.ts itself. Every other call names a function of
+ * the scalar-function registry (engine/functions/registry.ts) by its canonical name — `fn` stays
+ * a plain string so bound expressions remain plain data on their way to the workers.
+ */
+export type CoreFn =
   // arithmetic
   | 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'neg'
   // comparison
   | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'
   // logic
-  | 'and' | 'or' | 'not' | 'is_null' | 'is_not_null'
-  // misc
-  | 'coalesce' | 'strcat'
-  // strings
-  | 'lower' | 'upper' | 'substr' | 'length' | 'concat' | 'trim'
-  // dates
-  | 'year' | 'month' | 'day' | 'date_trunc' | 'add_months';
+  | 'and' | 'or' | 'not' | 'is_null' | 'is_not_null';
+
+export type ScalarFn = CoreFn | (string & {});
 
 export type Expr =
   | { k: 'col'; i: number; type: DataType }
   | { k: 'lit'; v: Scalar; type: DataType }
   | { k: 'call'; fn: ScalarFn; args: Expr[]; type: DataType }
   | { k: 'case'; whens: Array<[Expr, Expr]>; else: Expr | null; type: DataType }
-  | { k: 'cast'; e: Expr; type: DataType }
+  /** `try`: TRY_CAST — a value that does not convert becomes NULL instead of an error. */
+  | { k: 'cast'; e: Expr; type: DataType; try?: boolean }
   | { k: 'in'; e: Expr; list: Scalar[]; neg: boolean; type: 'boolean' }
-  | { k: 'like'; e: Expr; pattern: string; neg: boolean; type: 'boolean' };
+  /** `ci`: ILIKE (case-insensitive); `escape`: the LIKE … ESCAPE character. */
+  | { k: 'like'; e: Expr; pattern: string; neg: boolean; type: 'boolean'; ci?: boolean; escape?: string };
 
-export type AggFn = 'count_star' | 'count' | 'sum' | 'avg' | 'min' | 'max';
+/**
+ * Aggregate kernels (engine/functions/aggregates.ts is the registry of SQL names: aliases such as
+ * `stddev`, `median`, `min_by`, `bool_and` and `count_if` bind to one of these).
+ */
+export type AggFn =
+  | 'count_star' | 'count' | 'sum' | 'avg' | 'min' | 'max'
+  | 'var_samp' | 'var_pop' | 'stddev_samp' | 'stddev_pop' | 'covar_samp' | 'covar_pop' | 'corr'
+  | 'arg_min' | 'arg_max' | 'approx_count_distinct'
+  | 'quantile_cont' | 'quantile_disc' | 'approx_quantile' | 'string_agg';
 
 export interface AggCall {
   fn: AggFn;
   arg: Expr | null;
   distinct: boolean;
   type: DataType;
+  /**
+   * Further per-row inputs: corr/covar the second argument, arg_min/arg_max the value compared,
+   * string_agg its ORDER BY keys (after the separator).
+   */
+  extra?: Expr[];
+  /**
+   * Constant parameter: quantiles their fraction as an exact ratio num/den (0 ≤ q ≤ 1; DuckDB
+   * picks the discrete index with exact decimal arithmetic), string_agg its separator.
+   */
+  param?: { num: number; den: number } | string;
+  /** Directions of the ORDER BY keys in `extra` (string_agg), or of the quantile's WITHIN GROUP order. */
+  order?: Array<{ desc: boolean; nullsFirst: boolean }>;
 }
 
+/** Every expression an aggregate call evaluates per row: its argument, then `extra`. */
+export function aggExprs(a: AggCall): Expr[] {
+  return a.arg ? [a.arg, ...(a.extra ?? [])] : [...(a.extra ?? [])];
+}
+
+/** The call with every per-row expression rewritten by `f` (column pruning, folding). */
+export function mapAggExprs(a: AggCall, f: (e: Expr) => Expr): AggCall {
+  const out: AggCall = { ...a, arg: a.arg ? f(a.arg) : null };
+  if (a.extra) out.extra = a.extra.map(f);
+  return out;
+}
+
+/** The result type of the basic aggregates (the registry computes every other aggregate's). */
 export function aggResultType(fn: AggFn, argType: DataType | undefined): DataType {
   switch (fn) {
     case 'count_star':
     case 'count':
+    case 'approx_count_distinct':
       return 'int64';
     case 'avg':
+    case 'var_samp': case 'var_pop': case 'stddev_samp': case 'stddev_pop':
+    case 'covar_samp': case 'covar_pop': case 'corr':
       return 'float64';
+    case 'string_agg':
+      return 'string';
     case 'sum': {
       // Spark and DuckDB: sum(decimal(P,S)) is decimal(38,S). Integer sums stay int64 and fail on
       // overflow (compute/aggregate.ts); DuckDB widens to int128 instead.

@@ -147,6 +147,10 @@ export function compare(fn: CmpFn, l: Expr, r: Expr): Expr {
   // String literals next to dates/timestamps/numbers/uuids are read as values of that type.
   if (l.k === 'lit' && l.type === 'string' && r.type !== 'string' && r.type !== 'null') l = { k: 'lit', v: literalAs(l, r.type), type: r.type };
   if (r.k === 'lit' && r.type === 'string' && l.type !== 'string' && l.type !== 'null') r = { k: 'lit', v: literalAs(r, l.type), type: l.type };
+  // A DATE against a TIMESTAMP constant at midnight (what `DATE '…' + INTERVAL …` folds to) compares
+  // as dates — the same answer, and the date column stays prunable.
+  if (l.type === 'date' && atMidnight(r)) r = { k: 'lit', v: Number((r as Extract<Expr, { k: 'lit' }>).v) / US_PER_DAY, type: 'date' };
+  if (r.type === 'date' && atMidnight(l)) l = { k: 'lit', v: Number((l as Extract<Expr, { k: 'lit' }>).v) / US_PER_DAY, type: 'date' };
   if (isNumeric(l.type) && isNumeric(r.type)) {
     [l, r] = align(l, r);
   } else if (!(l.type === r.type || l.type === 'null' || r.type === 'null')) {
@@ -155,6 +159,10 @@ export function compare(fn: CmpFn, l: Expr, r: Expr): Expr {
     r = coerce(r, t);
   }
   return { k: 'call', fn, args: [l, r], type: 'boolean' };
+}
+
+function atMidnight(e: Expr): boolean {
+  return e.k === 'lit' && e.type === 'timestamp' && typeof e.v === 'number' && e.v % US_PER_DAY === 0 && Math.abs(e.v / US_PER_DAY) <= 100_000_000;
 }
 
 function isIntegralOrNull(t: DataType): boolean {

@@ -16,7 +16,7 @@ export type UExpr =
   | { k: 'num'; text: string }
   | { k: 'lit'; v: Scalar; type: DataType }
   | { k: 'typed'; type: 'date' | 'timestamp' | 'time' | 'uuid'; text: string; pos?: Pos }
-  | { k: 'interval'; value: number; unit: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' }
+  | { k: 'interval'; value: number; unit: IntervalUnit }
   | { k: 'bin'; op: BinOp; l: UExpr; r: UExpr }
   | { k: 'not'; e: UExpr }
   | { k: 'neg'; e: UExpr }
@@ -45,6 +45,8 @@ export type UExpr =
   | { k: 'between'; e: UExpr; lo: UExpr; hi: UExpr; neg: boolean }
   | { k: 'like'; e: UExpr; pattern: UExpr; neg: boolean; /** ILIKE */ ci?: boolean; escape?: string }
   | { k: 'isnull'; e: UExpr; neg: boolean };
+
+export type IntervalUnit = 'year' | 'quarter' | 'month' | 'week' | 'day' | 'hour' | 'minute' | 'second' | 'millisecond' | 'microsecond';
 
 export type CmpOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 

@@ -21,6 +21,7 @@
 
 import { LakehouseError } from '../../connectors/errors.js';
 import { checkSqlLimits } from './limits.js';
+import { convertGroupBy } from './parse-grouping.js';
 import { isWasmTrap, wasmParse } from './parser-wasm.js';
 import { convertNamedWindows, convertNullTreatment, convertOver } from './parse-window.js';
 import { decimalType, type DataType } from '../plan/types.js';
@@ -299,12 +300,19 @@ function convertBody(b: J): UBody {
   if (b.Select) return convertSelect(b.Select);
   if (b.Query) return { k: 'nested', query: convertQuery(b.Query) };
   if (b.SetOperation) {
+    // UNION / INTERSECT / EXCEPT [ALL | DISTINCT]; the parser already nests them by precedence
+    // (INTERSECT binds tighter). Binding: plan/bind-setop.ts.
     const s = b.SetOperation;
-    if (s.op !== 'Union') throw unsupported(`${String(s.op).toUpperCase()}`);
-    if (s.set_quantifier !== 'All') throw unsupported('UNION without ALL (use UNION ALL, or SELECT DISTINCT over it)');
-    return { k: 'setop', op: 'union', all: true, left: convertBody(s.left), right: convertBody(s.right) };
+    const op = ({ Union: 'union', Intersect: 'intersect', Except: 'except', Minus: 'except' } as const)[s.op as string];
+    if (!op) throw unsupported(`${String(s.op).toUpperCase()}`);
+    const q = s.set_quantifier;
+    if (q !== 'All' && q !== 'Distinct' && q !== 'None') throw unsupported(`${op.toUpperCase()} ${String(q).replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()}`);
+    return { k: 'setop', op, all: q === 'All', left: convertBody(s.left), right: convertBody(s.right) };
   }
-  if (b.Values) throw unsupported('VALUES lists');
+  if (b.Values) {
+    rejectIgnored(b.Values, ['explicit_row', 'value_keyword', 'rows'], 'VALUES');
+    return { k: 'values', rows: b.Values.rows.map((r: J) => (r.content ?? r).map(convertExpr)) };
+  }
   throw unsupported(`query body ${Object.keys(b)[0]}`);
 }
 
@@ -340,11 +348,11 @@ function convertSelect(s: J): USelect {
   }
   const gb = s.group_by;
   let groupBy: UExpr[] = [];
+  let groupingSets: number[][] | undefined;
   if (gb) {
     if (gb.All !== undefined) throw unsupported('GROUP BY ALL');
-    const [exprs, modifiers] = gb.Expressions ?? [[], []];
-    if (modifiers?.length) throw unsupported('GROUP BY modifiers (ROLLUP/CUBE/GROUPING SETS)');
-    groupBy = exprs.map(convertExpr);
+    // Plain expressions, ROLLUP / CUBE / GROUPING SETS (engine/sql/parse-grouping.ts).
+    ({ groupBy, groupingSets } = convertGroupBy(gb, convertExpr));
   }
   return {
     k: 'select',
@@ -357,6 +365,7 @@ function convertSelect(s: J): USelect {
     // Window clauses (engine/sql/parse-window.ts).
     ...(s.qualify ? { qualify: convertExpr(s.qualify) } : {}),
     ...(s.named_window?.length ? { windows: convertNamedWindows(s.named_window) } : {}),
+    ...(groupingSets ? { groupingSets } : {}),
   };
 }
 
@@ -433,8 +442,10 @@ function convertJoin(left: UFrom, j: J): UFrom {
 
 const BIN_OPS: Record<string, BinOp> = {
   Plus: '+', Minus: '-', Multiply: '*', Divide: '/', Modulo: '%', Eq: '=', NotEq: '<>', Lt: '<', LtEq: '<=',
-  Gt: '>', GtEq: '>=', And: 'and', Or: 'or', StringConcat: '||',
+  Gt: '>', GtEq: '>=', And: 'and', Or: 'or', StringConcat: '||', DuckIntegerDivide: '//', MyIntegerDivide: '//',
 };
+
+const fnCall = (name: string, args: UExpr[]): UExpr => ({ k: 'fn', name, args, distinct: false, star: false });
 
 export function convertExpr(e: J): UExpr {
   if (e.Identifier) {
@@ -452,6 +463,13 @@ export function convertExpr(e: J): UExpr {
   if (e.Value) return convertValue(e.Value.value);
   if (e.Nested) return convertExpr(e.Nested);
   if (e.BinaryOp) {
+    // `~` / `!~` (and `~*`): DuckDB's full-match regular expression operators.
+    const rx = ({ PGRegexMatch: [false, ''], PGRegexNotMatch: [true, ''], PGRegexIMatch: [false, 'i'], PGRegexNotIMatch: [true, 'i'] } as Record<string, [boolean, string]>)[e.BinaryOp.op];
+    if (rx) {
+      const args = [convertExpr(e.BinaryOp.left), convertExpr(e.BinaryOp.right), ...(rx[1] ? [{ k: 'lit', v: rx[1], type: 'string' } as UExpr] : [])];
+      const m = fnCall('regexp_full_match', args);
+      return rx[0] ? { k: 'not', e: m } : m;
+    }
     const op = BIN_OPS[e.BinaryOp.op];
     if (!op) throw unsupported(`operator ${JSON.stringify(e.BinaryOp.op)}`);
     return { k: 'bin', op, l: convertExpr(e.BinaryOp.left), r: convertExpr(e.BinaryOp.right) };
@@ -468,6 +486,20 @@ export function convertExpr(e: J): UExpr {
     if (e.UnaryOp.op === 'Plus') return inner;
     throw unsupported(`unary operator ${e.UnaryOp.op}`);
   }
+  if (e.IsDistinctFrom || e.IsNotDistinctFrom) {
+    // sqlparser-rs 0.62 parses the right operand with AND/OR's precedence: `a IS DISTINCT FROM b
+    // AND c` arrives as `a IS DISTINCT FROM (b AND c)`. An unparenthesized AND/OR there (a
+    // parenthesized one is a Nested node) is re-associated: the operator binds its leftmost leaf.
+    const [l, r] = e.IsDistinctFrom ?? e.IsNotDistinctFrom;
+    const op = e.IsDistinctFrom ? 'is_distinct' : 'is_not_distinct';
+    const attach = (x: J): UExpr => {
+      if (x.BinaryOp && (x.BinaryOp.op === 'And' || x.BinaryOp.op === 'Or')) {
+        return { k: 'bin', op: x.BinaryOp.op === 'And' ? 'and' : 'or', l: attach(x.BinaryOp.left), r: convertExpr(x.BinaryOp.right) };
+      }
+      return { k: 'bin', op, l: convertExpr(l), r: convertExpr(x) };
+    };
+    return attach(r);
+  }
   if (e.IsNull) return { k: 'isnull', e: convertExpr(e.IsNull), neg: false };
   if (e.IsNotNull) return { k: 'isnull', e: convertExpr(e.IsNotNull), neg: true };
   if (e.Between) {
@@ -476,13 +508,30 @@ export function convertExpr(e: J): UExpr {
   }
   if (e.InList) return { k: 'in', e: convertExpr(e.InList.expr), list: e.InList.list.map(convertExpr), neg: !!e.InList.negated };
   if (e.InSubquery) throw unsupported('IN (subquery)');
-  if (e.Like) {
-    rejectIgnored(e.Like, ['negated', 'any', 'expr', 'pattern', 'escape_char'], 'LIKE');
-    if (e.Like.escape_char) throw unsupported('LIKE … ESCAPE');
-    if (e.Like.any) throw unsupported('LIKE ANY');
-    return { k: 'like', e: convertExpr(e.Like.expr), pattern: convertExpr(e.Like.pattern), neg: !!e.Like.negated };
+  if (e.Like || e.ILike) {
+    const l = e.Like ?? e.ILike;
+    const what = e.Like ? 'LIKE' : 'ILIKE';
+    rejectIgnored(l, ['negated', 'any', 'expr', 'pattern', 'escape_char'], what);
+    if (l.any) throw unsupported(`${what} ANY`);
+    const out: UExpr = { k: 'like', e: convertExpr(l.expr), pattern: convertExpr(l.pattern), neg: !!l.negated, ...(e.ILike ? { ci: true } : {}) };
+    if (l.escape_char) {
+      const esc = l.escape_char.value?.SingleQuotedString ?? l.escape_char.SingleQuotedString;
+      if (typeof esc !== 'string') throw unsupported(`${what} … ESCAPE with a non-string escape`);
+      (out as Extract<UExpr, { k: 'like' }>).escape = esc;
+    }
+    return out;
   }
-  if (e.ILike) throw unsupported('ILIKE');
+  if (e.RLike) {
+    // RLIKE / REGEXP (Spark): a partial match, as regexp_matches.
+    rejectIgnored(e.RLike, ['negated', 'expr', 'pattern', 'regexp'], 'RLIKE');
+    const m = fnCall('regexp_matches', [convertExpr(e.RLike.expr), convertExpr(e.RLike.pattern)]);
+    return e.RLike.negated ? { k: 'not', e: m } : m;
+  }
+  if (e.SimilarTo) {
+    rejectIgnored(e.SimilarTo, ['negated', 'expr', 'pattern'], 'SIMILAR TO');
+    const m = fnCall('regexp_full_match', [convertExpr(e.SimilarTo.expr), convertExpr(e.SimilarTo.pattern)]);
+    return e.SimilarTo.negated ? { k: 'not', e: m } : m;
+  }
   if (e.Case) {
     const c = e.Case;
     rejectIgnored(c, ['operand', 'conditions', 'else_result'], 'CASE');
@@ -494,9 +543,10 @@ export function convertExpr(e: J): UExpr {
     };
   }
   if (e.Cast) {
-    if (e.Cast.kind !== 'Cast' && e.Cast.kind !== 'DoubleColon') throw unsupported(`${e.Cast.kind}`);
+    const tryCast = e.Cast.kind === 'TryCast' || e.Cast.kind === 'SafeCast';
+    if (e.Cast.kind !== 'Cast' && e.Cast.kind !== 'DoubleColon' && !tryCast) throw unsupported(`${e.Cast.kind}`);
     rejectIgnored(e.Cast, ['kind', 'expr', 'data_type'], 'CAST');
-    return { k: 'cast', e: convertExpr(e.Cast.expr), to: convertType(e.Cast.data_type) };
+    return { k: 'cast', e: convertExpr(e.Cast.expr), to: convertType(e.Cast.data_type), ...(tryCast ? { try: true } : {}) };
   }
   if (e.TypedString) {
     const t = e.TypedString;
@@ -525,10 +575,27 @@ export function convertExpr(e: J): UExpr {
     return { k: 'fn', name: 'substr', args, distinct: false, star: false };
   }
   if (e.Trim) {
-    if (e.Trim.trim_where || e.Trim.trim_what || e.Trim.trim_characters) throw unsupported('TRIM with LEADING/TRAILING/characters');
-    return { k: 'fn', name: 'trim', args: [convertExpr(e.Trim.expr)], distinct: false, star: false };
+    // TRIM([BOTH|LEADING|TRAILING] [chars] FROM s) → trim/ltrim/rtrim(s[, chars]).
+    if (e.Trim.trim_characters) throw unsupported('TRIM(s, characters …) (write TRIM(BOTH chars FROM s) or trim(s, chars))');
+    const name = e.Trim.trim_where === 'Leading' ? 'ltrim' : e.Trim.trim_where === 'Trailing' ? 'rtrim' : 'trim';
+    return fnCall(name, [convertExpr(e.Trim.expr), ...(e.Trim.trim_what ? [convertExpr(e.Trim.trim_what)] : [])]);
   }
-  if (e.Extract) throw unsupported('EXTRACT (use year(), month(), day())');
+  if (e.Floor || e.Ceil) {
+    const f = e.Floor ?? e.Ceil;
+    const name = e.Floor ? 'floor' : 'ceil';
+    if (f.field && f.field.DateTimeField !== 'NoDateTime') throw unsupported(`${name.toUpperCase()} with a scale or unit (use round(x, n))`);
+    return fnCall(name, [convertExpr(f.expr)]);
+  }
+  if (e.Position) return fnCall('strpos', [convertExpr(e.Position.in), convertExpr(e.Position.expr)]);
+  if (e.Extract) {
+    // EXTRACT(part FROM x) is date_part('part', x) (DuckDB).
+    rejectIgnored(e.Extract, ['field', 'syntax', 'expr'], 'EXTRACT');
+    const f = e.Extract.field;
+    const key = typeof f === 'string' ? f : Object.keys(f ?? {})[0];
+    const field = key === 'Custom' ? f.Custom?.value : key;
+    if (typeof field !== 'string') throw unsupported(`EXTRACT(${JSON.stringify(f).slice(0, 30)} FROM …)`);
+    return fnCall('date_part', [{ k: 'lit', v: field.toLowerCase(), type: 'string' }, convertExpr(e.Extract.expr)]);
+  }
   if (e.Subquery) throw unsupported('scalar subqueries');
   if (e.Exists) throw unsupported('EXISTS');
   throw unsupported(`expression ${Object.keys(e)[0]}`);
@@ -545,11 +612,12 @@ function convertValue(v: J): UExpr {
 function convertInterval(iv: J): UExpr {
   const raw = iv.value?.Value?.value;
   const text = raw?.SingleQuotedString ?? raw?.Number?.[0];
-  const field = String(iv.leading_field ?? '').toLowerCase();
-  if (text === undefined || iv.last_field) throw unsupported('this INTERVAL form (use INTERVAL \'n\' DAY|MONTH|YEAR|HOUR|MINUTE|SECOND)');
+  const lf = iv.leading_field;
+  const field = String((lf && typeof lf === 'object' ? Object.keys(lf)[0] : lf) ?? '').toLowerCase();
+  if (text === undefined || iv.last_field) throw unsupported('this INTERVAL form (use INTERVAL \'n\' YEAR|QUARTER|MONTH|WEEK|DAY|HOUR|MINUTE|SECOND|MILLISECOND|MICROSECOND)');
   const m = /^\s*(-?\d+)\s*([a-z]*)\s*$/i.exec(String(text));
   const unit = (field || m?.[2]?.toLowerCase() || '').replace(/s$/, '');
-  if (!m || !['year', 'month', 'day', 'hour', 'minute', 'second'].includes(unit)) {
+  if (!m || !['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond'].includes(unit)) {
     throw unsupported(`INTERVAL '${text}'${field ? ' ' + field.toUpperCase() : ''}`);
   }
   return { k: 'interval', value: Number(m[1]), unit: unit as 'day' };
@@ -557,17 +625,22 @@ function convertInterval(iv: J): UExpr {
 
 function convertFunction(f: J): UExpr {
   const name = objectName(f.name).join('.').toLowerCase();
-  rejectIgnored(f, ['name', 'args', 'over', 'filter', 'uses_odbc_syntax', 'null_treatment'], `${name}(…)`);
-  if (f.filter) throw unsupported('aggregate FILTER clauses');
+  rejectIgnored(f, ['name', 'args', 'over', 'filter', 'uses_odbc_syntax', 'null_treatment', 'within_group'], `${name}(…)`);
   const args: UExpr[] = [];
   let star = false;
   let distinct = false;
+  // `percentile_cont(0.5) WITHIN GROUP (ORDER BY x)` and ORDER BY inside the argument list.
+  const orderBy: UOrder[] = f.within_group?.length ? convertOrderItems(f.within_group, `${name}(…) WITHIN GROUP`) : [];
   const list = f.args?.List;
   if (list) {
     rejectIgnored(list, ['duplicate_treatment', 'args', 'clauses'], `${name}(…)`);
     distinct = list.duplicate_treatment === 'Distinct';
     if (list.duplicate_treatment && list.duplicate_treatment !== 'Distinct' && list.duplicate_treatment !== 'All') throw unsupported(`${name}(${list.duplicate_treatment} …)`);
-    if (list.clauses?.length) throw unsupported(`clauses inside ${name}(…)`);
+    // `string_agg(x, ',' ORDER BY y)`: ORDER BY is the only clause an aggregate call takes here.
+    for (const c of list.clauses ?? []) {
+      if (!c.OrderBy) throw unsupported(`${Object.keys(c)[0]} inside ${name}(…)`);
+      orderBy.push(...convertOrderItems(c.OrderBy, `ORDER BY inside ${name}(…)`));
+    }
     for (const a of list.args) {
       const inner = a.Unnamed;
       if (!inner) throw unsupported('named function arguments');
@@ -579,12 +652,26 @@ function convertFunction(f: J): UExpr {
     throw unsupported(`${name} with a subquery argument`);
   }
   const out: Extract<UExpr, { k: 'fn' }> = { k: 'fn', name, args, distinct, star };
+  if (orderBy.length) out.orderBy = orderBy;
   // Window calls: `OVER …` and `IGNORE NULLS` (engine/sql/parse-window.ts; bound in plan/bind-window.ts).
   if (f.over) out.over = convertOver(f.over);
   if (convertNullTreatment(f.null_treatment)) out.ignoreNulls = true;
+  // `agg(…) FILTER (WHERE p)`: rewritten by the binder (plan/bind-grouping.ts).
+  if (f.filter) out.filter = convertExpr(f.filter);
   const pos = spanPos(f.name[0]?.Identifier);
   if (pos) out.pos = pos;
   return out;
+}
+
+/** ORDER BY items of an aggregate call (`ASC`/`DESC`, `NULLS FIRST`/`LAST`). */
+function convertOrderItems(items: J[], what: string): UOrder[] {
+  return items.map((o: J) => {
+    rejectIgnored(o, ['expr', 'options'], what);
+    rejectIgnored(o.options, ['asc', 'nulls_first'], what);
+    const item: UOrder = { e: convertExpr(o.expr), desc: o.options?.asc === false };
+    if (o.options?.nulls_first !== undefined && o.options?.nulls_first !== null) item.nullsFirst = o.options.nulls_first;
+    return item;
+  });
 }
 
 function convertType(t: J): DataType {

@@ -164,7 +164,7 @@ function canonical(v: unknown, kind: Kind): Cell {
     case 'timestamp': {
       if (v instanceof Date) {
         const ms = v.getUTCMilliseconds();
-        return `${v.getUTCFullYear()}-${pad(v.getUTCMonth() + 1)}-${pad(v.getUTCDate())} ${pad(v.getUTCHours())}:${pad(v.getUTCMinutes())}:${pad(v.getUTCSeconds())}${ms ? `.${pad(ms, 3)}` : ''}`;
+        return `${v.getUTCFullYear()}-${pad(v.getUTCMonth() + 1)}-${pad(v.getUTCDate())} ${pad(v.getUTCHours())}:${pad(v.getUTCMinutes())}:${pad(v.getUTCSeconds())}${ms ? `.${pad(ms, 3).replace(/0+$/, '')}` : ''}`;
       }
       return String(v).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
     }
