@@ -46,8 +46,16 @@ export type ErrorCode =
   | 'OUT_OF_RANGE'
   /** Text that is not a value of the requested type (CAST('abc' AS INT), a bad CSV field under a declared type). */
   | 'CONVERSION_ERROR'
-  /** An operator would hold more than its documented bound (e.g. the values of a holistic aggregate). */
-  | 'MEMORY_LIMIT'
+  /**
+   * A documented bound of an operator was reached (the pairs a nested-loop join may compare, the
+   * values a holistic aggregate may hold); the help says how to stay under it.
+   */
+  | 'RESOURCE_LIMIT'
+  /**
+   * A scalar subquery returned more than one row for one outer row. Help to give: make the
+   * subquery return one row (an aggregate such as min()/max(), LIMIT 1, or a tighter WHERE).
+   */
+  | 'CARDINALITY_VIOLATION'
   // invariants
   /** A broken invariant of this project (a bug): never the user's fault. */
   | 'INTERNAL';

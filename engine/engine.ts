@@ -29,16 +29,19 @@ import { submitJob, type RunHandle, type SubmitOptions } from './jobs/runner.js'
 import { explainFrame } from './physical/explain-frame.js';
 import type { PhysicalNode } from './physical/plan.js';
 import { PhysicalPlanner } from './physical/planner.js';
-import { Binder } from './plan/binder.js';
+import { Binder, type ResolvedTable, type ResolvedView } from './plan/binder.js';
 import type { PlanNode } from './plan/logical.js';
 import { optimize } from './plan/optimize.js';
 import { simpleQuery, type TimeTravel, type UQuery } from './plan/unbound.js';
 import { CatalogTableSource, inputSnapshotsOf } from './source/catalog-source.js';
 import { MemoryTableSource } from './source/memory-source.js';
 import type { TableSource } from './source/table-source.js';
-import { initSqlParser, parseSql } from './sql/parser.js';
+import { bindTableFunction } from './source/table-functions.js';
+import { initSqlParser, parseSql, type Statement } from './sql/parser.js';
+import { splitScript } from './sql/statements.js';
+import { loadView, TempViews } from './views.js';
 import { stageWrite, type StagedWrite, type StageWriteRequest, type WriteHost } from './write/stage.js';
-import { runSqlStatement, type SqlResult } from './write/sql-write.js';
+import { inStatement, runStatement, type RunStatementOptions, type ScriptPosition, type SqlResult } from './write/sql-write.js';
 
 export interface EngineOptions {
   /** Warehouse URI of the Iceberg catalog (a directory, file://, s3://bucket/prefix or memory://name). */
@@ -60,6 +63,8 @@ export interface EngineOptions {
 
 export class Engine implements QueryRunner {
   private readonly tables = new Map<string, TableSource>();
+  /** CREATE TEMP VIEW definitions (this Engine only). */
+  private readonly tempViews = new TempViews();
   private closed = false;
   private wh: Promise<Warehouse> | undefined;
 
@@ -116,8 +121,8 @@ export class Engine implements QueryRunner {
     const stmt = parseSql(text);
     if (stmt.kind === 'explain') return explainFrame(this, this.writeHost(), stmt, text, options);
     if (stmt.kind !== 'query') {
-      throw new LakehouseError('INVALID_ARGUMENT', `${stmt.kind === 'ctas' ? 'CREATE TABLE … AS' : stmt.overwrite ? 'INSERT OVERWRITE' : 'INSERT INTO'} is a write: run it with \`await engine.run(sql)\``, {
-        help: 'engine.sql() builds lazy queries; engine.run() executes queries and writes.',
+      throw new LakehouseError('INVALID_ARGUMENT', `${statementName(stmt)} is not a query: run it with \`await engine.run(sql)\``, {
+        help: 'engine.sql() builds lazy queries; engine.run() executes queries, writes, views and COPY.',
       });
     }
     return new DataFrame(this, stmt.query, text, options);
@@ -126,11 +131,52 @@ export class Engine implements QueryRunner {
   /**
    * Runs one statement: a query gives `{ kind: 'query', frame }` (lazy: consume the frame), a
    * write (INSERT INTO / INSERT OVERWRITE / CREATE TABLE … AS) is staged and committed and gives
-   * `{ kind: 'write', snapshotId, … }`. A failed or cancelled write leaves no files behind.
+   * `{ kind: 'write', snapshotId, … }`; CREATE/DROP VIEW give `{ kind: 'view' }`, COPY … TO
+   * `{ kind: 'copy', rowsWritten }`. A failed or cancelled write leaves no files behind.
    */
-  run(text: string, options: QueryContext & { signal?: AbortSignal; runId?: string } = {}): Promise<SqlResult> {
+  run(text: string, options: RunStatementOptions = {}): Promise<SqlResult> {
     this.checkOpen();
-    return runSqlStatement(this, this.writeHost(), text, options);
+    let stmt: Statement;
+    try {
+      stmt = parseSql(text);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return runStatement(this.statementHost(), stmt, text, options);
+  }
+
+  /**
+   * Runs a script: statements separated by `;`, in order. Each result is yielded before the
+   * next statement starts (a query's frame should be consumed then: later statements may change
+   * what it reads). The first failing statement stops the script with its error, re-coded the
+   * same and prefixed with "statement N (line L)"; `details.statement` is N (a script of one
+   * statement fails with that statement's error as it is).
+   */
+  async *sqlScript(text: string, options: RunStatementOptions = {}): AsyncGenerator<SqlResult & ScriptPosition> {
+    this.checkOpen();
+    const parts = splitScript(text);
+    if (parts.length === 0) throw new LakehouseError('SQL_PARSE_ERROR', 'the script holds no statement', { help: 'Separate statements with ;.' });
+    for (const p of parts) {
+      let res: SqlResult;
+      try {
+        res = await runStatement(this.statementHost(), parseSql(p.text), p.text, options);
+        // Bound now, so that a query's name or type errors carry its statement number too.
+        if (res.kind === 'query') await res.frame.plan();
+      } catch (err) {
+        // A lone statement's error stays as it is (the same as engine.run's).
+        throw parts.length === 1 ? err : inStatement(err, p.index, p.start.line);
+      }
+      yield Object.assign(res, { script: { statement: p.index, line: p.start.line, statements: parts.length } });
+    }
+  }
+
+  private statementHost(): import('./write/sql-write.js').StatementHost {
+    return {
+      runner: this,
+      write: this.writeHost(),
+      tempViews: this.tempViews,
+      warehouse: () => (this.options.warehouse ? this.catalog() : undefined),
+    };
   }
 
   /** A lazy query over one table, to be refined with the builder; `travel` reads an older snapshot. */
@@ -199,8 +245,11 @@ export class Engine implements QueryRunner {
     const loaded = new Map<string, Promise<Table | undefined>>();
     const binder = new Binder({
       ...(sql !== undefined ? { sql } : {}),
-      resolveTable: async (parts, travel) => {
+      resolveTable: async (parts, travel): Promise<ResolvedTable | ResolvedView | undefined> => {
         const name = normalizeName(parts.join('.'));
+        // TEMP views shadow tables of the same name (as in DuckDB and Spark).
+        const temp = this.tempViews.get(name);
+        if (temp) return { name, view: temp };
         const source = this.tables.get(name);
         if (source) return { name, source };
         if (!this.options.warehouse || parts.length < 2) return undefined;
@@ -213,10 +262,11 @@ export class Engine implements QueryRunner {
           loaded.set(name, p);
         }
         const table = await p;
-        if (!table) return undefined;
+        if (!table) return loadView(await this.catalog(), parts);
         const pin = context.inputs?.[name] ?? context.inputs?.[parts.join('.')];
         return { name, source: CatalogTableSource.open(name, table, travel, pin) };
       },
+      tableFunction: (f) => bindTableFunction(f),
     });
     return optimize(await binder.bindQuery(query));
   }
@@ -325,6 +375,17 @@ export class Engine implements QueryRunner {
 
   private checkOpen(): void {
     if (this.closed) throw new LakehouseError('INVALID_ARGUMENT', 'this Engine is closed', { help: 'Open a new one with Engine.open().' });
+  }
+}
+
+function statementName(stmt: Statement): string {
+  switch (stmt.kind) {
+    case 'ctas': return 'CREATE TABLE … AS';
+    case 'insert': return stmt.overwrite ? 'INSERT OVERWRITE' : 'INSERT INTO';
+    case 'create_view': return 'CREATE VIEW';
+    case 'drop_view': return 'DROP VIEW';
+    case 'copy': return 'COPY';
+    default: return 'this statement';
   }
 }
 

@@ -8,7 +8,7 @@
  *
  * Memory bound: O(collected values) — every non-NULL input value of every group, in the task
  * that reads it and again where it is merged. Past MAX_VALUES values in one aggregator the query
- * fails with MEMORY_LIMIT instead of exhausting the heap.
+ * fails with RESOURCE_LIMIT instead of exhausting the heap.
  *
  * Semantics (DuckDB's): NULL values are skipped; a group without values is NULL. quantile_disc
  * takes the value at index ⌈n·q⌉ − 1 (q's decimal literal in exact arithmetic); quantile_cont
@@ -63,7 +63,7 @@ export class ValueCollector {
     this.count += sel.length;
     this.budget.used += sel.length;
     if (this.budget.used > MAX_VALUES) {
-      throw new LakehouseError('MEMORY_LIMIT', `${this.a.fn}() needs all values of each group and the query has more than ${MAX_VALUES} of them`, {
+      throw new LakehouseError('RESOURCE_LIMIT', `${this.a.fn}() needs all values of each group and the query has more than ${MAX_VALUES} of them`, {
         help: 'Aggregate fewer rows (filter first), or use an approximate aggregate: approx_quantile, approx_count_distinct.',
       });
     }

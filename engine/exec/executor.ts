@@ -29,6 +29,7 @@ import { LakehouseError } from '../../connectors/errors.js';
 import { HashAggregator, partialLayout } from '../compute/aggregate.js';
 import { compileExpr, evalVec } from '../compute/eval.js';
 import { HashJoinBuild } from '../compute/join.js';
+import { collectBounded, nestedLoopJoin } from '../compute/nested-loop.js';
 import { partitionIds, splitByPartition, xxh } from '../compute/partition.js';
 import { sortChunk } from '../compute/sort.js';
 import { concatChunks, emptyChunk, filterChunk, sliceChunk, type Chunk } from '../compute/vec.js';
@@ -269,7 +270,8 @@ export class Executor {
         if (!f) throw new LakehouseError('INTERNAL', `internal: the probe side of ${p.strategy} join #${p.id} is not a scan pipeline`);
         if (p.strategy === 'partitioned') return this.shuffledJoin(p, f, null);
         const build = await this.collect(p.build);
-        if (build.length <= this.ctx.broadcastRows) return this.broadcastJoin(p, f, build);
+        // A null-aware join needs the whole build side in every task: it stays a broadcast.
+        if (p.nullAware || build.length <= this.ctx.broadcastRows) return this.broadcastJoin(p, f, build);
         // The adaptive step: the collected build side is larger than a broadcast may be.
         p.adaptive = 'broadcast→partitioned';
         return this.shuffledJoin(p, f, build);
@@ -281,7 +283,6 @@ export class Executor {
 
   /** The probe op of a join, and the projection that restores the logical column order of a swapped one. */
   private joinOps(p: JoinP, probe: FragmentOp): { ops: FragmentOp[]; opNodes: number[] } {
-    if (p.residual) throw new LakehouseError('UNSUPPORTED', 'not supported yet: join conditions other than equalities of the two sides', { help: 'Move the other conditions into WHERE where that keeps the meaning (inner joins).' });
     if (p.swapped) this.ctx.stats.joins.swapped++;
     if (!p.swapped) return { ops: [probe], opNodes: [p.id] };
     return { ops: [probe, { op: 'project', exprs: unswapExprs(p.schema, p.build.schema.length, p.probe.schema.length) }], opNodes: [p.id, -1] };
@@ -292,13 +293,14 @@ export class Executor {
     const buildTypes = typesOf(p.build);
     const keyTypes = p.probeKeys.map((k, i) => joinKeyType(k.type, p.buildKeys[i]!.type));
     const keys = p.buildKeys.map((k) => evalVec(compileExpr(k), build));
-    registerBuild(id, new HashJoinBuild(build, keys, keyTypes));
+    registerBuild(id, new HashJoinBuild(build, keys, keyTypes, { nullAware: p.nullAware }));
     this.builds.push(id);
     this.ctx.stats.joins.broadcast++;
     const ipc = chunkToIPC(build, buildTypes);
     this.held(p.id, ipc.byteLength);
     const op: FragmentOp = {
       op: 'probe', buildId: id, build: [ipc], buildTypes, buildKeys: p.buildKeys, probeKeys: p.probeKeys, kind: p.kind, keyTypes,
+      residual: p.residual, nullAware: p.nullAware, probeTypes: f.types,
     };
     const j = this.joinOps(p, op);
     return { ...f, ops: [...f.ops, ...j.ops], opNodes: [...f.opNodes, ...j.opNodes], types: typesOf(p) };
@@ -319,27 +321,33 @@ export class Executor {
     p.partitions = parts;
     const buildTypes = typesOf(p.build);
     const probeTypes = f.types;
-    const buildPlan = collected ?? (await this.fragmentOf(p.build));
-    if (!buildPlan) throw new LakehouseError('INTERNAL', `internal: the build side of partitioned join #${p.id} is not a scan pipeline`);
+    // A build side that is not a scan pipeline is collected here, then split.
+    const buildPlan = collected ?? (await this.fragmentOf(p.build)) ?? (await this.collect(p.build));
     // Inputs held in this process's memory (memory:// stores) keep their partitions on this
     // thread too: a worker thread cannot see an in-memory store that a write targets.
     const local = (await this.tasksOf(f)).some((t) => t.local) || ('source' in buildPlan && (await this.tasksOf(buildPlan)).some((t) => t.local));
-    const build = await this.shuffle(buildPlan, buildTypes, p.buildKeys, parts, true);
-    const probe = await this.shuffle(f, probeTypes, p.probeKeys, parts, p.kind === 'inner');
+    // RIGHT/FULL keep build rows with NULL keys (they are emitted unmatched); only inner and
+    // right joins drop probe rows with NULL keys.
+    const outerBuild = p.kind === 'right' || p.kind === 'full';
+    const build = await this.shuffle(buildPlan, buildTypes, p.buildKeys, parts, !outerBuild);
+    const probe = await this.shuffle(f, probeTypes, p.probeKeys, parts, p.kind === 'inner' || p.kind === 'right');
     const keyTypes = p.probeKeys.map((k, i) => joinKeyType(k.type, p.buildKeys[i]!.type));
     const tasks: ScanTask[] = [];
     let heldBytes = 0;
     for (let i = 0; i < parts; i++) {
       const pr = probe[i]!;
       const br = build[i]!;
-      if (pr.rows === 0 || (p.kind === 'inner' && br.rows === 0)) continue;
+      if (outerBuild ? br.rows === 0 && (p.kind === 'right' || pr.rows === 0) : pr.rows === 0 || (p.kind === 'inner' && br.rows === 0)) continue;
       const bytes = pr.buffers.reduce((n, b) => n + b.byteLength, 0) + br.buffers.reduce((n, b) => n + b.byteLength, 0);
       heldBytes += bytes;
       tasks.push({ kind: 'ipc', ...(local ? { local: true } : {}), bytes, rows: pr.rows, key: `partition ${i} of ${parts}`, payload: [...pr.buffers, ...br.buffers], probeBuffers: pr.buffers.length } satisfies IpcScanTask);
     }
     this.held(p.id, heldBytes);
     ctx.stats.joins.partitioned++;
-    const op: FragmentOp = { op: 'probe', buildId: 'task', build: 'task', buildTypes, buildKeys: p.buildKeys, probeKeys: p.probeKeys, kind: p.kind, keyTypes };
+    const op: FragmentOp = {
+      op: 'probe', buildId: 'task', build: 'task', buildTypes, buildKeys: p.buildKeys, probeKeys: p.probeKeys, kind: p.kind, keyTypes,
+      residual: p.residual, probeTypes,
+    };
     const j = this.joinOps(p, op);
     return { source: { tasks, columns: probeTypes.map((type, i) => ({ name: `c${i}`, type })) }, ops: j.ops, opNodes: j.opNodes, types: typesOf(p) };
   }
@@ -740,8 +748,14 @@ export class Executor {
         // INTERSECT / EXCEPT [ALL] on this thread (exec/setop-exec.ts).
         yield* runSetOp(p.kind, p.all, typesOf(p), this.execute(p.left), () => this.execute(p.right));
         return;
-      case 'nested-loop-join':
-        throw new LakehouseError('UNSUPPORTED', 'not supported yet: joins without an equality of the two sides (nested-loop joins)');
+      case 'nested-loop-join': {
+        // No equi key (compute/nested-loop.ts): the right side is the bounded build.
+        const build = await collectBounded(this.execute(p.right), typesOf(p.right));
+        this.held(p.id, chunkBytes(build));
+        const spec = { kind: p.kind, residual: p.condition, nullAware: p.nullAware, leftTypes: typesOf(p.left), rightTypes: typesOf(p.right) };
+        yield* nestedLoopJoin(spec, build, this.execute(p.left));
+        return;
+      }
       case 'sink':
         throw new LakehouseError('INTERNAL', 'internal: a sink runs only at the root of a write (Executor.write)');
     }
@@ -783,19 +797,23 @@ export class Executor {
         return;
       }
       case 'hash-join': {
-        if (p.residual) throw new LakehouseError('UNSUPPORTED', 'not supported yet: join conditions other than equalities of the two sides', { help: 'Move the other conditions into WHERE where that keeps the meaning (inner joins).' });
         const build = await this.collect(p.build);
         this.held(p.id, chunkBytes(build));
         this.ctx.stats.joins.local++;
         if (p.swapped) this.ctx.stats.joins.swapped++;
         const keyTypes = p.probeKeys.map((k, i) => joinKeyType(k.type, p.buildKeys[i]!.type));
-        const hb = new HashJoinBuild(build, p.buildKeys.map((k) => evalVec(compileExpr(k), build)), keyTypes);
+        const hb = new HashJoinBuild(build, p.buildKeys.map((k) => evalVec(compileExpr(k), build)), keyTypes, { nullAware: p.nullAware });
+        const prober = hb.prober({ kind: p.kind, residual: p.residual, nullAware: p.nullAware, probeTypes: typesOf(p.probe) });
         const probeKeys = p.probeKeys.map(compileExpr);
         const unswap = p.swapped ? unswapExprs(p.schema, p.build.schema.length, p.probe.schema.length).map(compileExpr) : null;
+        const emit = (out: Chunk): Chunk => (unswap ? { length: out.length, cols: unswap.map((ev) => evalVec(ev, out)) } : out);
         for await (const c of this.execute(p.probe)) {
-          const out = hb.probe(c, probeKeys.map((k) => evalVec(k, c)), p.kind);
-          if (out.length) yield unswap ? { length: out.length, cols: unswap.map((ev) => evalVec(ev, out)) } : out;
+          if (!c.length) continue;
+          const out = prober.probe(c, probeKeys.map((k) => evalVec(k, c)));
+          if (out.length) yield emit(out);
         }
+        const rest = prober.finish();
+        if (rest?.length) yield emit(rest);
         return;
       }
       default:

@@ -35,7 +35,15 @@ import { runWindowTask, type WindowFragment } from './window-exec.js';
 export type FragmentOp =
   | { op: 'filter'; predicate: Expr }
   | { op: 'project'; exprs: Expr[] }
-  | { op: 'probe'; buildId: string; build: Uint8Array[] | 'task' | null; buildTypes: DataType[]; buildKeys: Expr[]; probeKeys: Expr[]; kind: JoinKind; keyTypes: DataType[] }
+  /**
+   * A hash-join probe (compute/join.ts): every join kind, with `residual` over probe ++ build
+   * columns and null-aware `NOT IN` semantics. RIGHT/FULL emit the unmatched build rows when the
+   * task's input ends (`build: 'task'` only: the task holds all build rows of its key range).
+   */
+  | {
+      op: 'probe'; buildId: string; build: Uint8Array[] | 'task' | null; buildTypes: DataType[]; buildKeys: Expr[]; probeKeys: Expr[]; kind: JoinKind; keyTypes: DataType[];
+      residual?: Expr | null; nullAware?: boolean; probeTypes: DataType[];
+    }
   | { op: 'limit'; n: number };
 
 export interface Fragment {
@@ -115,9 +123,10 @@ function hashBuild(op: Extract<FragmentOp, { op: 'probe' }>, buffers: Uint8Array
   const batches = buffers.flatMap((b) => arrow.tableFromIPC(b).batches);
   const chunk = batches.length
     ? concatChunks(batches.map((rb) => chunkFromBatchPositional(rb, op.buildTypes)), op.buildTypes)
-    : { length: 0, cols: op.buildTypes.map(() => ({ t: 'num', type: 'float64', values: new Float64Array(0), valid: null }) as const) };
+    // An empty build keeps its column types (outer joins pad with NULLs of them).
+    : emptyChunk(op.buildTypes);
   const keys = op.buildKeys.map((k) => evalVec(compileExpr(k), chunk));
-  return new HashJoinBuild(chunk, keys, op.keyTypes);
+  return new HashJoinBuild(chunk, keys, op.keyTypes, { nullAware: op.nullAware === true });
 }
 
 function buildFor(op: Extract<FragmentOp, { op: 'probe' }>, task: ScanTask): HashJoinBuild {
@@ -133,7 +142,27 @@ function buildFor(op: Extract<FragmentOp, { op: 'probe' }>, task: ScanTask): Has
   return b;
 }
 
-type Step = (c: Chunk) => Chunk | null;
+/** One streaming operator; `finish` returns what it holds back until the input ends (RIGHT/FULL joins). */
+type Step = ((c: Chunk) => Chunk | null) & { finish?: () => Chunk | null };
+
+/** Runs chunk `c` through `steps[from..]`. */
+function runSteps(steps: Step[], c: Chunk | null, from = 0): Chunk | null {
+  for (let i = from; i < steps.length; i++) {
+    if (!c || c.length === 0) break;
+    c = steps[i]!(c);
+  }
+  return c;
+}
+
+/** At the end of the input: what each step held back, through the steps after it. */
+function finishSteps(steps: Step[]): Chunk[] {
+  const out: Chunk[] = [];
+  steps.forEach((s, i) => {
+    const c = runSteps(steps, s.finish?.() ?? null, i + 1);
+    if (c && c.length > 0) out.push(c);
+  });
+  return out;
+}
 
 function compileOps(ops: FragmentOp[], task: ScanTask): { steps: Step[]; done: () => boolean; stats: OpStats[] } {
   let exhausted = false;
@@ -151,7 +180,10 @@ function compileOps(ops: FragmentOp[], task: ScanTask): { steps: Step[]; done: (
       case 'probe': {
         const build = buildFor(op, task);
         const keys = op.probeKeys.map(compileExpr);
-        return (c) => build.probe(c, keys.map((k) => evalVec(k, c)), op.kind);
+        const prober = build.prober({ kind: op.kind, residual: op.residual ?? null, nullAware: op.nullAware === true, probeTypes: op.probeTypes });
+        const step: Step = (c) => prober.probe(c, keys.map((k) => evalVec(k, c)));
+        step.finish = () => prober.finish();
+        return step;
       }
       case 'limit': {
         let left = op.n;
@@ -166,16 +198,26 @@ function compileOps(ops: FragmentOp[], task: ScanTask): { steps: Step[]; done: (
     }
   });
   // Each step counts what it produces (EXPLAIN ANALYZE's rows, bytes and time per operator).
-  const steps = raw.map((step, i): Step => (c) => {
-    const t0 = performance.now();
-    const out = step(c);
+  const steps = raw.map((step, i): Step => {
     const s = stats[i]!;
-    s.ms += performance.now() - t0;
-    if (out) {
-      s.rows += out.length;
-      s.bytes += chunkBytes(out);
+    const count = (out: Chunk | null): Chunk | null => {
+      if (out) {
+        s.rows += out.length;
+        s.bytes += chunkBytes(out);
+      }
+      return out;
+    };
+    const counted: Step = (c) => {
+      const t0 = performance.now();
+      const out = step(c);
+      s.ms += performance.now() - t0;
+      return count(out);
+    };
+    if (step.finish) {
+      const fin = step.finish;
+      counted.finish = () => count(fin());
     }
-    return out;
+    return counted;
   });
   return { steps, done: () => exhausted, stats };
 }
@@ -197,11 +239,7 @@ async function runSinkFragment(f: Fragment, sink: SinkSpec, signal?: AbortSignal
       if (next.done) break;
       if (signal?.aborted) throw new LakehouseError('CANCELLED', 'task cancelled');
       stats.rowsIn += next.value.numRows;
-      let c: Chunk | null = batchToChunk(next.value, f.scanColumns);
-      for (const s of steps) {
-        if (!c || c.length === 0) break;
-        c = s(c);
-      }
+      const c = runSteps(steps, batchToChunk(next.value, f.scanColumns));
       stats.computeMs += performance.now() - t1;
       if (c && c.length > 0) yield c;
       if (done()) {
@@ -209,6 +247,7 @@ async function runSinkFragment(f: Fragment, sink: SinkSpec, signal?: AbortSignal
         break;
       }
     }
+    if (!done()) for (const c of finishSteps(steps)) yield c;
   }
   const files = await runSink(sink, produce(), signal);
   return { chunks: [], types: [], files, stats };
@@ -275,40 +314,42 @@ export async function runFragment(f: Fragment, signal?: AbortSignal, emit?: (c: 
     if (signal?.aborted) throw new LakehouseError('CANCELLED', 'task cancelled');
     const batch = next.value;
     rowsIn += batch.numRows;
-    let c: Chunk | null = batchToChunk(batch, f.scanColumns);
-    for (const s of steps) {
-      if (!c || c.length === 0) break;
-      c = s(c);
-    }
-    if (c && c.length > 0) {
-      if (agg) {
-        let chunk: Chunk = c;
-        let mask: Uint8Array | undefined;
-        if (fused) {
-          const pred = evalVec(fused, chunk) as Extract<Vec, { t: 'bool' }>;
-          const m = new Uint8Array(chunk.length);
-          const pv = pred.values;
-          const pvalid = pred.valid;
-          let kept = 0;
-          if (pvalid) for (let i = 0; i < m.length; i++) kept += m[i] = pv[i]! & pvalid[i]!;
-          else for (let i = 0; i < m.length; i++) kept += m[i] = pv[i]!;
-          fusedStats.rows += kept;
-          if (kept < chunk.length * MASK_THRESHOLD) {
-            chunk = filterChunk(chunk, pred);
-          } else if (kept < chunk.length) {
-            mask = m;
-          }
-        }
-        const fin = chunk;
-        if (fin.length > 0) agg.a.addChunk(agg.keys.map((k) => evalVec(k, fin)), agg.args.map((a) => (a ? evalVec(a, fin) : null)), fin.length, mask, agg.extra.map((es) => es?.map((e) => evalVec(e, fin)) ?? null));
-      } else if (emit) await emit(c);
-      else out.push(c);
-    }
+    const c = runSteps(steps, batchToChunk(batch, f.scanColumns));
+    if (c && c.length > 0) await consume(c);
     computeMs += performance.now() - t1;
     if (done()) {
       await it.return?.(undefined);
       break;
     }
+  }
+  if (!done()) {
+    const t1 = performance.now();
+    for (const c of finishSteps(steps)) await consume(c);
+    computeMs += performance.now() - t1;
+  }
+  async function consume(c: Chunk): Promise<void> {
+    if (agg) {
+      let chunk: Chunk = c;
+      let mask: Uint8Array | undefined;
+      if (fused) {
+        const pred = evalVec(fused, chunk) as Extract<Vec, { t: 'bool' }>;
+        const m = new Uint8Array(chunk.length);
+        const pv = pred.values;
+        const pvalid = pred.valid;
+        let kept = 0;
+        if (pvalid) for (let i = 0; i < m.length; i++) kept += m[i] = pv[i]! & pvalid[i]!;
+        else for (let i = 0; i < m.length; i++) kept += m[i] = pv[i]!;
+        fusedStats.rows += kept;
+        if (kept < chunk.length * MASK_THRESHOLD) {
+          chunk = filterChunk(chunk, pred);
+        } else if (kept < chunk.length) {
+          mask = m;
+        }
+      }
+      const fin = chunk;
+      if (fin.length > 0) agg.a.addChunk(agg.keys.map((k) => evalVec(k, fin)), agg.args.map((a) => (a ? evalVec(a, fin) : null)), fin.length, mask, agg.extra.map((es) => es?.map((e) => evalVec(e, fin)) ?? null));
+    } else if (emit) await emit(c);
+    else out.push(c);
   }
   const t2 = performance.now();
   let result: FragmentResult;

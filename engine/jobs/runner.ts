@@ -22,6 +22,7 @@ import { bindStatement } from './statement.js';
 import { checkOverwrite } from './overwrite-boundary.js';
 import { parseJobSpec, specHash, type JobSpec } from './spec.js';
 import { jobTarget, referencedTables, type JobTarget } from './target.js';
+import { tablesBehindViews } from '../views.js';
 import { validateAndReconcile, type Validation } from './validate.js';
 import { jobFrame, type JobEngine, type StagedWriteLike } from './engine-contract.js';
 import { fileChecksum, shadowTableName, partitionByOf } from './files.js';
@@ -95,11 +96,12 @@ export async function submitJob(engine: JobEngine, specInput: unknown, options: 
   const params = normalizeParams(spec.parameters);
   // The SQL is parsed once and its parameters bound on the AST; the bound tree is all that runs.
   const bound = jobTarget(spec, await bindStatement(spec.sql, params));
-  const inputTables = referencedTables(bound.query);
   if (!engine.warehouse) {
     throw new LakehouseError('INVALID_ARGUMENT', 'batch jobs need an engine opened on a warehouse', { help: 'Use Engine.open({ warehouse: "…" }).' });
   }
   const warehouse = await Warehouse.open(engine.warehouse);
+  // Stored views are read through: their tables are the inputs a run pins (engine/views.ts).
+  const inputTables = await tablesBehindViews(warehouse, referencedTables(bound.query));
   const replaceWhere = await checkOverwrite(spec, bound, warehouse);
   // Replace-where stages its new rows as an append; the rows they replace are removed at commit.
   const target: JobTarget = replaceWhere ? { ...bound, mode: 'append' } : bound;

@@ -61,6 +61,11 @@ export async function bindStatement(sql: string, params: Params): Promise<BoundS
   const s = convertStatement(parsed);
   if (s.kind === 'query') return { kind: 'query', query: s.query, sqlText: sql };
   if (s.kind === 'explain') throw unsupported('EXPLAIN in a job (run it with `lake sql`)');
-  if (s.kind === 'insert') return { kind: 'insert', table: tableName(s.table), overwrite: s.overwrite, query: s.query, sqlText: sql };
+  if (s.kind === 'insert') {
+    // Jobs write by column name (engine/write/target.ts); a column list is not carried into the job target.
+    if (s.columns) throw unsupported('INSERT with a column list in a job (alias the query\'s columns to the table\'s names instead)');
+    return { kind: 'insert', table: tableName(s.table), overwrite: s.overwrite, query: s.query, sqlText: sql };
+  }
+  if (s.kind !== 'ctas') throw new LakehouseError('INVALID_JOB_SPEC', 'a job statement must be INSERT INTO, INSERT OVERWRITE, CREATE TABLE … AS SELECT, or a query', { help: 'Run views and COPY with `lake sql`.' });
   return { kind: 'ctas', table: tableName(s.table), partitionBy: s.partitionBy, query: s.query, sqlText: sql };
 }

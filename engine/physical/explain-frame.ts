@@ -45,6 +45,7 @@ export async function explainStatement(host: ExplainHost, writes: WriteHost, stm
         help: 'Use EXPLAIN INSERT … to see the write\'s plan, or EXPLAIN ANALYZE its SELECT to measure the query.',
       });
     }
+    if (inner.columns) throw new LakehouseError('UNSUPPORTED', 'not supported yet: EXPLAIN of an INSERT with a column list', { help: 'EXPLAIN the INSERT without its column list, or its SELECT.' });
     const query = new DataFrame(host, inner.query, text, context);
     const { plan } = await planWrite(writes, { query, table: inner.table.join('.').toLowerCase(), mode: inner.overwrite ? 'overwrite-partitions' : 'append', runId: 'explain' });
     return explainLines(plan);

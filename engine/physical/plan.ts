@@ -73,8 +73,8 @@ export type PhysicalNode =
     /** Set by the executor when it changed the planned strategy (the one adaptive step). */
     adaptive?: 'broadcast→partitioned';
   })
-  /** Reserved for the nested-loop join (a join without equi keys); left/right as written. */
-  | (Base & { op: 'nested-loop-join'; kind: JoinKind; left: PhysicalNode; right: PhysicalNode; condition: Expr | null })
+  /** A join without equi keys (compute/nested-loop.ts), on the coordinator; the right side is the bounded build. */
+  | (Base & { op: 'nested-loop-join'; kind: JoinKind; left: PhysicalNode; right: PhysicalNode; condition: Expr | null; nullAware: boolean })
   | (Base & { op: 'hash-aggregate'; strategy: AggStrategy; partitions: number; input: PhysicalNode; keys: Expr[]; aggs: AggCall[] })
   | (Base & { op: 'sort'; input: PhysicalNode; keys: SortItem[] })
   /** `pushed`: every scan task stops after n + offset rows; the exact window is cut on the coordinator. */

@@ -32,6 +32,7 @@
  * the scan tasks (plain data). Deterministic for the same inputs and options.
  */
 
+import { orderJoins, scanStatistics } from '../plan/join-order.js';
 import type { PlanNode } from '../plan/logical.js';
 import { remapColumns, type DataType, type Expr, type Schema } from '../plan/types.js';
 import type { ScanTask } from '../source/table-source.js';
@@ -47,7 +48,7 @@ export interface PlannerOptions {
   /** Scan tasks wanted per scan (a hint to the sources). */
   targetTasks: number;
   batchSize?: number;
-  /** The join-ordering pass (engine/plan/join-order.ts), run on the logical plan first. */
+  /** Replaces the join-ordering pass (default: engine/plan/join-order.ts), run on the logical plan first. */
   orderJoins?: (plan: PlanNode, rows: (p: PlanNode) => Promise<number>) => Promise<PlanNode> | PlanNode;
 }
 
@@ -79,7 +80,10 @@ export class PhysicalPlanner {
   constructor(private readonly o: PlannerOptions) {}
 
   async plan(logical: PlanNode): Promise<PhysicalNode> {
-    const ordered = this.o.orderJoins ? await this.o.orderJoins(logical, (p) => this.estimateRows(p)) : logical;
+    // Join order from the scan plans' statistics (plan/join-order.ts), before any side is chosen.
+    const ordered = this.o.orderJoins
+      ? await this.o.orderJoins(logical, (p) => this.estimateRows(p))
+      : orderJoins(logical, await scanStatistics(logical, (scan) => this.scanTasks(scan)));
     return this.convert(ordered);
   }
 
@@ -185,6 +189,10 @@ export class PhysicalPlanner {
       case 'join': {
         const [left, right] = await Promise.all([this.convert(p.left), this.convert(p.right)]);
         const rows = joinRows(p.kind, left.est.rows, right.est.rows);
+        // No equi key: a nested-loop join on the coordinator, the right side its bounded build.
+        if (p.leftKeys.length === 0) {
+          return { op: 'nested-loop-join', id, schema, est: this.est(rows, schema), kind: p.kind, left, right, condition: p.residual ?? null, nullAware: p.nullAware === true };
+        }
         // Side choice (module header): only inner joins, and never away from a probe in the tasks.
         const swap = p.kind === 'inner' && isPipeline(right)
           && (isPipeline(left) ? right.est.rows > left.est.rows : left.est.rows <= this.o.broadcastRows);
@@ -193,7 +201,13 @@ export class PhysicalPlanner {
         const nr = right.schema.length;
         // The residual is over the logical left++right columns; swapped, over probe++build.
         const residual = p.residual ? (swap ? remapColumns(p.residual, (i) => (i < nl ? nr + i : i - nl)) : p.residual) : null;
-        const strategy = !isPipeline(probe) ? 'local' : build.est.rows <= this.o.broadcastRows || !isPipeline(build) ? 'broadcast' : 'partitioned';
+        // RIGHT/FULL emit unmatched build rows, so one task must hold all build rows of its key
+        // range: never broadcast. A null-aware join (NOT IN) needs the whole build side (any NULL
+        // key, emptiness) in every task: always broadcast.
+        const strategy = !isPipeline(probe) ? 'local'
+          : p.nullAware ? 'broadcast'
+            : p.kind === 'right' || p.kind === 'full' ? 'partitioned'
+              : build.est.rows <= this.o.broadcastRows || !isPipeline(build) ? 'broadcast' : 'partitioned';
         return {
           op: 'hash-join', id, schema, est: this.est(rows, schema), kind: p.kind, strategy, probe, build,
           probeKeys: swap ? p.rightKeys : p.leftKeys, buildKeys: swap ? p.leftKeys : p.rightKeys, residual, nullAware: p.nullAware === true, swapped: swap,

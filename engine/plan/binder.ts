@@ -12,9 +12,9 @@ import type { TableSource } from '../source/table-source.js';
 import type { PlanNode, SortItem } from './logical.js';
 import { parseTime, parseTimestampExact, parseUuid } from '../compute/casts.js';
 import {
-  andAll, conjuncts, exprColumns, exprEquals, isNumeric, parseDateLiteral,
-  remapColumns, type AggCall, type DataType, type Expr, type Field, type Schema,
+  exprColumns, exprEquals, isNumeric, parseDateLiteral, type AggCall, type DataType, type Expr, type Field, type Schema,
 } from './types.js';
+import { bindJoin, type Scope } from './bind-join.js';
 import { foldExpr } from './optimize.js';
 import { bindSetOp, bindValues } from './bind-setop.js';
 import { bindGroupingCall, groupingSetsPlan, isGroupingFn, rewriteAggFilter } from './bind-grouping.js';
@@ -22,6 +22,7 @@ import { AGGREGATES, findAggregate, isAggregateName } from '../functions/aggrega
 import { arith, coerce, compare, literalAs, numberLiteral, toStr, unify } from './typing.js';
 import { selectUsesWindows, WindowBinder } from './bind-window.js';
 import type { Pos, TimeTravel, UBody, UExpr, UFrom, UOrder, UQuery, USelect } from './unbound.js';
+import { SubqueryPlanner, hasSubquery, type OuterContext, type ScopeColumn } from './subquery.js';
 import { walkExpr } from './unbound-walk.js';
 import { lookupScalar, scalarNames, suggestFunction } from '../functions/registry.js';
 import { addInterval } from '../functions/scalar-date.js';
@@ -33,20 +34,24 @@ export interface ResolvedTable {
   source: TableSource;
 }
 
+/** A view: a named query, bound where it is used (engine/views.ts). */
+export interface ResolvedView {
+  name: string;
+  view: { query: UQuery; sql: string; columns?: string[] };
+}
+
 export interface BindContext {
-  resolveTable(parts: string[], travel: TimeTravel | undefined): Promise<ResolvedTable | undefined>;
+  resolveTable(parts: string[], travel: TimeTravel | undefined): Promise<ResolvedTable | ResolvedView | undefined>;
+  /** Table functions in FROM (engine/source/table-functions.ts); absent: refused. */
+  tableFunction?(f: Extract<UFrom, { k: 'tablefn' }>, sql: string | undefined): Promise<ResolvedTable>;
   sql?: string;
   /** The statement's clock in µs since the epoch (default: read once when first needed). */
   now?: number;
+  /** Views being bound (outermost first), to refuse a view that reads itself. */
+  viewStack?: string[];
 }
 
-interface ScopeCol {
-  qualifier: string | null;
-  name: string;
-  type: DataType;
-}
-
-type Scope = ScopeCol[];
+type ScopeCol = ScopeColumn;
 
 /** Aggregate names come from the registry (engine/functions/aggregates.ts). */
 const AGGS = { has: isAggregateName };
@@ -65,8 +70,25 @@ const schemaOfScope = (s: Scope, nullable = true): Schema => s.map((c) => ({ nam
 
 export class Binder {
   private readonly ctes: Array<Map<string, PlanNode>> = [];
+  /** Subqueries (plan/subquery.ts): decorrelated into joins; scopes of the enclosing queries. */
+  private readonly subq = new SubqueryPlanner(this);
+  readonly outerScopes: Scope[] = [];
 
   constructor(private readonly ctx: BindContext) {}
+
+  containsAgg(u: UExpr): boolean {
+    return containsAgg(u);
+  }
+
+  /** " at line L, column C" and the caret snippet, for errors about the construct at `pos`. */
+  where(pos: Pos | undefined): string {
+    return pos ? ` at line ${pos.line}, column ${pos.column}${this.ctx.sql ? `\n${caret(this.ctx.sql, pos)}` : ''}` : '';
+  }
+
+  /** The context of subqueries in a non-aggregating clause over `scope` (its columns are the plan's). */
+  private outerOf(scope: Scope): OuterContext {
+    return { scope, bind: (u) => this.bindExpr(u, scope), col: (i) => ({ k: 'col', i, type: scope[i]!.type }) };
+  }
 
   async bindQuery(q: UQuery): Promise<PlanNode> {
     const frame = new Map<string, PlanNode>();
@@ -109,7 +131,7 @@ export class Binder {
     return { e: this.bindExpr(o.e, scope), ...base };
   }
 
-  private async bindFrom(f: UFrom): Promise<{ plan: PlanNode; scope: Scope }> {
+  async bindFrom(f: UFrom): Promise<{ plan: PlanNode; scope: Scope }> {
     if (f.k === 'table') {
       const qualifier = (f.alias ?? f.name[f.name.length - 1]!).toLowerCase();
       if (f.name.length === 1 && !f.travel) {
@@ -128,6 +150,15 @@ export class Binder {
       if (!resolved) {
         throw err(this.ctx, `table "${f.name.join('.')}" does not exist`, f.pos, 'Check the name (namespace.table) or register/create the table first.', 'TABLE_NOT_FOUND');
       }
+      if ('view' in resolved) {
+        // A view is bound afresh where it is used, in its own scope (it sees no CTE of the query).
+        const stack = this.ctx.viewStack ?? [];
+        if (f.travel) throw err(this.ctx, `not supported yet: time travel on view ${resolved.name}`, f.pos, 'Time travel applies to the tables the view reads.', 'UNSUPPORTED');
+        if (stack.includes(resolved.name)) throw err(this.ctx, `view ${resolved.name} refers to itself (${[...stack, resolved.name].join(' → ')})`, f.pos, 'Redefine one of the views without the cycle.');
+        const inner = new Binder({ ...this.ctx, sql: resolved.view.sql, viewStack: [...stack, resolved.name] });
+        const plan = renameColumns(await inner.bindQuery(resolved.view.query), resolved.view.columns, `view ${resolved.name}`);
+        return { plan, scope: plan.schema.map((c) => ({ qualifier, name: c.name, type: c.type })) };
+      }
       const schema = resolved.source.schema;
       const plan: PlanNode = {
         op: 'scan', table: resolved.name, source: resolved.source, columns: schema.map((c) => c.name), filters: [], schema,
@@ -140,78 +171,61 @@ export class Binder {
       const q = f.alias.toLowerCase();
       return { plan, scope: plan.schema.map((c) => ({ qualifier: q, name: c.name, type: c.type })) };
     }
-    if (f.k === 'tablefn') throw unsupported(`table function ${f.name}()`);
-    if (f.kind === 'full') throw unsupported('FULL OUTER JOIN');
-    const left = await this.bindFrom(f.left);
-    const right = await this.bindFrom(f.right);
-    const scope = [...left.scope, ...right.scope];
-    const nullable = (c: Schema[number]): Schema[number] => ({ ...c, nullable: true });
-    const schema: Schema = [...left.plan.schema.map((c) => (f.kind === 'right' ? nullable(c) : c)), ...right.plan.schema.map((c) => (f.kind === 'left' ? nullable(c) : c))];
-    const nl = left.scope.length;
-    const leftKeys: Expr[] = [];
-    const rightKeys: Expr[] = [];
-    const residual: Expr[] = [];
-    if (f.on) {
-      const cond = asCondition(this.bindExpr(f.on, scope), 'JOIN … ON');
-      for (const c of conjuncts(cond)) {
-        if (c.k === 'call' && c.fn === 'eq') {
-          const [a, b] = c.args as [Expr, Expr];
-          const ca = [...exprColumns(a)];
-          const cb = [...exprColumns(b)];
-          const side = (cols: number[]): 'l' | 'r' | null => (cols.length === 0 ? null : cols.every((i) => i < nl) ? 'l' : cols.every((i) => i >= nl) ? 'r' : null);
-          const sa = side(ca);
-          const sb = side(cb);
-          if (sa && sb && sa !== sb) {
-            let [l, r] = sa === 'l' ? [a, b] : [b, a];
-            if (l.type !== r.type && !(isNumeric(l.type) && isNumeric(r.type))) {
-              const t = unify(l.type, r.type, 'JOIN keys');
-              l = coerce(l, t);
-              r = coerce(r, t);
-            }
-            leftKeys.push(l);
-            rightKeys.push(remapColumns(r, (i) => i - nl));
-            continue;
-          }
-        }
-        residual.push(c);
-      }
+    if (f.k === 'tablefn') {
+      if (!this.ctx.tableFunction) throw unsupported(`table function ${f.name}()`);
+      const resolved = await this.ctx.tableFunction(f, this.ctx.sql);
+      const schema = resolved.source.schema;
+      const scan: PlanNode = { op: 'scan', table: resolved.name, source: resolved.source, columns: schema.map((c) => c.name), filters: [], schema };
+      const plan = renameColumns(scan, f.columns, `${f.name}()`);
+      const qualifier = (f.alias ?? f.name).toLowerCase();
+      return { plan, scope: plan.schema.map((c) => ({ qualifier, name: c.name, type: c.type })) };
     }
-    if ((f.kind === 'left' || f.kind === 'right') && residual.length) {
-      throw unsupported(`conditions other than column equalities in ${f.kind.toUpperCase()} JOIN … ON (move them into WHERE or a subquery)`);
-    }
-    let plan: PlanNode;
-    if (f.kind === 'right') {
-      // a RIGHT JOIN b is b LEFT JOIN a, with the columns put back in SQL order.
-      const nr = right.plan.schema.length;
-      const swapped: PlanNode = {
-        op: 'join', kind: 'left', left: right.plan, right: left.plan, leftKeys: rightKeys, rightKeys: leftKeys,
-        schema: [...right.plan.schema, ...left.plan.schema.map(nullable)],
-      };
-      plan = { op: 'project', input: swapped, exprs: schema.map((c, i): Expr => ({ k: 'col', i: i < nl ? nr + i : i - nl, type: c.type })), schema };
-    } else {
-      plan = { op: 'join', kind: f.kind === 'left' ? 'left' : 'inner', left: left.plan, right: right.plan, leftKeys, rightKeys, schema };
-    }
-    const pred = andAll(residual);
-    if (pred) plan = { op: 'filter', input: plan, predicate: pred, schema };
-    return { plan, scope };
+    if (f.k === 'join' && f.on && hasSubquery(f.on)) return this.bindJoinOnSubqueries(f, f.on);
+    // Joins: plan/bind-join.ts.
+    return bindJoin({ bindFrom: (x) => this.bindFrom(x), bindExpr: (u, sc) => this.bindExpr(u, sc) }, f);
   }
 
-  private async bindSelect(s: USelect, orderBy: UOrder[]): Promise<PlanNode> {
+  /**
+   * `a JOIN b ON … <subquery> …` (plan/subquery.ts): the inner join with the subqueries' joins
+   * and the rest of the condition above it (the optimizer turns its equalities into join keys).
+   * In an outer join the condition decides matching, which these joins cannot express yet.
+   */
+  private async bindJoinOnSubqueries(f: Extract<UFrom, { k: 'join' }>, on: UExpr): Promise<{ plan: PlanNode; scope: Scope }> {
+    if (f.kind !== 'inner') throw unsupported(`subqueries in the ON condition of a ${f.kind.toUpperCase()} JOIN`);
+    const inner = await this.bindFrom({ ...f, on: null });
+    const { recipes, rest } = await this.subq.prepareFilter(on, this.outerOf(inner.scope));
+    let plan = this.subq.attach(inner.plan, recipes);
+    if (rest) plan = { op: 'filter', input: plan, predicate: asCondition(this.subq.resolve(this.bindExpr(rest, inner.scope)), 'JOIN … ON'), schema: plan.schema };
+    const width = inner.plan.schema.length;
+    if (plan.schema.length !== width) {
+      plan = { op: 'project', input: plan, exprs: inner.plan.schema.map((c, i): Expr => ({ k: 'col', i, type: c.type })), schema: inner.plan.schema };
+    }
+    return { plan, scope: inner.scope };
+  }
+
+  /** `pre`: the FROM clause already bound (a decorrelated subquery, plan/subquery.ts). */
+  async bindSelect(s: USelect, orderBy: UOrder[], pre?: { plan: PlanNode; scope: Scope }): Promise<PlanNode> {
     let plan: PlanNode;
     let scope: Scope;
-    if (s.from) ({ plan, scope } = await this.bindFrom(s.from));
+    if (pre) ({ plan, scope } = pre);
+    else if (s.from) ({ plan, scope } = await this.bindFrom(s.from));
     else { plan = { op: 'values', rows: 1, schema: [] }; scope = []; }
     if (s.where) {
       if (containsAgg(s.where)) throw new LakehouseError('PLAN_ERROR', 'aggregate functions are not allowed in WHERE', { help: 'Use HAVING to filter on aggregates.' });
-      const pred = asCondition(this.bindExpr(s.where, scope), 'WHERE');
-      plan = { op: 'filter', input: plan, predicate: pred, schema: plan.schema };
+      // Subquery conjuncts become semi/anti joins, other subqueries mark/single joins (subquery.ts).
+      const { recipes, rest } = hasSubquery(s.where) ? await this.subq.prepareFilter(s.where, this.outerOf(scope)) : { recipes: [], rest: s.where };
+      plan = this.subq.attach(plan, recipes);
+      if (rest) {
+        const pred = asCondition(this.subq.resolve(this.bindExpr(rest, scope)), 'WHERE');
+        plan = { op: 'filter', input: plan, predicate: pred, schema: plan.schema };
+      }
     }
     // Expand stars and name the select items.
     const items: Array<{ u?: UExpr; bound?: Expr; name: string }> = [];
     for (const it of s.items) {
       if (it.k === 'star') {
         const q = it.qualifier?.toLowerCase();
-        let cols = scope.map((c, i) => ({ c, i })).filter(({ c }) => q === undefined || c.qualifier === q);
+        let cols = scope.map((c, i) => ({ c, i })).filter(({ c }) => (q === undefined ? !c.hidden : c.qualifier === q));
         if (q !== undefined && cols.length === 0) throw new LakehouseError('PLAN_ERROR', `"${it.qualifier}.*" names no table in FROM`);
         if (it.except) {
           const drop = new Set<string>();
@@ -310,6 +324,15 @@ export class Binder {
       };
       const outHook = usesWindows ? win.hook(hook) : hook;
       bindOut = (u) => this.bindExpr(u, scope, outHook);
+      // Subqueries in the select list and HAVING run over the aggregate's output: correlated
+      // references must be GROUP BY keys (subquery.ts); the joins go right above the aggregate.
+      const subUs = [...items.map((it) => it.u!), ...(s.having ? [s.having] : [])].filter(hasSubquery);
+      const recipes = subUs.length
+        ? await this.subq.prepareValues(subUs, {
+          scope, bind: bindOut,
+          col: (i) => { const ki = groupKeys.findIndex((g) => g.k === 'col' && g.i === i); return ki < 0 ? null : { k: 'col', i: ki, type: groupKeys[ki]!.type }; },
+        })
+        : [];
       exprs = items.map((it) => bindOut(it.u!));
       const having = s.having ? bindOut(s.having) : null;
       qualify = win.bindQualify();
@@ -321,13 +344,21 @@ export class Binder {
         let out: PlanNode = s.groupingSets
           ? groupingSetsPlan(input, groupKeys, aggs, s.groupingSets, keyFields, aggFields)
           : { op: 'aggregate', input, keys: groupKeys, aggs, schema: [...keyFields, ...aggFields] };
-        if (having) out = { op: 'filter', input: out, predicate: asCondition(having, 'HAVING'), schema: out.schema };
+        out = this.subq.attach(out, recipes);
+        if (having) out = { op: 'filter', input: out, predicate: asCondition(this.subq.resolve(having), 'HAVING'), schema: out.schema };
         return out;
       };
     } else {
       const aliasHook = (u: UExpr): Expr | undefined => aliasOf(u, (e) => bindOut(e), inScope);
       const outHook = usesWindows ? win.hook(aliasHook) : aliasHook;
       bindOut = (u) => this.bindExpr(u, scope, outHook);
+      // Subqueries in the select list: mark/single joins below the projection (subquery.ts).
+      const subUs = items.filter((it) => !it.bound && hasSubquery(it.u!)).map((it) => it.u!);
+      if (subUs.length) {
+        plan = this.subq.attach(plan, await this.subq.prepareValues(subUs, this.outerOf(scope)));
+        const inner = bindOut;
+        bindOut = (u) => this.subq.resolve(inner(u));
+      }
       exprs = items.map((it) => it.bound ?? bindOut(it.u!));
       qualify = win.bindQualify();
     }
@@ -373,7 +404,12 @@ export class Binder {
       }
       sortKeys.push({ e: { k: 'col', i: idx, type: bound.type }, ...base });
     }
-    if (finishAgg) plan = finishAgg();
+    if (finishAgg) {
+      plan = finishAgg();
+      // Subquery placeholders of an aggregating select are columns above the aggregate now.
+      exprs = exprs.map((e) => this.subq.resolve(e));
+      hidden.forEach((h, i) => { hidden[i] = this.subq.resolve(h); });
+    }
     if (win.active || qualify) plan = win.apply(plan, qualify, [exprs, hidden]);
     const allExprs = [...exprs, ...hidden];
     const projSchema: Schema = [...outSchema, ...hidden.map((h, i): Field => ({ name: `__order${i}`, type: h.type, nullable: true }))];
@@ -492,8 +528,12 @@ export class Binder {
         if (AGGS.has(u.name) || isGroupingFn(u)) throw err(this.ctx, `aggregate function ${u.name}() is not allowed here`, u.pos);
         if (u.filter) throw err(this.ctx, `FILTER (WHERE …) is only allowed on aggregate functions, not ${u.name}()`, u.pos);
         return this.bindFunction(u, rec);
-      case 'subquery': case 'exists': case 'insub': case 'quantified':
-        throw err(this.ctx, `not supported yet: ${u.k === 'subquery' ? 'scalar subqueries' : u.k === 'exists' ? 'EXISTS' : u.k === 'insub' ? 'IN (subquery)' : 'ANY/ALL (subquery)'}`, u.pos, undefined, 'UNSUPPORTED');
+      case 'subquery': case 'exists': case 'insub': case 'quantified': {
+        // Prepared by the clause that holds it (WHERE, HAVING, SELECT, ON): see subquery.ts.
+        const ph = this.subq.lookup(u);
+        if (ph) return ph;
+        throw err(this.ctx, `not supported yet: ${u.k === 'subquery' ? 'a scalar subquery' : u.k === 'exists' ? 'EXISTS' : u.k === 'insub' ? 'IN (subquery)' : 'ANY/ALL (subquery)'} in this clause`, u.pos, 'Subqueries work in WHERE, HAVING, the select list and JOIN … ON; compute it there (or in a derived table) and refer to its column.', 'UNSUPPORTED');
+      }
     }
   }
 
@@ -501,12 +541,17 @@ export class Binder {
     const parts = u.parts.map((p) => p.toLowerCase());
     const name = parts[parts.length - 1]!;
     const qual = parts.length > 1 ? parts[parts.length - 2]! : null;
-    const hits = scope.map((c, i) => ({ c, i })).filter(({ c }) => c.name.toLowerCase() === name && (qual === null || c.qualifier === qual));
+    let hits = scope.map((c, i) => ({ c, i })).filter(({ c }) => c.name.toLowerCase() === name && (qual === null ? !c.hidden : c.qualifier === qual));
+    // A correlated subquery's scope holds the enclosing query's columns too: inner names win.
+    if (hits.some(({ c }) => !c.outer)) hits = hits.filter(({ c }) => !c.outer);
     if (hits.length === 1) return { k: 'col', i: hits[0]!.i, type: hits[0]!.c.type };
     if (hits.length > 1) {
       const exact = hits.filter(({ c }) => c.name === u.parts[u.parts.length - 1]);
       if (exact.length === 1) return { k: 'col', i: exact[0]!.i, type: exact[0]!.c.type };
       throw err(this.ctx, `column reference "${u.parts.join('.')}" is ambiguous`, u.pos, 'Qualify it with the table name or alias.');
+    }
+    if (this.outerScopes.some((o) => o.some((c) => c.name.toLowerCase() === name && (qual === null || c.qualifier === qual)))) {
+      throw err(this.ctx, `not supported yet: the correlated reference "${u.parts.join('.')}" here (correlated references work in the subquery's WHERE, to the query right around it)`, u.pos, 'Move the condition into the subquery\'s WHERE, or join the tables instead.', 'UNSUPPORTED');
     }
     const known = [...new Set(scope.map((c) => (c.qualifier ? `${c.qualifier}.${c.name}` : c.name)))].slice(0, 20).join(', ');
     throw err(this.ctx, `unknown column "${u.parts.join('.')}"`, u.pos, known ? `Columns in scope: ${known}.` : 'The query has no FROM clause.');

@@ -23,7 +23,9 @@ export interface SortItem {
  * - `single`: left join whose right side may match at most one row per left row (a scalar
  *   subquery); a second match is the error CARDINALITY_VIOLATION.
  * `anti` with `nullAware` is `NOT IN`: a left row whose key is NULL, or any right key NULL, keeps
- * no row (unless the right side is empty).
+ * no row (unless the right side is empty). With several keys, only the last pair is the
+ * null-aware `IN` key (the others are strict correlation keys); a null-aware join without keys
+ * takes its three-valued answer from the residual (`x op ANY (…)`). See compute/join.ts.
  * `residual` is a predicate over the joined row (left columns then right columns) that a match
  * must also satisfy; for outer joins it decides matching (it is not a filter after the join).
  */

@@ -14,10 +14,12 @@ import { scalarAt } from '../compute/casts.js';
 import { compileExpr } from '../compute/eval.js';
 import { normalizeScalar } from '../compute/exact.js';
 import { children, withChildren, type PlanNode } from './logical.js';
+import { factorOrs } from './or-factor.js';
 import { aggExprs, andAll, conjuncts, exprColumns, isNumeric, mapAggExprs, remapColumns, substituteColumns, type Expr } from './types.js';
 
 export function optimize(plan: PlanNode): PlanNode {
-  const pushed = pushdown(foldPlan(plan));
+  // OR factoring (plan/or-factor.ts) first, so factored equalities become join keys below.
+  const pushed = pushdown(factorOrs(foldPlan(plan)));
   const { node, map } = prune(pushed, plan.schema.map((_, i) => i));
   // The root must keep its exact output layout.
   if (node.schema.length === plan.schema.length && plan.schema.every((_, i) => map.get(i) === i)) return node;
@@ -88,8 +90,13 @@ function pushFilter(input: PlanNode, preds: Expr[]): PlanNode {
             continue;
           }
         }
-        if (cols.length > 0 && cols.every((i) => i < nl)) left.push(c);
-        else if (input.kind === 'inner' && cols.length > 0 && cols.every((i) => i >= nl)) right.push(remapColumns(c, (i) => i - nl));
+        // Only into a side whose rows are not NULL-extended: the left of inner/left/single joins
+        // and of semi/anti/mark joins (whose output is the left columns, plus the mark, which
+        // stays above); the right of inner and right joins. FULL keeps everything above.
+        const toLeft = input.kind === 'inner' || input.kind === 'left' || input.kind === 'single' || input.kind === 'semi' || input.kind === 'anti' || input.kind === 'mark';
+        const toRight = input.kind === 'inner' || input.kind === 'right';
+        if (toLeft && cols.length > 0 && cols.every((i) => i < nl)) left.push(c);
+        else if (toRight && cols.length > 0 && cols.every((i) => i >= nl)) right.push(remapColumns(c, (i) => i - nl));
         else keep.push(c);
       }
       return wrap({ ...input, leftKeys, rightKeys, left: pushFilter(input.left, left), right: pushFilter(input.right, right) }, keep);

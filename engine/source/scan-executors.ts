@@ -12,6 +12,7 @@ import { DeleteCache, readDataFile } from '../../catalog/index.js';
 import type { IcebergScanTask } from './catalog-source.js';
 import { memoryBatches } from './memory-source.js';
 import { streamOpener } from './stream-source.js';
+import { textFileBatches, type TextFileScanTask } from './text-file-scan.js';
 import type { ScanTask } from './table-source.js';
 
 const stores = new Map<string, Promise<ObjectStore>>();
@@ -62,6 +63,11 @@ export async function* openScan(task: ScanTask, signal?: AbortSignal): AsyncGene
       if (signal?.aborted) throw new LakehouseError('CANCELLED', 'scan cancelled');
       yield b;
     }
+    return;
+  }
+  if (task.kind === 'textfile') {
+    // read_csv / read_json table functions (engine/source/table-functions.ts).
+    yield* textFileBatches(task as TextFileScanTask, storeFor, signal);
     return;
   }
   if (task.kind === 'ipc') {

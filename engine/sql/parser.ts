@@ -25,7 +25,8 @@ import { convertGroupBy } from './parse-grouping.js';
 import { isWasmTrap, wasmParse } from './parser-wasm.js';
 import { convertNamedWindows, convertNullTreatment, convertOver } from './parse-window.js';
 import { decimalType, type DataType } from '../plan/types.js';
-import type { BinOp, Pos, UBody, UExpr, UFrom, UOrder, UQuery, USelect, USelectItem } from '../plan/unbound.js';
+import type { BinOp, CmpOp, Pos, UBody, UExpr, UFrom, UOrder, UQuery, USelect, USelectItem } from '../plan/unbound.js';
+import { convertCopy, convertCreateView, convertDrop, convertInsert, convertTableFunction, convertValuesRows, type ConvertHelpers, type ExtraStatement } from './statements.js';
 
 /** Kept for callers that await it; the parser instance is now created synchronously (parser-wasm.ts). */
 export function initSqlParser(): Promise<void> {
@@ -37,8 +38,9 @@ type J = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type Statement =
   | { kind: 'query'; query: UQuery }
-  | { kind: 'insert'; table: string[]; overwrite: boolean; query: UQuery }
   | { kind: 'ctas'; table: string[]; ifNotExists: boolean; partitionBy: string[]; query: UQuery }
+  /** INSERT (with its column list), CREATE/DROP VIEW, COPY … TO: engine/sql/statements.ts. */
+  | ExtraStatement
   /** `EXPLAIN [ANALYZE] <query or INSERT>`: prints the physical plan (engine/physical/explain-frame.ts). */
   | { kind: 'explain'; analyze: boolean; statement: Extract<Statement, { kind: 'query' | 'insert' }> };
 
@@ -65,6 +67,8 @@ export function parseSql(sql: string): Statement {
  */
 export interface ParsedStatement {
   ast: J;
+  /** The statement's text (CREATE VIEW keeps its query's text). */
+  sql?: string;
   ctas?: { table: string[]; ifNotExists: boolean; partitionBy: string[] };
 }
 
@@ -73,7 +77,7 @@ export function parseSqlAst(sql: string): ParsedStatement {
   const text = rewriteTimeTravel(sql);
   const ctas = splitCtas(text);
   const ast = parseOne(sql, ctas ? ctas.queryText : text);
-  return ctas ? { ast, ctas: { table: ctas.table, ifNotExists: ctas.ifNotExists, partitionBy: ctas.partitionBy } } : { ast };
+  return ctas ? { ast, ctas: { table: ctas.table, ifNotExists: ctas.ifNotExists, partitionBy: ctas.partitionBy } } : { ast, sql };
 }
 
 /** `sql` is the text as written (for carets), `text` what is parsed (same positions). */
@@ -100,7 +104,7 @@ function parseOne(sql: string, text: string): J {
   }
   if (ast.length !== 1) {
     throw new LakehouseError('SQL_PARSE_ERROR', `expected exactly one SQL statement, got ${ast.length}`, {
-      help: 'Run statements one at a time.',
+      help: 'Run several statements as a script: engine.sqlScript(text), or `lake sql` (statements separated by ;).',
     });
   }
   return ast[0];
@@ -124,15 +128,10 @@ export function convertStatement(parsed: ParsedStatement): Statement {
     return { kind: 'explain', analyze: ex.analyze === true, statement: inner };
   }
   if (stmt.CreateTable) throw unsupported('CREATE TABLE without AS SELECT (create tables with `lake ingest --create` or CREATE TABLE … AS SELECT)');
-  if (stmt.Insert) {
-    const ins = stmt.Insert;
-    rejectIgnored(ins, ['table', 'table_name', 'columns', 'partitioned', 'source', 'overwrite', 'into', 'has_table_keyword'], 'INSERT');
-    const name = ins.table?.TableName ?? ins.table_name ?? ins.table;
-    if (ins.columns?.length) throw unsupported('INSERT with a column list (select the columns in table order, or by their names)');
-    if (ins.partitioned?.length) throw unsupported('INSERT … PARTITION (…) (INSERT OVERWRITE replaces the partitions present in the query output)');
-    if (!ins.source) throw unsupported('INSERT without a query (VALUES lists)');
-    return { kind: 'insert', table: objectName(name), overwrite: !!ins.overwrite, query: convertQuery(ins.source) };
-  }
+  if (stmt.Insert) return convertInsert(stmt.Insert, HELPERS);
+  if (stmt.CreateView) return convertCreateView(stmt.CreateView, parsed.sql ?? '', HELPERS);
+  if (stmt.Drop) return convertDrop(stmt.Drop, HELPERS);
+  if (stmt.Copy) return convertCopy(stmt.Copy, HELPERS);
   throw unsupported(`${Object.keys(stmt)[0]} statements`);
 }
 
@@ -309,10 +308,7 @@ function convertBody(b: J): UBody {
     if (q !== 'All' && q !== 'Distinct' && q !== 'None') throw unsupported(`${op.toUpperCase()} ${String(q).replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()}`);
     return { k: 'setop', op, all: q === 'All', left: convertBody(s.left), right: convertBody(s.right) };
   }
-  if (b.Values) {
-    rejectIgnored(b.Values, ['explicit_row', 'value_keyword', 'rows'], 'VALUES');
-    return { k: 'values', rows: b.Values.rows.map((r: J) => (r.content ?? r).map(convertExpr)) };
-  }
+  if (b.Values) return convertValuesRows(b.Values, HELPERS);
   throw unsupported(`query body ${Object.keys(b)[0]}`);
 }
 
@@ -383,8 +379,8 @@ function convertFactor(f: J): UFrom {
   if (f.Table) {
     const t = f.Table;
     rejectIgnored(t, ['name', 'alias', 'args', 'version'], 'table reference');
+    if (t.args) return convertTableFunction(t, HELPERS);
     if (t.alias) rejectIgnored(t.alias, ['explicit', 'name', 'columns'], 'table alias');
-    if (t.args) throw unsupported('table functions');
     const name = objectName(t.name);
     const out: UFrom = { k: 'table', name };
     const pos = spanPos(t.name[0]?.Identifier ?? t.name[0]);
@@ -433,11 +429,26 @@ function convertJoin(left: UFrom, j: J): UFrom {
   const op = j.join_operator;
   const key = typeof op === 'string' ? op : Object.keys(op)[0]!;
   if (key === 'CrossJoin') return { k: 'join', kind: 'cross', left, right, on: null };
-  const kind = key === 'Join' || key === 'Inner' ? 'inner' : key === 'Left' || key === 'LeftOuter' ? 'left' : key === 'Right' || key === 'RightOuter' ? 'right' : null;
+  const kinds: Record<string, 'inner' | 'left' | 'right' | 'full'> = {
+    Join: 'inner', Inner: 'inner', Left: 'left', LeftOuter: 'left', Right: 'right', RightOuter: 'right', FullOuter: 'full',
+  };
+  const kind = kinds[key];
   if (!kind) throw unsupported(`${key.replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()} JOIN`);
+  // The constraint: { On: expr } | { Using: [ObjectName…] } | 'Natural' | 'None' (no condition).
   const c = op[key];
-  if (!c?.On) throw unsupported('joins without ON (USING / NATURAL)');
-  return { k: 'join', kind, left, right, on: convertExpr(c.On) };
+  if (c === 'Natural') return { k: 'join', kind, left, right, on: null, natural: true };
+  if (c?.Using) {
+    const using = (c.Using as J[]).map((n: J) => {
+      const parts = objectName(n);
+      if (parts.length !== 1) throw unsupported(`qualified column "${parts.join('.')}" in JOIN … USING`);
+      return parts[0]!;
+    });
+    return { k: 'join', kind, left, right, on: null, using };
+  }
+  if (c?.On) return { k: 'join', kind, left, right, on: convertExpr(c.On) };
+  // `a JOIN b` without a condition is a cross join (Spark); an outer join needs one.
+  if (kind === 'inner') return { k: 'join', kind: 'cross', left, right, on: null };
+  throw new LakehouseError('PLAN_ERROR', `${kind.toUpperCase()} JOIN needs a condition`, { help: 'Add ON <condition> or USING (<columns>), or write NATURAL ' + kind.toUpperCase() + ' JOIN.' });
 }
 
 const BIN_OPS: Record<string, BinOp> = {
@@ -507,7 +518,18 @@ export function convertExpr(e: J): UExpr {
     return { k: 'between', e: convertExpr(b.expr), lo: convertExpr(b.low), hi: convertExpr(b.high), neg: !!b.negated };
   }
   if (e.InList) return { k: 'in', e: convertExpr(e.InList.expr), list: e.InList.list.map(convertExpr), neg: !!e.InList.negated };
-  if (e.InSubquery) throw unsupported('IN (subquery)');
+  if (e.InSubquery) {
+    const q = e.InSubquery.subquery;
+    return { k: 'insub', e: convertExpr(e.InSubquery.expr), query: convertQuery(q), neg: !!e.InSubquery.negated, ...posOfQuery(q) };
+  }
+  if (e.AnyOp || e.AllOp) {
+    // `x op ANY|SOME|ALL (SELECT …)`; sqlparser wraps the query as a Subquery expression.
+    const a = e.AnyOp ?? e.AllOp;
+    const op = BIN_OPS[a.compare_op];
+    const q = a.right?.Subquery;
+    if (!op || !['=', '<>', '<', '<=', '>', '>='].includes(op) || !q) throw unsupported(`${e.AnyOp ? 'ANY' : 'ALL'} over anything but a comparison with a subquery`);
+    return { k: 'quantified', e: convertExpr(a.left), op: op as CmpOp, quantifier: e.AnyOp ? 'any' : 'all', query: convertQuery(q), ...posOfQuery(q) };
+  }
   if (e.Like || e.ILike) {
     const l = e.Like ?? e.ILike;
     const what = e.Like ? 'LIKE' : 'ILIKE';
@@ -596,9 +618,15 @@ export function convertExpr(e: J): UExpr {
     if (typeof field !== 'string') throw unsupported(`EXTRACT(${JSON.stringify(f).slice(0, 30)} FROM …)`);
     return fnCall('date_part', [{ k: 'lit', v: field.toLowerCase(), type: 'string' }, convertExpr(e.Extract.expr)]);
   }
-  if (e.Subquery) throw unsupported('scalar subqueries');
-  if (e.Exists) throw unsupported('EXISTS');
+  if (e.Subquery) return { k: 'subquery', query: convertQuery(e.Subquery), ...posOfQuery(e.Subquery) };
+  if (e.Exists) return { k: 'exists', query: convertQuery(e.Exists.subquery), neg: !!e.Exists.negated, ...posOfQuery(e.Exists.subquery) };
   throw unsupported(`expression ${Object.keys(e)[0]}`);
+}
+
+/** The SQL position of a subquery: its first SELECT keyword. */
+function posOfQuery(q: J): { pos?: Pos } {
+  const pos = spanPos(q?.body?.Select?.select_token);
+  return pos ? { pos } : {};
 }
 
 function convertValue(v: J): UExpr {
@@ -712,3 +740,5 @@ function convertType(t: J): DataType {
       throw unsupported(`CAST to ${key}`);
   }
 }
+
+const HELPERS: ConvertHelpers = { convertQuery, convertExpr, objectName, rejectIgnored, unsupported };

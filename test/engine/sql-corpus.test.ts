@@ -20,7 +20,7 @@ import { CORPUS_TABLES, writeCorpusTables } from './corpus/data.js';
 import { FUNCTION_CASES } from './corpus/function.js';
 import { JOIN_CASES } from './corpus/join.js';
 import { SETOP_CASES } from './corpus/setop.js';
-import { STATEMENT_CASES } from './corpus/statement.js';
+import { STATEMENT_CASES, STATEMENT_VIEWS } from './corpus/statement.js';
 import { SUBQUERY_CASES } from './corpus/subquery.js';
 import type { CorpusCase } from './corpus/types.js';
 import { WINDOW_CASES } from './corpus/window.js';
@@ -62,6 +62,12 @@ beforeAll(async () => {
       shuffling.registerTable(`tpch.${t}`, source);
       await oracle.exec(`CREATE VIEW tpch.${t} AS SELECT * FROM read_parquet('${join(tpchDir(), `${t}.parquet`)}')`);
     }
+  }
+  // Views the statement cases read (created on each side, after the tables they read).
+  for (const v of STATEMENT_VIEWS) {
+    await oracle.exec(v);
+    await engine.run(v);
+    await shuffling.run(v);
   }
 }, 120_000);
 
