@@ -20,12 +20,15 @@ import { Warehouse, type Table } from '../catalog/index.js';
 import { LakehouseError, isLakehouseError } from '../connectors/errors.js';
 import type { Chunk } from './compute/vec.js';
 import { DataFrame, type QueryContext, type QueryRunner } from './dataframe.js';
-import { Executor, newStats, type QueryStats, type WriteHooks, type WriteOutcome } from './exec/executor.js';
+import { Executor, newStats, type OpMetrics, type QueryStats, type ReuseLookup, type WriteOutcome } from './exec/executor.js';
 import { WorkerPool } from './exec/pool.js';
 import { compactTable, type CompactOptions, type CompactResult } from './operations/compact.js';
 import { ingestFiles, type IngestOptions, type IngestResult } from './operations/ingest.js';
 import { recoverRuns, type RecoveryAction } from './jobs/recover.js';
 import { submitJob, type RunHandle, type SubmitOptions } from './jobs/runner.js';
+import { explainFrame } from './physical/explain-frame.js';
+import type { PhysicalNode } from './physical/plan.js';
+import { PhysicalPlanner } from './physical/planner.js';
 import { Binder, type ResolvedTable, type ResolvedView } from './plan/binder.js';
 import type { PlanNode } from './plan/logical.js';
 import { optimize } from './plan/optimize.js';
@@ -116,6 +119,7 @@ export class Engine implements QueryRunner {
   sql(text: string, options: QueryContext = {}): DataFrame {
     this.checkOpen();
     const stmt = parseSql(text);
+    if (stmt.kind === 'explain') return explainFrame(this, this.writeHost(), stmt, text, options);
     if (stmt.kind !== 'query') {
       throw new LakehouseError('INVALID_ARGUMENT', `${statementName(stmt)} is not a query: run it with \`await engine.run(sql)\``, {
         help: 'engine.sql() builds lazy queries; engine.run() executes queries, writes, views and COPY.',
@@ -229,7 +233,8 @@ export class Engine implements QueryRunner {
     return {
       warehouse: () => this.catalog(),
       frame: (sql, context) => this.sql(sql, context),
-      runWrite: (plan, hooks, signal) => this.runWrite(plan, hooks, signal),
+      planner: () => this.planner(),
+      runWrite: (plan, reuse, signal) => this.runWrite(plan, reuse, signal),
       threads: () => this.pool.threads,
     };
   }
@@ -266,36 +271,56 @@ export class Engine implements QueryRunner {
     return optimize(await binder.bindQuery(query));
   }
 
+  /** A physical planner with this engine's options (engine/physical/planner.ts). */
+  planner(): PhysicalPlanner {
+    return new PhysicalPlanner({
+      broadcastRows: this.options.broadcastRows ?? 1_000_000,
+      localMergeRows: this.options.localMergeRows ?? 100_000,
+      threads: this.pool.threads,
+      targetTasks: this.maxInFlight() * 2,
+      ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
+    });
+  }
+
+  /** @internal The physical plan of an optimized logical plan (EXPLAIN prints it). */
+  physicalPlan(plan: PlanNode): Promise<PhysicalNode> {
+    this.checkOpen();
+    return this.planner().plan(plan);
+  }
+
+  private maxInFlight(): number {
+    return this.options.maxInFlight ?? this.pool.threads * 2;
+  }
+
   /** An executor for one query or write, with this engine's options and fresh stats. */
-  private executorFor(plan: PlanNode, signal: AbortSignal, ordered: boolean): { executor: Executor; stats: QueryStats } {
+  private executorFor(snapshots: Record<string, string | null>, signal: AbortSignal, ordered: boolean): { executor: Executor; stats: QueryStats } {
     const stats = newStats();
-    stats.inputSnapshots = inputSnapshotsOf(plan);
+    stats.inputSnapshots = snapshots;
     const executor = new Executor({
       pool: this.pool,
       signal,
       broadcastRows: this.options.broadcastRows ?? 1_000_000,
-      localMergeRows: this.options.localMergeRows ?? 100_000,
-      maxInFlight: this.options.maxInFlight ?? this.pool.threads * 2,
+      maxInFlight: this.maxInFlight(),
       stats,
       ...(ordered ? { ordered } : {}),
-      ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
       ...(this.options.faultInjection ? { fault: this.options.faultInjection } : {}),
     });
     return { executor, stats };
   }
 
-  /** @internal runs a write's tasks (see Executor.write); outputs are consumed in task order. */
-  async runWrite(plan: PlanNode, hooks: WriteHooks, signal: AbortSignal | undefined): Promise<{ outcome: WriteOutcome; stats: QueryStats }> {
+  /** @internal runs a write's physical plan (a Sink at its root; see Executor.write); outputs are consumed in task order. */
+  async runWrite(plan: PhysicalNode, reuse: ReuseLookup | undefined, signal: AbortSignal | undefined): Promise<{ outcome: WriteOutcome; stats: QueryStats; metrics: ReadonlyMap<number, OpMetrics> }> {
     this.checkOpen();
     if (signal?.aborted) throw new LakehouseError('CANCELLED', 'write cancelled before it started', { cause: signal.reason });
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const { executor, stats } = this.executorFor(plan, controller.signal, true);
+    // The snapshots a write read are reported by the staged write, from its logical plan.
+    const { executor, stats } = this.executorFor({}, controller.signal, true);
     try {
-      const outcome = await executor.write(plan, hooks);
+      const outcome = await executor.write(plan, reuse);
       if (signal?.aborted) throw new LakehouseError('CANCELLED', 'write cancelled', { cause: signal.reason });
-      return { outcome, stats };
+      return { outcome, stats, metrics: executor.metrics };
     } catch (err) {
       controller.abort(err);
       if (signal?.aborted && !isLakehouseError(err, 'CANCELLED')) throw new LakehouseError('CANCELLED', 'write cancelled', { cause: signal.reason });
@@ -307,12 +332,17 @@ export class Engine implements QueryRunner {
 
   /** @internal (QueryRunner) */
   async *execute(plan: PlanNode, signal: AbortSignal | undefined, report: (s: QueryStats) => void): AsyncGenerator<Chunk> {
+    yield* this.executePhysical(await this.physicalPlan(plan), inputSnapshotsOf(plan), signal, report);
+  }
+
+  /** @internal runs a physical plan; `report` gets the stats and per-operator metrics of a completed run. */
+  async *executePhysical(plan: PhysicalNode, snapshots: Record<string, string | null>, signal: AbortSignal | undefined, report: (s: QueryStats, metrics: ReadonlyMap<number, OpMetrics>) => void): AsyncGenerator<Chunk> {
     this.checkOpen();
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(signal?.reason);
     if (signal?.aborted) throw new LakehouseError('CANCELLED', 'query cancelled before it started', { cause: signal.reason });
     signal?.addEventListener('abort', onAbort, { once: true });
-    const { executor, stats } = this.executorFor(plan, controller.signal, false);
+    const { executor, stats } = this.executorFor(snapshots, controller.signal, false);
     let completed = false;
     try {
       for await (const c of executor.run(plan)) {
@@ -320,7 +350,7 @@ export class Engine implements QueryRunner {
         yield c;
       }
       completed = true;
-      report(stats);
+      report(stats, executor.metrics);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       // The consumer stopped early or the query failed: cancel whatever still runs.

@@ -1,14 +1,22 @@
 /**
- * The coordinator: executes an optimized logical plan as a stream of chunks.
+ * The runtime: runs a physical plan (engine/physical/plan.ts) as a stream of chunks. Every
+ * strategy was chosen by the planner (engine/physical/planner.ts); this file carries them out.
  *
  * Scans and the streaming operators above them (filter, project, limit, the probe side of a
  * hash join) become fragments: one per scan task, run in the worker pool (or on this thread for
- * in-process data). A join's build side is broadcast to the probe side's tasks when small, and
- * otherwise both sides are hash-partitioned (shuffled) and each partition joined by one task. An
- * aggregate over such a pipeline runs partially inside each fragment and is merged here, or
- * partition by partition on the pool when its partial groups are many (two-phase). Everything
- * else — global aggregates, sort, union, joins whose probe side is not a scan pipeline — runs
- * here over the fragments' output.
+ * in-process data). A `broadcast` join's build side is collected here and sent to the probe
+ * tasks; a `partitioned` join hash-partitions (shuffles) both sides and joins each partition in
+ * one task; a `local` join probes here. The one adaptive step: a broadcast build side that turns
+ * out larger than `broadcastRows` is shuffled instead, and its node records
+ * `adaptive: 'broadcast→partitioned'`. A grouped aggregation over a pipeline runs partially in
+ * each fragment and is merged here or partition by partition on the pool, as planned.
+ * Everything else — global aggregates, sort, union, joins whose probe side is not a scan
+ * pipeline — runs here over the fragments' output. A write's Sink (the root of its plan) runs in
+ * every task of its pipeline or here over the plan's output, as planned.
+ *
+ * Metrics (EXPLAIN ANALYZE): per node id, rows and approximate bytes out, time and the peak bytes
+ * the operator held here. Operators inside tasks are counted by the tasks (summed over tasks);
+ * operators here include the time of their inputs.
  *
  * Concurrency and cancellation: at most `maxInFlight` tasks of a query run at once and results are
  * consumed as tasks finish (order-insensitive; ORDER BY is a sort here). Every task gets the
@@ -16,6 +24,7 @@
  * (LIMIT, `break`) aborts the query's remaining tasks.
  */
 
+import { createHash } from 'node:crypto';
 import { LakehouseError } from '../../connectors/errors.js';
 import { HashAggregator, partialLayout } from '../compute/aggregate.js';
 import { compileExpr, evalVec } from '../compute/eval.js';
@@ -24,16 +33,16 @@ import { collectBounded, nestedLoopJoin } from '../compute/nested-loop.js';
 import { partitionIds, splitByPartition, xxh } from '../compute/partition.js';
 import { sortChunk } from '../compute/sort.js';
 import { concatChunks, emptyChunk, filterChunk, sliceChunk, type Chunk } from '../compute/vec.js';
-import type { PlanNode } from '../plan/logical.js';
-import { orderJoins, scanStatistics } from '../plan/join-order.js';
-import { andAll, remapColumns, type AggCall, type DataType, type Expr } from '../plan/types.js';
+import { isPipeline, type PhysicalNode } from '../physical/plan.js';
+import { joinPartitions, unswapExprs } from '../physical/planner.js';
+import { andAll, type AggCall, type DataType, type Expr } from '../plan/types.js';
 import type { ScanTask } from '../source/table-source.js';
-import { dropBuild, mergePackedPartials, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
+import { runSink, type SinkFile, type SinkSpec } from '../write/sink.js';
+import { chunkBytes, dropBuild, mergePackedPartials, registerBuild, runFragment, type Fragment, type FragmentOp, type IpcScanTask } from './fragment.js';
 import { chunkToIPC } from './ipc.js';
 import { executeWindow } from './window-exec.js';
 import { runSetOp, valuesChunk } from './setop-exec.js';
 import type { TaskOutput, WorkerPool } from './pool.js';
-import type { SinkFile, SinkSpec } from '../write/sink.js';
 
 export interface QueryStats {
   tasks: number;
@@ -59,12 +68,9 @@ export interface QueryStats {
 export interface ExecContext {
   pool: WorkerPool;
   signal: AbortSignal;
-  /** Build sides with at most this many rows are broadcast to the probe tasks. */
+  /** A broadcast build side with more rows than this is shuffled instead (the adaptive step). */
   broadcastRows: number;
-  /** Partial groups up to which a grouped aggregation is merged on this thread. */
-  localMergeRows: number;
   maxInFlight: number;
-  batchSize?: number;
   stats: QueryStats;
   /** Test-only fault injection forwarded to workers. */
   fault?: string;
@@ -72,12 +78,19 @@ export interface ExecContext {
   ordered?: boolean;
 }
 
-/** How a write runs its tasks (see write/stage.ts). */
-export interface WriteHooks {
-  /** The sink of one scan task, or the files of a task a previous run already wrote (then it is skipped). */
-  prepare(task: ScanTask, index: number, outputTypes: DataType[]): Promise<{ sink: SinkSpec } | { reused: SinkFile[] }>;
-  /** A plan that is not one scan pipeline: its output arrives here, on this thread. */
-  local(chunks: AsyncIterable<Chunk>, outputTypes: DataType[]): Promise<{ files: SinkFile[]; reused: boolean }>;
+/** EXPLAIN ANALYZE's measurements of one operator. */
+export interface OpMetrics {
+  rows: number;
+  /** Approximate in-memory bytes of the output (a scan: the planned bytes it read). */
+  bytes: number;
+  ms: number;
+  /** Peak bytes the operator held on the coordinator (builds, shuffled partitions, sort input, partial groups). */
+  mem: number;
+  /** Scans: rows decoded before their filters, and tasks run. */
+  rowsRead?: number;
+  tasks?: number;
+  /** Partial aggregations: partial groups produced by the tasks. */
+  partialRows?: number;
 }
 
 export interface WriteOutcome {
@@ -86,27 +99,36 @@ export interface WriteOutcome {
   tasksReused: number;
 }
 
+/** Files a previous run of the same write already wrote for a task id (recovery), if any. */
+export type ReuseLookup = (taskId: string) => Promise<SinkFile[] | undefined>;
+
 export function newStats(): QueryStats {
   return { tasks: 0, rowsScanned: 0, bytesScanned: 0, inputSnapshots: {}, decodeMs: 0, computeMs: 0, encodeMs: 0, transferMs: 0, queueMs: 0, mergeMs: 0, joins: { broadcast: 0, partitioned: 0, local: 0, swapped: 0 }, partitionedMerges: 0 };
 }
 
-type ScanNode = Extract<PlanNode, { op: 'scan' }>;
+type ScanP = Extract<PhysicalNode, { op: 'scan' }>;
+type JoinP = Extract<PhysicalNode, { op: 'hash-join' }>;
+type AggP = Extract<PhysicalNode, { op: 'hash-aggregate' }>;
+type SinkP = Extract<PhysicalNode, { op: 'sink' }>;
 
 interface FragmentPlan {
   /** Where the tasks come from: a table scan, or the partitions of a shuffled join. */
-  source: { scan: ScanNode } | { tasks: ScanTask[]; columns: Array<{ name: string; type: DataType }> };
+  source: { scan: ScanP } | { tasks: ScanTask[]; columns: Array<{ name: string; type: DataType }> };
   ops: FragmentOp[];
+  /** The plan node each op belongs to (-1: counted elsewhere), for the metrics. */
+  opNodes: number[];
   types: DataType[];
+}
+
+/** How a write stage prepares each task: its sink, or the files a previous run already wrote. */
+interface SinkStage {
+  prepare(task: ScanTask, index: number, outputTypes: DataType[]): Promise<{ sink: SinkSpec } | { reused: SinkFile[] }>;
 }
 
 /** A task's output, with the task's position in its stage. */
 type StageOutput = TaskOutput & { reused?: boolean; index: number };
 
 let buildSeq = 0;
-/** Shuffled joins use at least two partitions per worker and at most this many. */
-const MAX_PARTITIONS = 256;
-/** Build rows per partition a shuffled join aims for. */
-const ROWS_PER_PARTITION = 250_000;
 /**
  * Slices of a streamed query's output (see streamFragments): at most 64k rows or about 4 MiB of
  * Arrow IPC each, at most 2 unconsumed per running task. Measured with bench/stream-rss.ts.
@@ -116,79 +138,142 @@ export const STREAM_LIMITS = { rows: 65_536, bytes: 4 * 1024 * 1024, window: 2 }
 const STARVED_SHARE = 0.25;
 const STARVED_MIN_MS = 50;
 
-const typesOf = (p: PlanNode): DataType[] => p.schema.map((f) => f.type);
+const typesOf = (p: PhysicalNode): DataType[] => p.schema.map((f) => f.type);
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 10);
+}
+
+/** A write task's id: `t<k>-<hash of the plan fingerprint and the task>` (coordinator: `c0-<hash>`). */
+export function writeTaskId(sink: SinkP, task: ScanTask | null, index: number): string {
+  if (sink.taskId) return sink.taskId;
+  return task ? `t${index}-${hash(`${sink.fingerprint}|${task.key ?? JSON.stringify(task)}`)}` : `c0-${hash(sink.fingerprint)}`;
+}
 
 export class Executor {
   private readonly builds: string[] = [];
-
-  /** One scan plan per scan node: join orientation estimates from it, the fragments then run it. */
-  private readonly scanPlans = new Map<PlanNode, Promise<ScanTask[]>>();
+  /** Per plan node id (EXPLAIN ANALYZE). */
+  readonly metrics = new Map<number, OpMetrics>();
 
   constructor(private readonly ctx: ExecContext) {}
 
-  async *run(plan: PlanNode): AsyncGenerator<Chunk> {
+  async *run(plan: PhysicalNode): AsyncGenerator<Chunk> {
     try {
-      yield* this.execute(await this.orient(await this.reorder(plan)));
+      yield* this.execute(plan);
     } finally {
       for (const id of this.builds) dropBuild(id);
     }
   }
 
   /**
-   * Runs a write: a plan that is one scan pipeline (scan → filter/project/broadcast probe) gets a
-   * sink in every fragment, so workers write their own files; any other plan (aggregates, sorts,
-   * unions, limits, shuffled joins) runs as a query and its output is written on this thread.
+   * Runs a write: the plan's root is a Sink. Placed in the tasks, every task of the pipeline
+   * below writes its own files (a task whose id a previous run already wrote is skipped:
+   * `reuse`); placed on the coordinator, the plan's output is written here as one task.
    */
-  async write(input: PlanNode, hooks: WriteHooks): Promise<WriteOutcome> {
+  async write(plan: PhysicalNode, reuse?: ReuseLookup): Promise<WriteOutcome> {
+    if (plan.op !== 'sink') throw new LakehouseError('INTERNAL', `internal: a write plan has a sink at its root, not ${plan.op}`);
+    const m = this.m(plan.id);
+    const t0 = performance.now();
     try {
-      const plan = await this.orient(await this.reorder(input));
-      const fp = plan.op === 'scan' || plan.op === 'filter' || plan.op === 'project' || plan.op === 'join' ? await this.fragmentOf(plan) : null;
-      if (!fp) {
-        const res = await hooks.local(this.execute(plan), typesOf(plan));
-        return { files: res.files, tasks: 1, tasksReused: res.reused ? 1 : 0 };
-      }
+      const outTypes = typesOf(plan.input);
+      const spec = (taskId: string): SinkSpec => ({ ...plan.sink, taskId, outputTypes: outTypes });
       const out: WriteOutcome = { files: [], tasks: 0, tasksReused: 0 };
-      for await (const o of this.runFragments(fp, undefined, hooks)) {
-        out.tasks++;
-        if (o.reused) out.tasksReused++;
-        out.files.push(...(o.files ?? []));
+      if (plan.placement === 'coordinator') {
+        const taskId = writeTaskId(plan, null, 0);
+        const reused = reuse ? await reuse(taskId) : undefined;
+        out.tasks = 1;
+        if (reused) {
+          out.tasksReused = 1;
+          out.files = reused;
+        } else out.files = await runSink(spec(taskId), this.execute(plan.input), this.ctx.signal);
+      } else {
+        const fp = await this.fragmentOf(plan.input);
+        if (!fp) throw new LakehouseError('INTERNAL', 'internal: a sink placed in the tasks over a plan that is not a scan pipeline');
+        const stage: SinkStage = {
+          prepare: async (task, index) => {
+            const taskId = writeTaskId(plan, task, index);
+            const reused = reuse ? await reuse(taskId) : undefined;
+            return reused ? { reused } : { sink: spec(taskId) };
+          },
+        };
+        for await (const o of this.runFragments(fp, undefined, stage)) {
+          out.tasks++;
+          if (o.reused) out.tasksReused++;
+          out.files.push(...(o.files ?? []));
+        }
+      }
+      for (const f of out.files) {
+        m.rows += f.stats.recordCount;
+        m.bytes += f.stats.fileSizeInBytes;
       }
       return out;
     } finally {
+      m.ms += performance.now() - t0;
       for (const id of this.builds) dropBuild(id);
     }
   }
 
-  private async fragmentOf(p: PlanNode): Promise<FragmentPlan | null> {
+  private m(id: number): OpMetrics {
+    let x = this.metrics.get(id);
+    if (!x) {
+      x = { rows: 0, bytes: 0, ms: 0, mem: 0 };
+      this.metrics.set(id, x);
+    }
+    return x;
+  }
+
+  private held(id: number, bytes: number): void {
+    const m = this.m(id);
+    m.mem = Math.max(m.mem, bytes);
+  }
+
+  /** Adds one finished task's per-op counts to the metrics of the nodes its ops belong to. */
+  private countTask(fp: FragmentPlan, task: ScanTask, stats: TaskOutput['stats'], reused?: boolean): void {
+    if (reused) return;
+    const scan = 'scan' in fp.source ? fp.source.scan : null;
+    if (scan) {
+      const m = this.m(scan.id);
+      m.rowsRead = (m.rowsRead ?? 0) + stats.rowsIn;
+      m.tasks = (m.tasks ?? 0) + 1;
+      m.bytes += task.bytes;
+      m.ms += stats.decodeMs;
+      if (!scan.filters.length) m.rows += stats.rowsIn;
+    }
+    stats.ops?.forEach((o, i) => {
+      const id = fp.opNodes[i];
+      if (id === undefined || id < 0) return;
+      const m = this.m(id);
+      m.rows += o.rows;
+      m.ms += o.ms;
+      // A scan's bytes are what it read; its filter's output is only its row count.
+      if (!scan || id !== scan.id) m.bytes += o.bytes;
+    });
+  }
+
+  private async fragmentOf(p: PhysicalNode): Promise<FragmentPlan | null> {
     switch (p.op) {
       case 'scan': {
         const pred = andAll(p.filters);
-        return { source: { scan: p }, ops: pred ? [{ op: 'filter', predicate: pred }] : [], types: typesOf(p) };
+        return { source: { scan: p }, ops: pred ? [{ op: 'filter', predicate: pred }] : [], opNodes: pred ? [p.id] : [], types: typesOf(p) };
       }
       case 'filter': {
         const f = await this.fragmentOf(p.input);
-        return f && { ...f, ops: [...f.ops, { op: 'filter', predicate: p.predicate }] };
+        return f && { ...f, ops: [...f.ops, { op: 'filter', predicate: p.predicate }], opNodes: [...f.opNodes, p.id] };
       }
       case 'project': {
         const f = await this.fragmentOf(p.input);
-        return f && { ...f, ops: [...f.ops, { op: 'project', exprs: p.exprs }], types: typesOf(p) };
+        return f && { ...f, ops: [...f.ops, { op: 'project', exprs: p.exprs }], opNodes: [...f.opNodes, p.id], types: typesOf(p) };
       }
-      case 'join': {
-        // A join without equi keys is a nested-loop join: it runs on this thread (executeLocal).
-        if (p.leftKeys.length === 0) return null;
-        const f = await this.fragmentOf(p.left);
-        if (!f) return null;
-        // A build side expected to be large is shuffled straight from its scan tasks; any
-        // other is collected here first, then broadcast if it is small enough after all.
-        let build: Chunk | null = null;
-        // Join kinds (H2): RIGHT/FULL emit unmatched build rows, so one task must hold all build
-        // rows of its key range — never broadcast. A null-aware join (NOT IN) needs the whole
-        // build side (any NULL key, emptiness) in every task — always broadcast.
-        const noBroadcast = p.kind === 'right' || p.kind === 'full';
-        if (p.nullAware || !isPipeline(p.right) || (await this.estimateRows(p.right)) <= this.ctx.broadcastRows) {
-          build = await this.collect(p.right);
-          if (p.nullAware || (!noBroadcast && build.length <= this.ctx.broadcastRows)) return this.broadcastJoin(p, f, build);
-        }
+      case 'hash-join': {
+        if (p.strategy === 'local') return null;
+        const f = await this.fragmentOf(p.probe);
+        if (!f) throw new LakehouseError('INTERNAL', `internal: the probe side of ${p.strategy} join #${p.id} is not a scan pipeline`);
+        if (p.strategy === 'partitioned') return this.shuffledJoin(p, f, null);
+        const build = await this.collect(p.build);
+        // A null-aware join needs the whole build side in every task: it stays a broadcast.
+        if (p.nullAware || build.length <= this.ctx.broadcastRows) return this.broadcastJoin(p, f, build);
+        // The adaptive step: the collected build side is larger than a broadcast may be.
+        p.adaptive = 'broadcast→partitioned';
         return this.shuffledJoin(p, f, build);
       }
       default:
@@ -196,19 +281,29 @@ export class Executor {
     }
   }
 
-  private broadcastJoin(p: Extract<PlanNode, { op: 'join' }>, f: FragmentPlan, build: Chunk): FragmentPlan {
+  /** The probe op of a join, and the projection that restores the logical column order of a swapped one. */
+  private joinOps(p: JoinP, probe: FragmentOp): { ops: FragmentOp[]; opNodes: number[] } {
+    if (p.swapped) this.ctx.stats.joins.swapped++;
+    if (!p.swapped) return { ops: [probe], opNodes: [p.id] };
+    return { ops: [probe, { op: 'project', exprs: unswapExprs(p.schema, p.build.schema.length, p.probe.schema.length) }], opNodes: [p.id, -1] };
+  }
+
+  private broadcastJoin(p: JoinP, f: FragmentPlan, build: Chunk): FragmentPlan {
     const id = `b${process.pid}-${buildSeq++}`;
-    const buildTypes = typesOf(p.right);
-    const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
-    const keys = p.rightKeys.map((k) => evalVec(compileExpr(k), build));
-    registerBuild(id, new HashJoinBuild(build, keys, keyTypes, { nullAware: p.nullAware === true }));
+    const buildTypes = typesOf(p.build);
+    const keyTypes = p.probeKeys.map((k, i) => joinKeyType(k.type, p.buildKeys[i]!.type));
+    const keys = p.buildKeys.map((k) => evalVec(compileExpr(k), build));
+    registerBuild(id, new HashJoinBuild(build, keys, keyTypes, { nullAware: p.nullAware }));
     this.builds.push(id);
     this.ctx.stats.joins.broadcast++;
+    const ipc = chunkToIPC(build, buildTypes);
+    this.held(p.id, ipc.byteLength);
     const op: FragmentOp = {
-      op: 'probe', buildId: id, build: [chunkToIPC(build, buildTypes)], buildTypes, buildKeys: p.rightKeys, probeKeys: p.leftKeys, kind: p.kind, keyTypes,
-      residual: p.residual ?? null, nullAware: p.nullAware === true, probeTypes: f.types,
+      op: 'probe', buildId: id, build: [ipc], buildTypes, buildKeys: p.buildKeys, probeKeys: p.probeKeys, kind: p.kind, keyTypes,
+      residual: p.residual, nullAware: p.nullAware, probeTypes: f.types,
     };
-    return { ...f, ops: [...f.ops, op], types: typesOf(p) };
+    const j = this.joinOps(p, op);
+    return { ...f, ops: [...f.ops, ...j.ops], opNodes: [...f.opNodes, ...j.opNodes], types: typesOf(p) };
   }
 
   /**
@@ -216,65 +311,67 @@ export class Executor {
    * partitions — in their own scan tasks (the build side here when it was already collected) —
    * and each partition becomes one task that hashes its build rows and probes its probe rows on a
    * worker. The shuffled rows are held here as Arrow IPC until their partition's task takes them
-   * (memory bound: both inputs after their filters and projections; nothing spills). P grows
-   * with the build side so that one partition's hash table stays around 250k rows.
+   * (memory bound: both inputs after their filters and projections; nothing spills). P is the
+   * planned one, or for a re-planned broadcast grows with the collected build so that one
+   * partition's hash table stays around 250k rows.
    */
-  private async shuffledJoin(p: Extract<PlanNode, { op: 'join' }>, f: FragmentPlan, collected: Chunk | null): Promise<FragmentPlan> {
+  private async shuffledJoin(p: JoinP, f: FragmentPlan, collected: Chunk | null): Promise<FragmentPlan> {
     const { ctx } = this;
-    const buildRows = collected ? collected.length : await this.estimateRows(p.right);
-    const parts = Math.min(MAX_PARTITIONS, Math.max(ctx.pool.threads * 2, Math.ceil(buildRows / ROWS_PER_PARTITION)));
-    const buildTypes = typesOf(p.right);
+    const parts = collected ? joinPartitions(collected.length, ctx.pool.threads) : p.partitions;
+    p.partitions = parts;
+    const buildTypes = typesOf(p.build);
     const probeTypes = f.types;
-    const buildPlan = collected ?? (await this.fragmentOf(p.right))!;
+    // A build side that is not a scan pipeline is collected here, then split.
+    const buildPlan = collected ?? (await this.fragmentOf(p.build)) ?? (await this.collect(p.build));
     // Inputs held in this process's memory (memory:// stores) keep their partitions on this
     // thread too: a worker thread cannot see an in-memory store that a write targets.
     const local = (await this.tasksOf(f)).some((t) => t.local) || ('source' in buildPlan && (await this.tasksOf(buildPlan)).some((t) => t.local));
     // RIGHT/FULL keep build rows with NULL keys (they are emitted unmatched); only inner and
     // right joins drop probe rows with NULL keys.
     const outerBuild = p.kind === 'right' || p.kind === 'full';
-    const build = await this.shuffle(buildPlan, buildTypes, p.rightKeys, parts, !outerBuild);
-    const probe = await this.shuffle(f, probeTypes, p.leftKeys, parts, p.kind === 'inner' || p.kind === 'right');
-    const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
+    const build = await this.shuffle(buildPlan, buildTypes, p.buildKeys, parts, !outerBuild);
+    const probe = await this.shuffle(f, probeTypes, p.probeKeys, parts, p.kind === 'inner' || p.kind === 'right');
+    const keyTypes = p.probeKeys.map((k, i) => joinKeyType(k.type, p.buildKeys[i]!.type));
     const tasks: ScanTask[] = [];
+    let heldBytes = 0;
     for (let i = 0; i < parts; i++) {
       const pr = probe[i]!;
       const br = build[i]!;
       if (outerBuild ? br.rows === 0 && (p.kind === 'right' || pr.rows === 0) : pr.rows === 0 || (p.kind === 'inner' && br.rows === 0)) continue;
       const bytes = pr.buffers.reduce((n, b) => n + b.byteLength, 0) + br.buffers.reduce((n, b) => n + b.byteLength, 0);
+      heldBytes += bytes;
       tasks.push({ kind: 'ipc', ...(local ? { local: true } : {}), bytes, rows: pr.rows, key: `partition ${i} of ${parts}`, payload: [...pr.buffers, ...br.buffers], probeBuffers: pr.buffers.length } satisfies IpcScanTask);
     }
+    this.held(p.id, heldBytes);
     ctx.stats.joins.partitioned++;
     const op: FragmentOp = {
-      op: 'probe', buildId: 'task', build: 'task', buildTypes, buildKeys: p.rightKeys, probeKeys: p.leftKeys, kind: p.kind, keyTypes,
-      residual: p.residual ?? null, probeTypes,
+      op: 'probe', buildId: 'task', build: 'task', buildTypes, buildKeys: p.buildKeys, probeKeys: p.probeKeys, kind: p.kind, keyTypes,
+      residual: p.residual, probeTypes,
     };
-    return { source: { tasks, columns: probeTypes.map((type, i) => ({ name: `c${i}`, type })) }, ops: [op], types: typesOf(p) };
+    const j = this.joinOps(p, op);
+    return { source: { tasks, columns: probeTypes.map((type, i) => ({ name: `c${i}`, type })) }, ops: j.ops, opNodes: j.opNodes, types: typesOf(p) };
   }
 
   /**
-   * A grouped aggregation over scan tasks: each task aggregates its rows partially and splits its
-   * partial groups by the hash of the group keys into P partitions (P = 2 × threads). When the
-   * partials are many (over `localMergeRows` rows), each partition is merged and finished by its
-   * own task on the pool, so high-cardinality GROUP BYs are not bound by one thread; otherwise
-   * they are merged here. Memory bound: the partial groups of all tasks, as Arrow IPC, until merged.
+   * A grouped aggregation planned `partial+partitioned-merge`: each task aggregates its rows
+   * partially and splits its partial groups by the hash of the group keys into the planned P
+   * partitions; each partition is merged and finished by its own task on the pool, so
+   * high-cardinality GROUP BYs are not bound by one thread. Memory bound: the partial groups of
+   * all tasks, as Arrow IPC, until merged.
    */
-  private async *partitionedAggregate(p: Extract<PlanNode, { op: 'aggregate' }>, fp: FragmentPlan): AsyncGenerator<Chunk> {
+  private async *partitionedAggregate(p: AggP, fp: FragmentPlan): AsyncGenerator<Chunk> {
     const { ctx } = this;
     const keyTypes = p.keys.map((k) => k.type);
     const layout = partialLayout(keyTypes, p.aggs);
-    const parts = ctx.pool.threads * 2;
+    const parts = p.partitions;
     const keys = keyTypes.map((type, i): Expr => ({ k: 'col', i, type }));
     // Every task's output is [partition][chunk of the layout], as IPC buffers.
     const width = layout.length;
     const all = await this.mapStage(fp, { keys, parts, dropNull: false }, (i) => layout[i % width]!, { keys: p.keys, aggs: p.aggs });
-    const partialRows = all.reduce((n, o) => n + o.rows.reduce((a, b) => a + b, 0), 0);
+    const m = this.m(p.id);
+    m.partialRows = (m.partialRows ?? 0) + all.reduce((n, o) => n + o.rows.reduce((a, b) => a + b, 0), 0);
+    this.held(p.id, all.reduce((n, o) => n + o.buffers.reduce((a, b) => a + b.byteLength, 0), 0));
     const t0 = performance.now();
-    if (partialRows <= ctx.localMergeRows) {
-      const { out } = mergePackedPartials(all.flatMap((o) => o.buffers), keyTypes, p.aggs);
-      ctx.stats.mergeMs += performance.now() - t0;
-      yield out;
-      return;
-    }
     const types = typesOf(p);
     ctx.stats.partitionedMerges++;
     // The merges' own signal: the consumer stopping early (or an error) cancels the rest.
@@ -342,103 +439,8 @@ export class Executor {
       : { buffers: o.chunks.map((c, i) => chunkToIPC(c, typesAt(i))), rows: o.chunks.map((c) => c.length) }));
   }
 
-  private async tasksOf(fp: FragmentPlan): Promise<ScanTask[]> {
-    return 'scan' in fp.source ? this.scanTasks(fp.source.scan) : fp.source.tasks;
-  }
-
-  private scanTasks(scan: ScanNode): Promise<ScanTask[]> {
-    let tasks = this.scanPlans.get(scan);
-    if (!tasks) {
-      const { ctx } = this;
-      tasks = scan.source.planScan({
-        columns: scan.columns, filters: scan.filters, targetTasks: ctx.maxInFlight * 2,
-        ...(scan.travel ? { travel: scan.travel } : {}), ...(ctx.batchSize ? { batchSize: ctx.batchSize } : {}),
-      });
-      this.scanPlans.set(scan, tasks);
-    }
-    return tasks;
-  }
-
-  /** Join order from the scan plans' statistics (plan/join-order.ts), before `orient` picks build sides. */
-  private async reorder(p: PlanNode): Promise<PlanNode> {
-    return orderJoins(p, await scanStatistics(p, (s) => this.scanTasks(s)));
-  }
-
-  /**
-   * Picks the build side of every inner join: the side with fewer estimated rows is hashed (and
-   * broadcast when small enough), the other is probed where it is scanned. SQL's join order is
-   * the user's FROM order, which says nothing about sizes: `small JOIN big` would otherwise
-   * collect `big` as the build side on this thread. A swapped join is wrapped in a projection
-   * that restores the column order, so nothing above it changes. Left joins keep their sides
-   * (the preserved side must be the probe side).
-   */
-  private async orient(p: PlanNode): Promise<PlanNode> {
-    switch (p.op) {
-      case 'scan': case 'values': return p;
-      case 'union': return { ...p, inputs: await Promise.all(p.inputs.map((i) => this.orient(i))) };
-      case 'join': {
-        const left = await this.orient(p.left);
-        const right = await this.orient(p.right);
-        const join = { ...p, left, right };
-        // Only a scan pipeline can be probed inside the scan tasks: never trade one for a probe
-        // on this thread, and do trade a probe on this thread (e.g. of an aggregated subquery)
-        // for one in the scan tasks when the other side can be broadcast.
-        if (p.kind !== 'inner' || !isPipeline(right)) return join;
-        const [l, r] = await Promise.all([this.estimateRows(left), this.estimateRows(right)]);
-        const better = isPipeline(left) ? r > l : l <= this.ctx.broadcastRows;
-        if (!better) return join;
-        this.ctx.stats.joins.swapped++;
-        const nl = left.schema.length;
-        const nr = right.schema.length;
-        // The residual (left ++ right columns) is rewritten for the swapped column order.
-        const residual = p.residual ? remapColumns(p.residual, (i) => (i < nl ? nr + i : i - nl)) : null;
-        const swapped: PlanNode = {
-          op: 'join', kind: 'inner', left: right, right: left, leftKeys: p.rightKeys, rightKeys: p.leftKeys, schema: [...right.schema, ...left.schema], ...(residual ? { residual } : {}),
-        };
-        const exprs: Expr[] = p.schema.map((f, i) => ({ k: 'col', i: i < nl ? nr + i : i - nl, type: f.type }));
-        return { op: 'project', input: swapped, exprs, schema: p.schema };
-      }
-      case 'setop': return { ...p, left: await this.orient(p.left), right: await this.orient(p.right) };
-      default: return { ...p, input: await this.orient(p.input) } as PlanNode;
-    }
-  }
-
-  /**
-   * Rows a subtree is expected to produce, from the scan plans' row counts (after file and row-group
-   * pruning). Without column statistics for selectivity the rules are deliberately simple: a
-   * residual filter halves its input, an inner join yields as many rows as its larger side (the
-   * foreign-key case), an aggregate at most its input. Only the comparison of two sides matters.
-   */
-  private async estimateRows(p: PlanNode): Promise<number> {
-    switch (p.op) {
-      case 'scan': {
-        const tasks = await this.scanTasks(p);
-        const rows = tasks.reduce((s, t) => s + (t.rows ?? t.bytes / 16), 0);
-        return p.filters.length ? rows / 2 : rows;
-      }
-      case 'values': return p.rows;
-      case 'filter': return (await this.estimateRows(p.input)) / 2;
-      case 'limit': return Math.min(p.n ?? Infinity, await this.estimateRows(p.input));
-      case 'aggregate': return p.keys.length ? this.estimateRows(p.input) : 1;
-      case 'union': return (await Promise.all(p.inputs.map((i) => this.estimateRows(i)))).reduce((a, b) => a + b, 0);
-      case 'join': {
-        const [l, r] = await Promise.all([this.estimateRows(p.left), this.estimateRows(p.right)]);
-        return p.kind === 'inner' ? Math.max(l, r) : p.kind === 'full' ? l + r : p.kind === 'right' ? r : l;
-      }
-      case 'setop': return this.estimateRows(p.left);
-      default: return this.estimateRows(p.input);
-    }
-  }
-
-  private async collect(p: PlanNode): Promise<Chunk> {
-    const parts: Chunk[] = [];
-    for await (const c of this.execute(p)) if (c.length) parts.push(c);
-    const types = typesOf(p);
-    return parts.length ? concatChunks(parts, types) : emptyChunk(types);
-  }
-
   /** Runs one fragment per scan task, `maxInFlight` at a time, yielding outputs as they finish. */
-  private async *runFragments(fp: FragmentPlan, agg?: { keys: Expr[]; aggs: AggCall[] }, write?: WriteHooks, partition?: Fragment['partition']): AsyncGenerator<StageOutput> {
+  private async *runFragments(fp: FragmentPlan, agg?: { keys: Expr[]; aggs: AggCall[] }, write?: SinkStage, partition?: Fragment['partition']): AsyncGenerator<StageOutput> {
     const { ctx } = this;
     const src = fp.source;
     const tasks = await this.tasksOf(fp);
@@ -490,6 +492,7 @@ export class Executor {
         s.tasks++;
         s.rowsScanned += done.stats.rowsIn;
         if (!done.reused) s.bytesScanned += tasks[k]!.bytes;
+        this.countTask(fp, tasks[k]!, done.stats, done.reused);
         let out = done;
         if (ctx.ordered) {
           early.set(k, done);
@@ -570,6 +573,7 @@ export class Executor {
           s.tasks++;
           s.rowsScanned += out.stats.rowsIn;
           s.bytesScanned += tasks[k]!.bytes;
+          this.countTask(fp, tasks[k]!, out.stats);
           addTaskTimes(s, out.stats);
           launch();
           poke();
@@ -616,34 +620,67 @@ export class Executor {
     }
   }
 
-  private async *execute(p: PlanNode): AsyncGenerator<Chunk> {
+  private async tasksOf(fp: FragmentPlan): Promise<ScanTask[]> {
+    return 'scan' in fp.source ? fp.source.scan.tasks : fp.source.tasks;
+  }
+
+  private async collect(p: PhysicalNode): Promise<Chunk> {
+    const parts: Chunk[] = [];
+    for await (const c of this.execute(p)) if (c.length) parts.push(c);
+    const types = typesOf(p);
+    return parts.length ? concatChunks(parts, types) : emptyChunk(types);
+  }
+
+  /**
+   * A node's output. Pipeline nodes run as fragments (their tasks count their rows); any other
+   * node runs here and is measured here: rows and bytes of what it yields, and the time spent
+   * producing them (including its inputs').
+   */
+  private async *execute(p: PhysicalNode): AsyncGenerator<Chunk> {
+    if (isPipeline(p)) {
+      const fp = await this.fragmentOf(p);
+      if (!fp) throw new LakehouseError('INTERNAL', `internal: ${p.op} #${p.id} is not a scan pipeline`);
+      for await (const out of this.streamFragments(fp)) for (const c of out) yield c;
+      return;
+    }
+    const m = this.m(p.id);
+    const it = this.executeNode(p);
+    try {
+      for (;;) {
+        const t0 = performance.now();
+        const r = await it.next();
+        m.ms += performance.now() - t0;
+        if (r.done) return;
+        m.rows += r.value.length;
+        m.bytes += chunkBytes(r.value);
+        yield r.value;
+      }
+    } finally {
+      await it.return(undefined);
+    }
+  }
+
+  private async *executeNode(p: PhysicalNode): AsyncGenerator<Chunk> {
     switch (p.op) {
       case 'values':
         // Constant VALUES rows (plan/bind-setop.ts), or `rows` rows of no columns.
         yield p.data ? valuesChunk(p.data, typesOf(p)) : { length: p.rows, cols: [] };
         return;
-      case 'scan': case 'filter': case 'project': case 'limit': case 'join': {
-        // A LIMIT is pushed into each task (each stops after n + offset rows) but cut exactly
-        // here; it can never sit inside a fragment that feeds a partial aggregate or a join.
-        let fp: FragmentPlan | null;
-        if (p.op === 'limit') {
-          const inner = p.n === null ? null : await this.fragmentOf(p.input);
-          fp = inner && { ...inner, ops: [...inner.ops, { op: 'limit', n: p.n! + p.offset }] };
-        } else {
-          fp = await this.fragmentOf(p);
-        }
-        if (fp) {
+      case 'limit': {
+        if (p.pushed) {
+          // A LIMIT is pushed into each task (each stops after n + offset rows) but cut exactly
+          // here; it can never sit inside a fragment that feeds a partial aggregate or a join.
+          const inner = await this.fragmentOf(p.input);
+          if (!inner) throw new LakehouseError('INTERNAL', `internal: pushed limit #${p.id} over a plan that is not a scan pipeline`);
+          const fp: FragmentPlan = { ...inner, ops: [...inner.ops, { op: 'limit', n: p.n! + p.offset }], opNodes: [...inner.opNodes, -1] };
           let rows = 0;
           for await (const out of this.streamFragments(fp)) {
             for (const c of out) {
-              if (p.op === 'limit') {
-                // Fragments each stop at n+offset rows; the exact window is cut here.
-                const from = Math.max(0, p.offset - rows);
-                const to = Math.min(c.length, p.n! + p.offset - rows);
-                rows += c.length;
-                if (to > from) yield from === 0 && to === c.length ? c : sliceChunk(c, from, to);
-                if (rows >= p.n! + p.offset) return;
-              } else yield c;
+              const from = Math.max(0, p.offset - rows);
+              const to = Math.min(c.length, p.n! + p.offset - rows);
+              rows += c.length;
+              if (to > from) yield from === 0 && to === c.length ? c : sliceChunk(c, from, to);
+              if (rows >= p.n! + p.offset) return;
             }
           }
           return;
@@ -651,20 +688,31 @@ export class Executor {
         yield* this.executeLocal(p);
         return;
       }
-      case 'aggregate': {
+      case 'scan': case 'filter': case 'project': case 'hash-join':
+        yield* this.executeLocal(p);
+        return;
+      case 'hash-aggregate': {
         const keyTypes = p.keys.map((k) => k.type);
-        const merger = new HashAggregator(keyTypes, p.aggs);
-        const fp = await this.fragmentOf(p.input);
-        if (fp && p.keys.length) {
+        if (p.strategy === 'partial+partitioned-merge') {
+          const fp = await this.fragmentOf(p.input);
+          if (!fp) throw new LakehouseError('INTERNAL', `internal: the input of aggregate #${p.id} is not a scan pipeline`);
           yield* this.partitionedAggregate(p, fp);
           return;
         }
-        if (fp) {
+        const merger = new HashAggregator(keyTypes, p.aggs);
+        if (p.strategy === 'partial+local-merge') {
+          const fp = await this.fragmentOf(p.input);
+          if (!fp) throw new LakehouseError('INTERNAL', `internal: the input of aggregate #${p.id} is not a scan pipeline`);
+          const m = this.m(p.id);
+          let held = 0;
           for await (const out of this.runFragments(fp, { keys: p.keys, aggs: p.aggs })) {
             const t0 = performance.now();
+            m.partialRows = (m.partialRows ?? 0) + out.chunks[0]!.length;
+            held += out.chunks.reduce((n, c) => n + chunkBytes(c), 0);
             merger.mergePartial(out.chunks[0]!, out.chunks.slice(1));
             this.ctx.stats.mergeMs += performance.now() - t0;
           }
+          this.held(p.id, held);
         } else {
           const keys = p.keys.map(compileExpr);
           const args = p.aggs.map((a) => (a.arg ? compileExpr(a.arg) : null));
@@ -682,6 +730,7 @@ export class Executor {
       }
       case 'sort': {
         const all = await this.collect(p.input);
+        this.held(p.id, chunkBytes(all));
         const keys = p.keys.map((k) => ({ vec: evalVec(compileExpr(k.e), all), desc: k.desc, nullsFirst: k.nullsFirst }));
         const sorted = sortChunk(all, keys);
         const step = 65_536;
@@ -699,11 +748,21 @@ export class Executor {
         // INTERSECT / EXCEPT [ALL] on this thread (exec/setop-exec.ts).
         yield* runSetOp(p.kind, p.all, typesOf(p), this.execute(p.left), () => this.execute(p.right));
         return;
+      case 'nested-loop-join': {
+        // No equi key (compute/nested-loop.ts): the right side is the bounded build.
+        const build = await collectBounded(this.execute(p.right), typesOf(p.right));
+        this.held(p.id, chunkBytes(build));
+        const spec = { kind: p.kind, residual: p.condition, nullAware: p.nullAware, leftTypes: typesOf(p.left), rightTypes: typesOf(p.right) };
+        yield* nestedLoopJoin(spec, build, this.execute(p.left));
+        return;
+      }
+      case 'sink':
+        throw new LakehouseError('INTERNAL', 'internal: a sink runs only at the root of a write (Executor.write)');
     }
   }
 
   /** Streaming operators on this thread, over a child that is not a fragment. */
-  private async *executeLocal(p: PlanNode): AsyncGenerator<Chunk> {
+  private async *executeLocal(p: PhysicalNode): AsyncGenerator<Chunk> {
     switch (p.op) {
       case 'filter': {
         const ev = compileExpr(p.predicate);
@@ -737,42 +796,29 @@ export class Executor {
         }
         return;
       }
-      case 'join': {
-        // Nested-loop join (no equi key; compute/nested-loop.ts): the right side is the bounded build.
-        if (p.leftKeys.length === 0) {
-          const build = await collectBounded(this.execute(p.right), typesOf(p.right));
-          const spec = { kind: p.kind, residual: p.residual ?? null, nullAware: p.nullAware ?? false, leftTypes: typesOf(p.left), rightTypes: typesOf(p.right) };
-          yield* nestedLoopJoin(spec, build, this.execute(p.left));
-          return;
-        }
-        const build = await this.collect(p.right);
+      case 'hash-join': {
+        const build = await this.collect(p.build);
+        this.held(p.id, chunkBytes(build));
         this.ctx.stats.joins.local++;
-        const keyTypes = p.leftKeys.map((k, i) => joinKeyType(k.type, p.rightKeys[i]!.type));
-        const hb = new HashJoinBuild(build, p.rightKeys.map((k) => evalVec(compileExpr(k), build)), keyTypes, { nullAware: p.nullAware === true });
-        const prober = hb.prober({ kind: p.kind, residual: p.residual ?? null, nullAware: p.nullAware === true, probeTypes: typesOf(p.left) });
-        const probeKeys = p.leftKeys.map(compileExpr);
-        for await (const c of this.execute(p.left)) {
+        if (p.swapped) this.ctx.stats.joins.swapped++;
+        const keyTypes = p.probeKeys.map((k, i) => joinKeyType(k.type, p.buildKeys[i]!.type));
+        const hb = new HashJoinBuild(build, p.buildKeys.map((k) => evalVec(compileExpr(k), build)), keyTypes, { nullAware: p.nullAware });
+        const prober = hb.prober({ kind: p.kind, residual: p.residual, nullAware: p.nullAware, probeTypes: typesOf(p.probe) });
+        const probeKeys = p.probeKeys.map(compileExpr);
+        const unswap = p.swapped ? unswapExprs(p.schema, p.build.schema.length, p.probe.schema.length).map(compileExpr) : null;
+        const emit = (out: Chunk): Chunk => (unswap ? { length: out.length, cols: unswap.map((ev) => evalVec(ev, out)) } : out);
+        for await (const c of this.execute(p.probe)) {
           if (!c.length) continue;
           const out = prober.probe(c, probeKeys.map((k) => evalVec(k, c)));
-          if (out.length) yield out;
+          if (out.length) yield emit(out);
         }
         const rest = prober.finish();
-        if (rest) yield rest;
+        if (rest?.length) yield emit(rest);
         return;
       }
       default:
-        throw new LakehouseError('PLAN_ERROR', `internal: ${p.op} cannot run as a streaming operator`);
+        throw new LakehouseError('INTERNAL', `internal: ${p.op} cannot run as a streaming operator`);
     }
-  }
-}
-
-/** A plan that `fragmentOf` can turn into scan tasks (a scan and streaming operators over it). */
-function isPipeline(p: PlanNode): boolean {
-  switch (p.op) {
-    case 'scan': return true;
-    case 'filter': case 'project': return isPipeline(p.input);
-    case 'join': return p.leftKeys.length > 0 && isPipeline(p.left);
-    default: return false;
   }
 }
 
@@ -792,4 +838,3 @@ function addTaskTimes(s: QueryStats, t: { decodeMs: number; computeMs: number; e
   s.transferMs += t.transferMs;
   s.queueMs += t.queueMs;
 }
-

@@ -79,7 +79,31 @@ export interface FragmentResult {
   /** Output chunks (non-aggregating fragments) or [partial, ...distinct partials]. */
   chunks: Chunk[];
   types: DataType[][];
-  stats: { decodeMs: number; computeMs: number; rowsIn: number };
+  stats: { decodeMs: number; computeMs: number; rowsIn: number; ops?: OpStats[] };
+}
+
+/** What one fragment op produced in one task (EXPLAIN ANALYZE): rows and approximate bytes out, compute time. */
+export interface OpStats {
+  rows: number;
+  bytes: number;
+  ms: number;
+}
+
+/** Approximate in-memory bytes of a chunk (8 per number, 1 per boolean, 4 per string code plus its text). */
+export function chunkBytes(c: Chunk): number {
+  let b = 0;
+  for (const v of c.cols) {
+    if (v.t === 'bool') b += c.length;
+    else if (v.t === 'str') {
+      // Average entry length over a sample of the dictionary: exact enough, and O(1) per chunk.
+      const d = v.dict;
+      let chars = 0;
+      const m = Math.min(d.length, 32);
+      for (let i = 0; i < m; i++) chars += d[i]!.length;
+      b += c.length * (4 + (m ? chars / m : 0));
+    } else b += c.length * 8;
+  }
+  return Math.round(b);
 }
 
 const builds = new Map<string, HashJoinBuild>();
@@ -140,9 +164,10 @@ function finishSteps(steps: Step[]): Chunk[] {
   return out;
 }
 
-function compileOps(ops: FragmentOp[], task: ScanTask): { steps: Step[]; done: () => boolean } {
+function compileOps(ops: FragmentOp[], task: ScanTask): { steps: Step[]; done: () => boolean; stats: OpStats[] } {
   let exhausted = false;
-  const steps = ops.map((op): Step => {
+  const stats = ops.map((): OpStats => ({ rows: 0, bytes: 0, ms: 0 }));
+  const raw = ops.map((op): Step => {
     switch (op.op) {
       case 'filter': {
         const ev = compileExpr(op.predicate);
@@ -172,7 +197,29 @@ function compileOps(ops: FragmentOp[], task: ScanTask): { steps: Step[]; done: (
       }
     }
   });
-  return { steps, done: () => exhausted };
+  // Each step counts what it produces (EXPLAIN ANALYZE's rows, bytes and time per operator).
+  const steps = raw.map((step, i): Step => {
+    const s = stats[i]!;
+    const count = (out: Chunk | null): Chunk | null => {
+      if (out) {
+        s.rows += out.length;
+        s.bytes += chunkBytes(out);
+      }
+      return out;
+    };
+    const counted: Step = (c) => {
+      const t0 = performance.now();
+      const out = step(c);
+      s.ms += performance.now() - t0;
+      return count(out);
+    };
+    if (step.finish) {
+      const fin = step.finish;
+      counted.finish = () => count(fin());
+    }
+    return counted;
+  });
+  return { steps, done: () => exhausted, stats };
 }
 
 /** Fraction of surviving rows above which a WHERE before an aggregate becomes a row mask. */
@@ -180,8 +227,8 @@ const MASK_THRESHOLD = 0.3;
 
 /** A sink fragment: the scan and its streaming operators feed the write sink. */
 async function runSinkFragment(f: Fragment, sink: SinkSpec, signal?: AbortSignal): Promise<FragmentResult> {
-  const { steps, done } = compileOps(f.ops, f.task);
-  const stats = { decodeMs: 0, computeMs: 0, rowsIn: 0 };
+  const { steps, done, stats: ops } = compileOps(f.ops, f.task);
+  const stats = { decodeMs: 0, computeMs: 0, rowsIn: 0, ops };
   async function* produce(): AsyncGenerator<Chunk> {
     const it = openScan(f.task, signal)[Symbol.asyncIterator]();
     for (;;) {
@@ -241,7 +288,9 @@ export async function runFragment(f: Fragment, signal?: AbortSignal, emit?: (c: 
   // A filter right before the partial aggregation is fused into it (see HashAggregator.addChunk).
   const last = f.ops[f.ops.length - 1];
   const fused = f.agg && last?.op === 'filter' ? compileExpr(last.predicate) : null;
-  const { steps, done } = compileOps(fused ? f.ops.slice(0, -1) : f.ops, f.task);
+  const { steps, done, stats: ops } = compileOps(fused ? f.ops.slice(0, -1) : f.ops, f.task);
+  const fusedStats: OpStats = { rows: 0, bytes: 0, ms: 0 };
+  if (fused) ops.push(fusedStats);
   let agg: { a: HashAggregator; keys: Evaluator[]; args: Array<Evaluator | null>; extra: Array<Evaluator[] | null> } | null = null;
   if (f.agg) {
     agg = {
@@ -290,6 +339,7 @@ export async function runFragment(f: Fragment, signal?: AbortSignal, emit?: (c: 
         let kept = 0;
         if (pvalid) for (let i = 0; i < m.length; i++) kept += m[i] = pv[i]! & pvalid[i]!;
         else for (let i = 0; i < m.length; i++) kept += m[i] = pv[i]!;
+        fusedStats.rows += kept;
         if (kept < chunk.length * MASK_THRESHOLD) {
           chunk = filterChunk(chunk, pred);
         } else if (kept < chunk.length) {
@@ -318,7 +368,7 @@ export async function runFragment(f: Fragment, signal?: AbortSignal, emit?: (c: 
       types = [];
       for (let p = 0; p < parts; p++) split.forEach((s, j) => { chunks.push(s[p]!); types.push(layout[j]!); });
     }
-    result = { chunks, types, stats: { decodeMs, computeMs, rowsIn } };
+    result = { chunks, types, stats: { decodeMs, computeMs, rowsIn, ops } };
   } else if (f.partition) {
     const all = out.length ? concatChunks(out, f.types) : null;
     const { keys, parts, dropNull } = f.partition;
@@ -326,9 +376,9 @@ export async function runFragment(f: Fragment, signal?: AbortSignal, emit?: (c: 
     const chunks = all
       ? splitByPartition(all, partitionIds(keys.map((k) => evalVec(compileExpr(k), all)), all.length, parts, h, dropNull), parts)
       : Array.from({ length: parts }, () => emptyChunk(f.types));
-    result = { chunks, types: chunks.map(() => f.types), stats: { decodeMs, computeMs, rowsIn } };
+    result = { chunks, types: chunks.map(() => f.types), stats: { decodeMs, computeMs, rowsIn, ops } };
   } else {
-    result = { chunks: out.length ? [concatChunks(out, f.types)] : [], types: out.length ? [f.types] : [], stats: { decodeMs, computeMs, rowsIn } };
+    result = { chunks: out.length ? [concatChunks(out, f.types)] : [], types: out.length ? [f.types] : [], stats: { decodeMs, computeMs, rowsIn, ops } };
   }
   result.stats.computeMs += performance.now() - t2;
   return result;

@@ -39,7 +39,7 @@ import type { Chunk } from '../compute/vec.js';
 /** Plans carry exact BigInt literals (wide decimals, int64 beyond 2^53): msgpackr's BigInt
  * extension keeps values past 64 bits that its plain int64 encoding would refuse. */
 const PACKR = new Packr({ useBigIntExtension: true });
-import type { Fragment } from './fragment.js';
+import type { Fragment, OpStats } from './fragment.js';
 import { chunkFromIPC } from './ipc.js';
 import type { SliceMessage, StreamLimits, WorkerReply } from './worker.js';
 import type { SinkFile } from '../write/sink.js';
@@ -53,6 +53,8 @@ export interface TaskStats {
   /** Waiting for a free worker. */
   queueMs: number;
   rowsIn: number;
+  /** Per fragment op: rows, bytes and time (EXPLAIN ANALYZE). */
+  ops?: OpStats[];
 }
 
 export interface TaskOutput {
@@ -186,7 +188,7 @@ export class WorkerPool {
       ...(options.raw ? { buffers: reply.buffers ?? [], rows: reply.rows ?? [] } : {}),
       ...(reply.files ? { files: reply.files } : {}),
       stats: {
-        decodeMs: s.decodeMs, computeMs: s.computeMs, encodeMs: s.encodeMs, rowsIn: s.rowsIn,
+        decodeMs: s.decodeMs, computeMs: s.computeMs, encodeMs: s.encodeMs, rowsIn: s.rowsIn, ...(s.ops ? { ops: s.ops } : {}),
         queueMs: Math.max(0, s.startedAt - sentAt), transferMs: Math.max(0, doneAt - s.endedAt),
       },
     };

@@ -21,12 +21,13 @@ import { partitionIds, splitByPartition, xxh } from '../compute/partition.js';
 import { concatChunks, emptyChunk, type Chunk } from '../compute/vec.js';
 import { computeWindow, type WindowSpec } from '../compute/window.js';
 import type { PlanNode } from '../plan/logical.js';
-import type { DataType } from '../plan/types.js';
+import type { DataType, Schema } from '../plan/types.js';
 import type { ExecContext } from './executor.js';
 import type { Fragment, FragmentResult } from './fragment.js';
 import { chunkToIPC, oneChunkFromIPC } from './ipc.js';
 
-type WindowNode = Extract<PlanNode, { op: 'window' }>;
+/** What the window stage reads of its node: the logical window node or the physical one (engine/physical/plan.ts). */
+type WindowNode = Pick<Extract<PlanNode, { op: 'window' }>, 'partitionBy' | 'orderBy' | 'calls' | 'schema'> & { input: { schema: Schema } };
 
 /** The window work of one pool task: the partition's rows arrive as the task's IPC payload. */
 export interface WindowFragment {

@@ -18,7 +18,7 @@ import { unpack } from 'msgpackr';
 import { isLakehouseError, LakehouseError } from '../../connectors/errors.js';
 import { concatChunks, sliceChunk, type Chunk } from '../compute/vec.js';
 import type { DataType } from '../plan/types.js';
-import type { Fragment } from './fragment.js';
+import type { Fragment, OpStats } from './fragment.js';
 import { runFragment } from './fragment.js';
 import { chunkToIPC } from './ipc.js';
 import type { SinkFile } from '../write/sink.js';
@@ -32,7 +32,7 @@ export interface WorkerReply {
   files?: SinkFile[];
   /** Streamed tasks: how many slices were posted on the port (the output is there, not here). */
   streamed?: number;
-  stats?: { decodeMs: number; computeMs: number; encodeMs: number; rowsIn: number; startedAt: number; endedAt: number };
+  stats?: { decodeMs: number; computeMs: number; encodeMs: number; rowsIn: number; startedAt: number; endedAt: number; ops?: OpStats[] };
   error?: { code?: string; message: string; help?: string; name?: string; stack?: string };
 }
 

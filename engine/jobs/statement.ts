@@ -60,6 +60,7 @@ export async function bindStatement(sql: string, params: Params): Promise<BoundS
   bindPlaceholders(parsed.ast, params);
   const s = convertStatement(parsed);
   if (s.kind === 'query') return { kind: 'query', query: s.query, sqlText: sql };
+  if (s.kind === 'explain') throw unsupported('EXPLAIN in a job (run it with `lake sql`)');
   if (s.kind === 'insert') {
     // Jobs write by column name (engine/write/target.ts); a column list is not carried into the job target.
     if (s.columns) throw unsupported('INSERT with a column list in a job (alias the query\'s columns to the table\'s names instead)');

@@ -12,7 +12,8 @@
  * the table's `write.target-file-size-bytes` when set, because the Parquet writer here holds one
  * row group per file in flight and smaller files keep scans parallel on small machines).
  *
- * Execution: each group is one task on the worker pool (at most `maxConcurrentGroups` at once):
+ * Execution: each group is one physical plan — Scan (one task: the group's files) → Sink — run by
+ * the executor's write path like every other write, at most `maxConcurrentGroups` at once:
  * the catalog reader streams the group's files with their deletes applied, and the write sink
  * rolls new files at the target size (sorted by `sortBy` if given: then a group's rows are held
  * in memory to sort). All groups are committed as one `replace` snapshot based on the planned
@@ -26,10 +27,10 @@ import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 import type { IcebergType, PrimitiveType } from '../../connectors/iceberg-types.js';
 import type { DataType } from '../plan/types.js';
 import { storedEngineType } from '../write/assign.js';
+import type { PhysicalNode, SinkTemplate } from '../physical/plan.js';
 import type { PlanNode } from '../plan/logical.js';
 import { CatalogTableSource, type IcebergScanTask } from '../source/catalog-source.js';
 import { toCatalogPredicate } from '../source/pushdown.js';
-import type { ScanTask, TableSource } from '../source/table-source.js';
 import { partitionValueFromJson, partitionValueToJson } from '../write/partitioner.js';
 import { fromPlainStats, type SinkFile, type SinkSpec } from '../write/sink.js';
 import type { WriteHost } from '../write/stage.js';
@@ -249,7 +250,6 @@ export async function compactTable(host: WriteHost, name: string, options: Compa
   const tgt = await resolveTarget(wh, name, source.schema, undefined);
   const sources = source.schema.map((_, i) => i);
   const partitionFields = partitionPlans(tgt, sources);
-  const outputTypes = source.schema.map((f) => f.type);
   const sortBy = options.sortBy?.length ? parseSortBy(options.sortBy, source.schema.map((f) => f.name)) : undefined;
   const runId = options.runId ?? newSqlRunId().replace(/^sql-/, 'compact-');
   const defaultSpec = table.spec()['spec-id'];
@@ -261,19 +261,20 @@ export async function compactTable(host: WriteHost, name: string, options: Compa
       kind: 'iceberg', store: table.io.store.uri, files: g.tasks.map((t) => dataFileSlice(t)), fields: source.icebergSchema.fields,
       bytes: g.inputBytes, rows: g.inputRows, ...(local ? { local: true } : {}),
     };
-    const fixed: TableSource = { schema: source.schema, planScan: async (): Promise<ScanTask[]> => [task] };
-    const scan: PlanNode = { op: 'scan', table: name, source: fixed, columns: source.schema.map((f) => f.name), filters: [], schema: source.schema };
-    const sink: SinkSpec = {
-      store: tgt.storeUri, dataPrefix: tgt.dataPrefix, runId, taskId: `g${index}`, schema: tgt.schema, sources, outputTypes, spec: tgt.spec,
+    // The group's rewrite is a physical plan of its own: one scan task over exactly its files
+    // (with their deletes), under a Sink that writes the group's partition.
+    const scan: PhysicalNode = {
+      op: 'scan', id: 1, schema: source.schema, est: { rows: g.inputRows, bytes: g.inputBytes }, table: name, columns: source.schema.map((f) => f.name), filters: [], tasks: [task],
+    };
+    const sink: SinkTemplate = {
+      store: tgt.storeUri, dataPrefix: tgt.dataPrefix, runId, schema: tgt.schema, sources, spec: tgt.spec,
       partitionFields, targetFileSize: o.targetFileSize, compression: tgt.compression,
       bufferBytes: sortBy ? Number.MAX_SAFE_INTEGER : 256 * 1024 * 1024,
       ...(sortBy ? { sortBy } : {}),
       ...(g.specId === defaultSpec ? { knownPartition: g.tasks[0]!.file.partition.map(partitionValueToJson) } : {}),
     };
-    const { outcome } = await host.runWrite(scan, {
-      prepare: async () => ({ sink }),
-      local: async () => { throw new LakehouseError('PLAN_ERROR', 'internal: a compaction group is always one scan task'); },
-    }, options.signal);
+    const plan: PhysicalNode = { op: 'sink', id: 0, schema: [], est: scan.est, input: scan, table: name, mode: 'compaction', placement: 'tasks', sink, fingerprint: '', taskId: `g${index}` };
+    const { outcome } = await host.runWrite(plan, undefined, options.signal);
     return outcome.files;
   };
 

@@ -40,7 +40,9 @@ export type Statement =
   | { kind: 'query'; query: UQuery }
   | { kind: 'ctas'; table: string[]; ifNotExists: boolean; partitionBy: string[]; query: UQuery }
   /** INSERT (with its column list), CREATE/DROP VIEW, COPY … TO: engine/sql/statements.ts. */
-  | ExtraStatement;
+  | ExtraStatement
+  /** `EXPLAIN [ANALYZE] <query or INSERT>`: prints the physical plan (engine/physical/explain-frame.ts). */
+  | { kind: 'explain'; analyze: boolean; statement: Extract<Statement, { kind: 'query' | 'insert' }> };
 
 /**
  * Parses one statement. `initSqlParser()` must have resolved before.
@@ -116,6 +118,15 @@ export function convertStatement(parsed: ParsedStatement): Statement {
     return { kind: 'ctas', ...parsed.ctas, query: convertQuery(stmt.Query) };
   }
   if (stmt.Query) return { kind: 'query', query: convertQuery(stmt.Query) };
+  if (stmt.Explain) {
+    const ex = stmt.Explain;
+    rejectIgnored(ex, ['describe_alias', 'analyze', 'statement'], 'EXPLAIN');
+    if (ex.describe_alias !== 'Explain') throw unsupported(`${String(ex.describe_alias).toUpperCase()} (use EXPLAIN)`);
+    if (ex.statement?.CreateTable) throw unsupported('EXPLAIN CREATE TABLE … AS (EXPLAIN its query, or an INSERT INTO)');
+    const inner = convertStatement({ ast: ex.statement });
+    if (inner.kind !== 'query' && inner.kind !== 'insert') throw unsupported(`EXPLAIN of ${inner.kind.toUpperCase()} statements`);
+    return { kind: 'explain', analyze: ex.analyze === true, statement: inner };
+  }
   if (stmt.CreateTable) throw unsupported('CREATE TABLE without AS SELECT (create tables with `lake ingest --create` or CREATE TABLE … AS SELECT)');
   if (stmt.Insert) return convertInsert(stmt.Insert, HELPERS);
   if (stmt.CreateView) return convertCreateView(stmt.CreateView, parsed.sql ?? '', HELPERS);

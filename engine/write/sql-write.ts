@@ -23,7 +23,8 @@ import { randomBytes } from 'node:crypto';
 import type { Warehouse } from '../../catalog/index.js';
 import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 import type { PrimitiveType } from '../../connectors/iceberg-types.js';
-import { DataFrame, type QueryContext, type QueryRunner } from '../dataframe.js';
+import { DataFrame, type QueryContext } from '../dataframe.js';
+import { explainFrame, type ExplainHost } from '../physical/explain-frame.js';
 import { decimalParts, type DataType } from '../plan/types.js';
 import { walkQuery } from '../plan/unbound-walk.js';
 import type { UBody, UExpr, UQuery } from '../plan/unbound.js';
@@ -76,7 +77,8 @@ export function newSqlRunId(): string {
 
 /** What running statements needs from the engine. */
 export interface StatementHost {
-  runner: QueryRunner;
+  /** The engine: runs queries, and plans and runs physical plans for EXPLAIN. */
+  runner: ExplainHost;
   write: WriteHost;
   tempViews: TempViews;
   /** The warehouse, or undefined when the engine has none. */
@@ -91,6 +93,7 @@ export async function runStatement(host: StatementHost, stmt: Statement, text: s
   const context: QueryContext = options.inputs ? { inputs: options.inputs } : {};
   switch (stmt.kind) {
     case 'query': return { kind: 'query', frame: new DataFrame(host.runner, stmt.query, text, context) };
+    case 'explain': return { kind: 'query', frame: explainFrame(host.runner, host.write, stmt, text, context) };
     case 'create_view': return createView(host, stmt, context);
     case 'drop_view': return dropView(host, stmt);
     case 'copy': {

@@ -21,11 +21,13 @@ import { LakehouseError, isLakehouseError } from '../../connectors/errors.js';
 import { dataFileStats, readParquetMetadata, type DataFileStats } from '../../connectors/formats.js';
 import type { PrimitiveType } from '../../connectors/iceberg-types.js';
 import type { DataFrame, QueryContext } from '../dataframe.js';
-import type { QueryStats, WriteHooks, WriteOutcome } from '../exec/executor.js';
+import type { OpMetrics, QueryStats, ReuseLookup, WriteOutcome } from '../exec/executor.js';
+import type { PhysicalNode } from '../physical/plan.js';
+import type { PhysicalPlanner } from '../physical/planner.js';
 import { explain, type PlanNode } from '../plan/logical.js';
 import { inputSnapshotsOf } from '../source/catalog-source.js';
 import { partitionValueFromJson } from './partitioner.js';
-import { fromPlainStats, runSink, type SinkFile, type SinkSpec } from './sink.js';
+import { fromPlainStats, type SinkFile } from './sink.js';
 import { mapColumns, partitionPlans, resolveTarget, splitName, type WriteTarget } from './target.js';
 
 export interface StagedDataFile {
@@ -52,6 +54,9 @@ export interface StagedWrite {
   commitId: string;
   files: StagedDataFile[];
   inputSnapshots: Record<string, string | null>;
+  /** The physical plan that wrote the files (a Sink at its root), and what each operator did. */
+  plan: PhysicalNode;
+  operatorMetrics: ReadonlyMap<number, OpMetrics>;
   metrics: { rowsRead: number; bytesRead: number; rowsWritten: number; bytesWritten: number; tasks: number; tasksReused: number };
   commit(options?: { provenance?: CommitProvenance; dropFiles?: string[]; replace?: ReplaceFiles }): Promise<{ snapshotId: string }>;
   abort(): Promise<void>;
@@ -103,7 +108,10 @@ export interface StageInternals {
 export interface WriteHost {
   warehouse(): Promise<Warehouse>;
   frame(sql: string, context: QueryContext): DataFrame;
-  runWrite(plan: PlanNode, hooks: WriteHooks, signal: AbortSignal | undefined): Promise<{ outcome: WriteOutcome; stats: QueryStats }>;
+  /** A physical planner with the engine's options (one per plan). */
+  planner(): PhysicalPlanner;
+  /** Runs a physical plan with a Sink at its root (Executor.write). */
+  runWrite(plan: PhysicalNode, reuse: ReuseLookup | undefined, signal: AbortSignal | undefined): Promise<{ outcome: WriteOutcome; stats: QueryStats; metrics: ReadonlyMap<number, OpMetrics> }>;
   /** Worker threads of the pool. */
   threads(): number;
 }
@@ -117,51 +125,60 @@ function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 10);
 }
 
-export async function stageWrite(host: WriteHost, req: StageWriteRequest, internals: StageInternals = {}): Promise<StagedWrite> {
+/** A write planned but not run: its physical plan (a Sink at the root), its logical input and target. */
+export interface PlannedWrite {
+  plan: PhysicalNode;
+  logical: PlanNode;
+  target: WriteTarget;
+  wh: Warehouse;
+}
+
+/**
+ * Plans a write: the query's logical plan, physically planned, under a Sink for the resolved
+ * target (EXPLAIN of a write prints this; stageWrite runs it). Nothing is written.
+ */
+export async function planWrite(host: WriteHost, req: StageWriteRequest, internals: StageInternals = {}): Promise<PlannedWrite> {
   if (!/^[A-Za-z0-9_.-]+$/.test(req.runId)) throw new LakehouseError('INVALID_ARGUMENT', `run id "${req.runId}" may only contain letters, digits, ".", "_" and "-"`, { help: 'It becomes part of data file names.' });
   const df = typeof req.query === 'string' ? host.frame(req.query, req.inputs ? { inputs: req.inputs } : {}) : req.query;
-  const plan = await df.plan();
+  const logical = await df.plan();
   const wh = await host.warehouse();
-  const target = await resolveTarget(wh, req.table, plan.schema, req.create, internals.columnTypes);
-  const sources = mapColumns(plan.schema, target);
+  const target = await resolveTarget(wh, req.table, logical.schema, req.create, internals.columnTypes);
+  const sources = mapColumns(logical.schema, target);
   const partitionFields = partitionPlans(target, sources);
   // Task ids depend on what a task reads and computes, not on where it writes (a retry or a shadow run gets the same ids).
-  const fingerprint = `${explain(plan)}|${JSON.stringify(inputSnapshotsOf(plan))}`;
-  const sinkFor = (taskId: string, outputTypes: SinkSpec['outputTypes']): SinkSpec => ({
-    store: target.storeUri, dataPrefix: target.dataPrefix, runId: req.runId, taskId, schema: target.schema, sources, outputTypes,
-    spec: target.spec, partitionFields, targetFileSize: internals.targetFileSize ?? target.targetFileSize, compression: target.compression,
-    bufferBytes: internals.bufferBytes ?? BUFFER_BYTES,
+  const fingerprint = `${explain(logical)}|${JSON.stringify(inputSnapshotsOf(logical))}`;
+  const planner = host.planner();
+  const input = await planner.plan(logical);
+  const plan = planner.sink(input, {
+    table: req.table, mode: req.mode, fingerprint,
+    sink: {
+      store: target.storeUri, dataPrefix: target.dataPrefix, runId: req.runId, schema: target.schema, sources,
+      spec: target.spec, partitionFields, targetFileSize: internals.targetFileSize ?? target.targetFileSize, compression: target.compression,
+      bufferBytes: internals.bufferBytes ?? BUFFER_BYTES,
+    },
   });
-  const reused = async (taskId: string): Promise<SinkFile[] | undefined> => {
-    const files = req.reuse ? await req.reuse(taskId) : undefined;
+  return { plan, logical, target, wh };
+}
+
+export async function stageWrite(host: WriteHost, req: StageWriteRequest, internals: StageInternals = {}): Promise<StagedWrite> {
+  const { plan: physical, logical: plan, target, wh } = await planWrite(host, req, internals);
+  const reuse = req.reuse;
+  const reused = reuse && (async (taskId: string): Promise<SinkFile[] | undefined> => {
+    const files = await reuse(taskId);
     return files?.map((f): ReusedFile => ({ key: f.key, taskId, partition: target.spec.fields.map((pf) => (f.partition[pf.name] ?? null) as never), partitionPath: f.partitionPath, stats: f.stats as never, partial: true }));
-  };
-  const written: SinkFile[] = [];
-  const hooks: WriteHooks = {
-    prepare: async (task, index, outputTypes) => {
-      const taskId = `t${index}-${hash(`${fingerprint}|${task.key ?? JSON.stringify(task)}`)}`;
-      const r = await reused(taskId);
-      return r ? { reused: r } : { sink: sinkFor(taskId, outputTypes) };
-    },
-    local: async (chunks, outputTypes) => {
-      const taskId = `c0-${hash(fingerprint)}`;
-      const r = await reused(taskId);
-      if (r) return { files: r, reused: true };
-      const files = await runSink(sinkFor(taskId, outputTypes), chunks, req.signal);
-      written.push(...files);
-      return { files, reused: false };
-    },
-  };
-  let result: { outcome: WriteOutcome; stats: QueryStats };
+  });
+  let result: { outcome: WriteOutcome; stats: QueryStats; metrics: ReadonlyMap<number, OpMetrics> };
   const store = wh.store;
   const commitId = req.commitId ?? randomUUID();
   // Protects this write's data files (named after the run id) from orphan removal until the
   // outcome is settled; created before the first file exists (catalog/inflight.ts).
   const marker = await InflightWrite.begin(store, target.dataPrefix.replace(/\/?data$/, ''), { tokens: [req.runId, commitId], kind: 'write' });
   try {
-    result = await host.runWrite(plan, hooks, req.signal);
+    result = await host.runWrite(physical, reused, req.signal);
   } catch (err) {
-    await sweep(store, target.dataPrefix, req.runId, written.map((f) => f.key));
+    // Every task deletes its own files when it fails or is cancelled; the files of tasks that
+    // finished are this run's and are swept by name (reused files are never deleted).
+    await sweep(store, target.dataPrefix, req.runId, []);
     await marker.end();
     throw err;
   }
@@ -184,6 +201,8 @@ export async function stageWrite(host: WriteHost, req: StageWriteRequest, intern
     commitId,
     files,
     inputSnapshots,
+    plan: physical,
+    operatorMetrics: result.metrics,
     metrics: {
       rowsRead: stats.rowsScanned, bytesRead: stats.bytesScanned,
       rowsWritten: files.reduce((s, f) => s + f.stats.recordCount, 0), bytesWritten: files.reduce((s, f) => s + f.stats.fileSizeInBytes, 0),
