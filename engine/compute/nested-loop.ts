@@ -96,7 +96,9 @@ export async function* nestedLoopJoin(spec: NestedLoopSpec, build: Chunk, probe:
     if (pairsSoFar > limits.pairs) throw limitError(`compare more than ${limits.pairs.toLocaleString('en-US')} pairs of rows (build side: ${m.toLocaleString('en-US')} rows)`, limits.pairs);
     // Per probe row: matches so far; for mark joins also whether a condition was NULL.
     const matches = new Int32Array(n);
-    const unknown = kind === 'mark' && spec.nullAware ? new Uint8Array(n) : null;
+    // Null-aware anti joins (`x > ALL (…)`, NOT IN without keys) drop a row whose condition was
+    // NULL for some pair too: that row's answer is UNKNOWN, not TRUE.
+    const unknown = (kind === 'mark' || kind === 'anti') && spec.nullAware ? new Uint8Array(n) : null;
     const emits = kind === 'inner' || kind === 'left' || kind === 'right' || kind === 'full' || kind === 'single';
     const total = n * m;
     for (let start = 0; start < total; start += PAIR_BLOCK) {
@@ -136,7 +138,7 @@ export async function* nestedLoopJoin(spec: NestedLoopSpec, build: Chunk, probe:
       const miss = rowsWhere(matches, (x) => x === 0);
       if (miss.length) yield gather(c, miss, build, new Int32Array(miss.length).fill(-1), rightTypes, miss.length);
     } else if (kind === 'semi' || kind === 'anti') {
-      const rows = rowsWhere(matches, kind === 'semi' ? (x) => x > 0 : (x) => x === 0);
+      const rows = kind === 'semi' ? rowsWhere(matches, (x) => x > 0) : rowsWhere(matches, (x, i) => x === 0 && !(unknown && unknown[i]));
       if (rows.length) yield { length: rows.length, cols: c.cols.map((v) => takeSel(v, rows)) };
     } else if (kind === 'mark') {
       const values = new Uint8Array(n);
@@ -174,12 +176,12 @@ function selected(pred: Vec, n: number, unknown: Uint8Array | null, pidx: Int32A
   return out.subarray(0, k);
 }
 
-function rowsWhere(xs: Int32Array | Uint8Array, pred: (x: number) => boolean): Int32Array {
+function rowsWhere(xs: Int32Array | Uint8Array, pred: (x: number, i: number) => boolean): Int32Array {
   let count = 0;
-  for (let i = 0; i < xs.length; i++) if (pred(xs[i]!)) count++;
+  for (let i = 0; i < xs.length; i++) if (pred(xs[i]!, i)) count++;
   const out = new Int32Array(count);
   let k = 0;
-  for (let i = 0; i < xs.length; i++) if (pred(xs[i]!)) out[k++] = i;
+  for (let i = 0; i < xs.length; i++) if (pred(xs[i]!, i)) out[k++] = i;
   return out;
 }
 

@@ -41,7 +41,7 @@ export function describe(p: PhysicalNode): string {
         + `${p.residual ? ` residual=${exprText(p.residual, [...pn, ...bn])}` : ''}${p.nullAware ? ' null-aware' : ''}`;
     }
     case 'nested-loop-join':
-      return `NestedLoopJoin ${p.kind}${p.condition ? ` on ${exprText(p.condition, [...names(p.left), ...names(p.right)])}` : ''}`;
+      return `NestedLoopJoin ${p.kind}${p.condition ? ` on ${exprText(p.condition, [...names(p.left), ...names(p.right)])}` : ''}${p.nullAware ? ' null-aware' : ''}`;
     case 'hash-aggregate': {
       const n = names(p.input);
       const aggs = p.aggs.map((a) => `${a.fn}(${a.distinct ? 'DISTINCT ' : ''}${a.arg ? exprText(a.arg, n) : '*'})`).join(', ');
