@@ -15,6 +15,7 @@
 import { LakehouseError } from '../../connectors/errors.js';
 import { foldExpr } from '../plan/optimize.js';
 import {
+  exprEquals,
   aggResultType, decimalParts, isDecimal, isNumeric, type AggCall, type AggFn, type DataType, type Expr,
 } from '../plan/types.js';
 import { coerce, toStr } from '../plan/typing.js';
@@ -287,7 +288,7 @@ export const AGGREGATES: readonly AggregateDef[] = [
         if (typeof lit.v !== 'string') i.fail(`${i.name}() needs a non-NULL string separator`);
         sep = lit.v as string;
       }
-      if (i.distinct && i.orderBy.some((o) => JSON.stringify(o.e) !== JSON.stringify(i.args[0]!))) {
+      if (i.distinct && i.orderBy.some((o) => !exprEquals(o.e, i.args[0]!))) {
         i.fail(`in ${i.name}(DISTINCT …), ORDER BY expressions must be the argument`);
       }
       const out: AggCall = { fn: 'string_agg', arg: x, distinct: i.distinct, type: 'string', param: sep };

@@ -194,8 +194,12 @@ export class PhysicalPlanner {
           return { op: 'nested-loop-join', id, schema, est: this.est(rows, schema), kind: p.kind, left, right, condition: p.residual ?? null, nullAware: p.nullAware === true };
         }
         // Side choice (module header): only inner joins, and never away from a probe in the tasks.
+        // A left side that is not a pipeline (an aggregated subquery the join order put first) is
+        // collected on the coordinator either way: as the build side it is broadcast, or shuffled
+        // by the adaptive step when larger than the limit, and the scan pipeline is probed in its
+        // own tasks instead of on the coordinator.
         const swap = p.kind === 'inner' && isPipeline(right)
-          && (isPipeline(left) ? right.est.rows > left.est.rows : left.est.rows <= this.o.broadcastRows);
+          && (isPipeline(left) ? right.est.rows > left.est.rows : true);
         const [probe, build] = swap ? [right, left] : [left, right];
         const nl = left.schema.length;
         const nr = right.schema.length;

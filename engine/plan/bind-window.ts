@@ -193,7 +193,7 @@ export class WindowBinder {
       orderBy: r.orderBy.map((o) => ({ e: bindIn(o.e), desc: o.desc, nullsFirst: o.nullsFirst ?? false })),
     };
     const call = this.bindCall(u, spec, r, bindIn);
-    const key = JSON.stringify(spec);
+    const key = JSON.stringify(spec, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
     const text = JSON.stringify(call, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
     let j = this.calls.findIndex((c) => c.key === key && JSON.stringify(c.call, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) === text);
     if (j < 0) {

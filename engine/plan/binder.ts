@@ -698,7 +698,8 @@ function sameAgg(a: AggCall, b: AggCall): boolean {
   const ea = a.extra ?? [];
   const eb = b.extra ?? [];
   if (ea.length !== eb.length || ea.some((e, i) => !exprEquals(e, eb[i]!))) return false;
-  return JSON.stringify(a.param ?? null) === JSON.stringify(b.param ?? null) && JSON.stringify(a.order ?? null) === JSON.stringify(b.order ?? null);
+  const json = (x: unknown): string => JSON.stringify(x ?? null, (_k, v: unknown) => (typeof v === 'bigint' ? { bigint: v.toString() } : v));
+  return json(a.param) === json(b.param) && json(a.order) === json(b.order);
 }
 
 function containsAgg(u: UExpr): boolean {

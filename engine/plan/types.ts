@@ -255,8 +255,10 @@ export function substituteColumns(e: Expr, sub: (i: number) => Expr): Expr {
   }
 }
 
+/** Structural equality; BigInt literals (exact values beyond 2^53) compare by value and never equal a number. */
 export function exprEquals(a: Expr, b: Expr): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  const key = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? { bigint: v.toString() } : v);
+  return JSON.stringify(a, key) === JSON.stringify(b, key);
 }
 
 /** Splits a predicate into its top-level AND conjuncts. */

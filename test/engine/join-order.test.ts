@@ -12,10 +12,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { openObjectStore } from 'lakehouse-engine/connectors';
-import { Engine, ParquetFilesSource, type PlanNode } from 'lakehouse-engine/engine';
+import { Engine, type PlanNode } from 'lakehouse-engine/engine';
 import { diffAnswers, openOracle, runOurs, type Oracle } from '../helpers/duckdb-oracle.js';
-import { haveTpch, tpchDir } from '../helpers/tpch.js';
+import { haveTpch, registerTpch, tpchDir } from '../helpers/tpch.js';
 
 const dist = (p: string): string => new URL(`../../dist/engine/${p}`, import.meta.url).href;
 const jo = (await import(dist('plan/join-order.js'))) as typeof import('../../engine/plan/join-order.js');
@@ -23,7 +22,6 @@ const jo = (await import(dist('plan/join-order.js'))) as typeof import('../../en
 type Join = Extract<PlanNode, { op: 'join' }>;
 type Scan = Extract<PlanNode, { op: 'scan' }>;
 
-const TPCH = ['lineitem', 'orders', 'customer', 'part', 'partsupp', 'supplier', 'nation', 'region'];
 
 let engine: Engine;
 let oracle: Oracle;
@@ -32,12 +30,7 @@ beforeAll(async () => {
   if (!haveTpch()) return;
   engine = await Engine.open({ threads: 2 });
   oracle = await openOracle();
-  await oracle.exec('CREATE SCHEMA tpch');
-  const store = await openObjectStore(tpchDir());
-  for (const t of TPCH) {
-    engine.registerTable(`tpch.${t}`, await ParquetFilesSource.open(store, [`${t}.parquet`]));
-    await oracle.exec(`CREATE VIEW tpch.${t} AS SELECT * FROM read_parquet('${join(tpchDir(), `${t}.parquet`)}')`);
-  }
+  await registerTpch([engine], oracle);
 }, 120_000);
 
 afterAll(async () => {

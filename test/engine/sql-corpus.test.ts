@@ -10,11 +10,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { openObjectStore } from 'lakehouse-engine/connectors';
 import { Engine, ParquetFilesSource } from 'lakehouse-engine/engine';
-import { diffAnswers, openOracle, runOurs, show, type Oracle, type Outcome } from '../helpers/duckdb-oracle.js';
-import { haveTpch, tpchDir } from '../helpers/tpch.js';
+import { briefOutcome, diffAnswers, openOracle, runOurs, type Oracle, type Outcome } from '../helpers/duckdb-oracle.js';
+import { haveTpch, registerTpch } from '../helpers/tpch.js';
 import { AGGREGATE_CASES } from './corpus/aggregate.js';
 import { CORPUS_TABLES, writeCorpusTables } from './corpus/data.js';
 import { FUNCTION_CASES } from './corpus/function.js';
@@ -35,7 +34,6 @@ const GROUPS: Array<[string, CorpusCase[]]> = [
   ['statements', STATEMENT_CASES],
 ];
 
-const TPCH = ['lineitem', 'orders', 'customer', 'part', 'partsupp', 'supplier', 'nation', 'region'];
 
 let oracle: Oracle;
 let engine: Engine;
@@ -53,16 +51,7 @@ beforeAll(async () => {
     engine.registerTable(`c.${name}`, source);
     shuffling.registerTable(`c.${name}`, source);
   }
-  if (haveTpch()) {
-    const tstore = await openObjectStore(tpchDir());
-    await oracle.exec('CREATE SCHEMA IF NOT EXISTS tpch');
-    for (const t of TPCH) {
-      const source = await ParquetFilesSource.open(tstore, [`${t}.parquet`]);
-      engine.registerTable(`tpch.${t}`, source);
-      shuffling.registerTable(`tpch.${t}`, source);
-      await oracle.exec(`CREATE VIEW tpch.${t} AS SELECT * FROM read_parquet('${join(tpchDir(), `${t}.parquet`)}')`);
-    }
-  }
+  if (haveTpch()) await registerTpch([engine, shuffling], oracle);
   // Views the statement cases read (created on each side, after the tables they read).
   for (const v of STATEMENT_VIEWS) {
     await oracle.exec(v);
@@ -78,9 +67,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function brief(o: Outcome): string {
-  return o.ok ? `${o.answer.rows.length} rows ${show(o.answer.rows.slice(0, 3))}` : `error ${o.error.code ?? o.error.name}: ${o.error.message.split('\n')[0]}`;
-}
+const brief = (o: Outcome): string => briefOutcome(o);
 
 async function check(c: CorpusCase): Promise<void> {
   const duck = await oracle.run(c.duck ?? c.sql);

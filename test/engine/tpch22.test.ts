@@ -8,12 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openObjectStore } from 'lakehouse-engine/connectors';
-import { Engine, ParquetFilesSource } from 'lakehouse-engine/engine';
-import { diffAnswers, openOracle, runOurs, show, type Oracle, type Outcome } from '../helpers/duckdb-oracle.js';
-import { haveTpch, tpchDir } from '../helpers/tpch.js';
+import { Engine } from 'lakehouse-engine/engine';
+import { briefOutcome, diffAnswers, openOracle, runOurs, type Oracle, type Outcome } from '../helpers/duckdb-oracle.js';
+import { haveTpch, registerTpch, tpchDir } from '../helpers/tpch.js';
 
-const TABLES = ['lineitem', 'orders', 'customer', 'part', 'partsupp', 'supplier', 'nation', 'region'];
 const queriesDir = (): string => join(tpchDir(), '..', 'queries');
 
 let oracle: Oracle;
@@ -23,12 +21,7 @@ beforeAll(async () => {
   if (!haveTpch()) return;
   oracle = await openOracle();
   engine = await Engine.open({ threads: 2 });
-  const store = await openObjectStore(tpchDir());
-  await oracle.exec('CREATE SCHEMA tpch');
-  for (const t of TABLES) {
-    engine.registerTable(`tpch.${t}`, await ParquetFilesSource.open(store, [`${t}.parquet`]));
-    await oracle.exec(`CREATE VIEW tpch.${t} AS SELECT * FROM read_parquet('${join(tpchDir(), `${t}.parquet`)}')`);
-  }
+  await registerTpch([engine], oracle);
 }, 120_000);
 
 afterAll(async () => {
@@ -36,9 +29,7 @@ afterAll(async () => {
   oracle?.close();
 });
 
-function brief(o: Outcome): string {
-  return o.ok ? `${o.answer.rows.length} rows ${show(o.answer.rows.slice(0, 2))}` : `error ${o.error.code ?? o.error.name}: ${o.error.message.split('\n')[0]}`;
-}
+const brief = (o: Outcome): string => briefOutcome(o, 2);
 
 describe.runIf(haveTpch())('TPC-H SF 0.1: the 22 queries give DuckDB\'s answers', () => {
   it('has the 22 query files', () => {

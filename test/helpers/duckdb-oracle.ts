@@ -260,3 +260,8 @@ export function diffAnswers(ours: Answer, theirs: Answer, o: CompareOptions): st
 export function show(x: unknown): string {
   return JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
 }
+
+/** One line for a failure message: the row count and the first `n` rows, or the error. */
+export function briefOutcome(o: Outcome, n = 3): string {
+  return o.ok ? `${o.answer.rows.length} rows ${show(o.answer.rows.slice(0, n))}` : `error ${o.error.code ?? o.error.name}: ${o.error.message.split('\n')[0]}`;
+}
